@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+
+// The YAML ships as data under src/sandbox/crds (see package.json "files") while this code runs
+// from dist/ after tsc or from src/ under vitest, so the folder is found from the package root
+// rather than from this file's own directory.
+export function crdDirectory(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && packageName(manifest) === 'runbook') return join(dir, 'src', 'sandbox', 'crds');
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the runbook package root above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+function packageName(manifest: string): string | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
+    return typeof parsed.name === 'string' ? parsed.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every CustomResourceDefinition in the *.yaml files, in file then document order. */
+export async function loadCrds(): Promise<V1CustomResourceDefinition[]> {
+  const dir = crdDirectory();
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
+  const crds: V1CustomResourceDefinition[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
+      const value: unknown = doc.toJS();
+      if (value === null || value === undefined) continue;
+      const crd = asCrd(value, file);
+      const name = crd.metadata?.name ?? '';
+      const previous = seen.get(name);
+      if (previous !== undefined) throw new Error(`${file}: CRD ${name} is also defined in ${previous}`);
+      seen.set(name, file);
+      crds.push(crd);
+    }
+  }
+  return crds;
+}
+
+// A light shape check so a typo fails here with the file name, not as a 400 from the API server.
+function asCrd(value: unknown, file: string): V1CustomResourceDefinition {
+  const v = value as Partial<V1CustomResourceDefinition>;
+  if (v.kind !== 'CustomResourceDefinition' || v.apiVersion !== 'apiextensions.k8s.io/v1') {
+    throw new Error(`${file}: expected an apiextensions.k8s.io/v1 CustomResourceDefinition, got ${String(v.apiVersion)} ${String(v.kind)}`);
+  }
+  const spec = v.spec;
+  const name = v.metadata?.name;
+  if (!spec || !name) throw new Error(`${file}: CustomResourceDefinition without metadata.name or spec`);
+  if (name !== `${spec.names.plural}.${spec.group}`) {
+    throw new Error(`${file}: CRD name ${name} must be <plural>.<group> = ${spec.names.plural}.${spec.group}`);
+  }
+  if (spec.versions.filter((ver) => ver.storage).length !== 1) throw new Error(`${file}: ${name} needs exactly one storage version`);
+  return v as V1CustomResourceDefinition;
+}
