@@ -1,0 +1,248 @@
+// Readiness by kind: what "ready" means for each kind a runbook waits on, as predicates that also
+// say why they are not done yet (that text ends up in timeout messages). `exists` is the fallback.
+import type { KubeObject } from './types.js';
+import { splitApiVersion } from './types.js';
+
+export type WaitStatus = 'done' | 'failed' | 'pending';
+
+export interface Verdict {
+  status: WaitStatus;
+  /** What was seen, in words: "2 of 3 replicas available", "phase Installing". */
+  description: string;
+}
+
+/** Judges one object; `null` means it does not exist (now). */
+export type ObjectPredicate = (obj: KubeObject | null) => Verdict;
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+const done = (description: string): Verdict => ({ status: 'done', description });
+const failed = (description: string): Verdict => ({ status: 'failed', description });
+const pending = (description: string): Verdict => ({ status: 'pending', description });
+
+function status(obj: KubeObject): Record<string, unknown> {
+  const s = obj.status;
+  return s && typeof s === 'object' ? (s as Record<string, unknown>) : {};
+}
+
+function spec(obj: KubeObject): Record<string, unknown> {
+  const s = obj.spec;
+  return s && typeof s === 'object' ? (s as Record<string, unknown>) : {};
+}
+
+function num(value: unknown, fallback = 0): number {
+  return typeof value === 'number' ? value : fallback;
+}
+
+export function conditionsOf(obj: KubeObject | null): Condition[] {
+  const list = obj ? status(obj).conditions : undefined;
+  return Array.isArray(list) ? (list.filter((c) => c && typeof c === 'object' && 'type' in c) as Condition[]) : [];
+}
+
+export function findCondition(obj: KubeObject | null, type: string): Condition | undefined {
+  return conditionsOf(obj).find((c) => c.type === type);
+}
+
+/** `Ready=False (Reason): message` */
+export function describeCondition(c: Condition | undefined, type: string): string {
+  if (!c) return `no ${type} condition yet`;
+  return `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`;
+}
+
+/** The controller has not looked at the latest spec yet. */
+function staleGeneration(obj: KubeObject): Verdict | undefined {
+  const generation = obj.metadata.generation;
+  const observed = status(obj).observedGeneration;
+  if (typeof generation === 'number' && typeof observed === 'number' && observed < generation) {
+    return pending(`controller has observed generation ${observed} of ${generation}`);
+  }
+  if (typeof generation === 'number' && observed === undefined && Object.keys(status(obj)).length === 0) {
+    return pending('no status yet');
+  }
+  return undefined;
+}
+
+function withObject(judge: (obj: KubeObject) => Verdict): ObjectPredicate {
+  return (obj) => (obj ? judge(obj) : pending('does not exist yet'));
+}
+
+export const exists: ObjectPredicate = (obj) => (obj ? done('exists') : pending('does not exist yet'));
+
+export const deleted: ObjectPredicate = (obj) =>
+  obj === null
+    ? done('deleted')
+    : pending(
+        obj.metadata.deletionTimestamp
+          ? `being deleted${obj.metadata.finalizers?.length ? `, waiting for finalizers ${obj.metadata.finalizers.join(', ')}` : ''}`
+          : 'still exists',
+      );
+
+/** `conditions[type] == status`; optional condition types/statuses that mean it failed. */
+export function conditionIs(
+  type: string,
+  wanted = 'True',
+  failWhen: { type: string; status: string; reason?: string }[] = [],
+): ObjectPredicate {
+  return withObject((obj) => {
+    for (const f of failWhen) {
+      const c = findCondition(obj, f.type);
+      if (c && c.status === f.status && (f.reason === undefined || c.reason === f.reason)) return failed(describeCondition(c, f.type));
+    }
+    const c = findCondition(obj, type);
+    const text = describeCondition(c, type);
+    return c?.status === wanted ? done(text) : pending(text);
+  });
+}
+
+/** `status.phase` in `ok`; in `bad` fails. The description carries a reason/message when present. */
+export function phaseIs(ok: string[], bad: string[] = [], field = 'phase'): ObjectPredicate {
+  return withObject((obj) => {
+    const s = status(obj);
+    const phase = s[field];
+    const extra = [s.reason, s.message].filter((x) => typeof x === 'string' && x).join(': ');
+    const text = phase === undefined ? `no ${field} yet` : `${field} ${String(phase)}${extra ? ` (${extra})` : ''}`;
+    if (typeof phase === 'string' && ok.includes(phase)) return done(text);
+    if (typeof phase === 'string' && bad.includes(phase)) return failed(text);
+    return pending(text);
+  });
+}
+
+const deploymentReady = withObject((obj) => {
+  const progressing = findCondition(obj, 'Progressing');
+  if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+    return failed(describeCondition(progressing, 'Progressing'));
+  }
+  const stale = staleGeneration(obj);
+  if (stale) return stale;
+  const s = status(obj);
+  const want = num(spec(obj).replicas, 1);
+  const updated = num(s.updatedReplicas);
+  const available = num(s.availableReplicas);
+  const total = num(s.replicas);
+  if (updated < want) return pending(`${updated} of ${want} replicas updated`);
+  if (total > updated) return pending(`${total - updated} old replicas pending termination`);
+  if (available < want) return pending(`${available} of ${want} replicas available`);
+  return done(`${available} of ${want} replicas available`);
+});
+
+const statefulSetReady = withObject((obj) => {
+  const stale = staleGeneration(obj);
+  if (stale) return stale;
+  const s = status(obj);
+  const want = num(spec(obj).replicas, 1);
+  const ready = num(s.readyReplicas);
+  const strategy = (spec(obj).updateStrategy as { type?: string } | undefined)?.type ?? 'RollingUpdate';
+  if (strategy === 'RollingUpdate') {
+    const updated = num(s.updatedReplicas);
+    if (updated < want) return pending(`${updated} of ${want} replicas updated`);
+    if (s.updateRevision && s.currentRevision !== s.updateRevision) return pending(`rolling to revision ${String(s.updateRevision)}`);
+  }
+  if (ready < want) return pending(`${ready} of ${want} replicas ready`);
+  return done(`${ready} of ${want} replicas ready`);
+});
+
+const podReady = withObject((obj) => {
+  const s = status(obj);
+  const phase = typeof s.phase === 'string' ? s.phase : 'Pending';
+  if (phase === 'Succeeded') return done('phase Succeeded');
+  if (phase === 'Failed') return failed(`phase Failed${s.reason ? ` (${String(s.reason)})` : ''}${s.message ? `: ${String(s.message)}` : ''}`);
+  const ready = findCondition(obj, 'Ready');
+  if (ready?.status === 'True') return done('Ready=True');
+  const waiting = (Array.isArray(s.containerStatuses) ? s.containerStatuses : [])
+    .map((c: { name?: string; state?: { waiting?: { reason?: string } } }) => (c.state?.waiting?.reason ? `${c.name}: ${c.state.waiting.reason}` : ''))
+    .filter(Boolean);
+  return pending(`phase ${phase}, ${describeCondition(ready, 'Ready')}${waiting.length ? `; ${waiting.join(', ')}` : ''}`);
+});
+
+const jobComplete = conditionIs('Complete', 'True', [{ type: 'Failed', status: 'True' }]);
+
+const crdEstablished = conditionIs('Established', 'True', [{ type: 'NamesAccepted', status: 'False' }]);
+
+const installPlanComplete = withObject((obj) => {
+  const s = status(obj);
+  const phase = typeof s.phase === 'string' ? s.phase : undefined;
+  const installed = findCondition(obj, 'Installed');
+  const detail = installed?.message ? `: ${installed.message}` : '';
+  if (phase === 'Complete') return done('phase Complete');
+  if (phase === 'Failed') return failed(`phase Failed${detail}`);
+  if (phase === 'RequiresApproval' && spec(obj).approved !== true) return pending('phase RequiresApproval (not approved yet)');
+  return pending(phase ? `phase ${phase}${detail}` : 'no phase yet');
+});
+
+const subscriptionAtLatest = withObject((obj) => {
+  const s = status(obj);
+  const state = typeof s.state === 'string' && s.state ? s.state : undefined;
+  const ipFailed = findCondition(obj, 'InstallPlanFailed');
+  if (ipFailed?.status === 'True') return failed(describeCondition(ipFailed, 'InstallPlanFailed'));
+  if (state === 'AtLatestKnown') return done(`state AtLatestKnown${s.installedCSV ? `, installed ${String(s.installedCSV)}` : ''}`);
+  // Conditions that explain the wait: resolution failures, a plan waiting for approval.
+  const trouble = conditionsOf(obj).filter(
+    (c) => c.status === 'True' && (c.type.endsWith('Failed') || c.type === 'InstallPlanPending'),
+  );
+  const notes = trouble.map((c) => describeCondition(c, c.type));
+  return pending(`state ${state ?? '(none yet)'}${s.currentCSV ? `, current ${String(s.currentCSV)}` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`);
+});
+
+/** DataScienceCluster / DSCInitialization: phase Ready; while not ready, name the conditions that are not True. */
+const odhPhaseReady = withObject((obj) => {
+  const phase = status(obj).phase;
+  if (phase === 'Ready') return done('phase Ready');
+  const notTrue = conditionsOf(obj)
+    .filter((c) => c.status !== 'True' && c.reason !== 'Removed')
+    .map((c) => describeCondition(c, c.type));
+  return pending(`phase ${phase === undefined ? '(none yet)' : String(phase)}${notTrue.length ? `; ${notTrue.join('; ')}` : ''}`);
+});
+
+/** Fallback for kinds not in the table: a Ready condition if the object has one, else existence. */
+export const genericReady: ObjectPredicate = (obj) => {
+  if (!obj) return pending('does not exist yet');
+  const ready = findCondition(obj, 'Ready');
+  if (!ready) return done('exists (no Ready condition)');
+  return ready.status === 'True' ? done(describeCondition(ready, 'Ready')) : pending(describeCondition(ready, 'Ready'));
+};
+
+/** Keyed by `Kind` for the core group and `Kind.group` otherwise, so same-named kinds of other groups do not match. */
+export const READINESS: Readonly<Record<string, ObjectPredicate>> = {
+  'Deployment.apps': deploymentReady,
+  'StatefulSet.apps': statefulSetReady,
+  Pod: podReady,
+  Namespace: phaseIs(['Active']),
+  'Job.batch': jobComplete,
+  'CustomResourceDefinition.apiextensions.k8s.io': crdEstablished,
+  'ClusterServiceVersion.operators.coreos.com': phaseIs(['Succeeded'], ['Failed']),
+  'InstallPlan.operators.coreos.com': installPlanComplete,
+  'Subscription.operators.coreos.com': subscriptionAtLatest,
+  'DataScienceCluster.datasciencecluster.opendatahub.io': odhPhaseReady,
+  'DSCInitialization.dscinitialization.opendatahub.io': odhPhaseReady,
+};
+
+/** The readiness predicate for a kind; kinds not in the table get `genericReady`. */
+export function readinessFor(apiVersion: string, kind: string): ObjectPredicate {
+  const { group } = splitApiVersion(apiVersion);
+  return READINESS[group ? `${kind}.${group}` : kind] ?? genericReady;
+}
+
+/**
+ * Lifts an object predicate to a list: done when every object is done (and there is at least
+ * `min`), failed as soon as one fails.
+ */
+export function everyItem(predicate: ObjectPredicate, min = 1): (items: KubeObject[]) => Verdict {
+  return (items) => {
+    const verdicts = items.map((o) => ({ o, v: predicate(o) }));
+    const bad = verdicts.find((x) => x.v.status === 'failed');
+    if (bad) return failed(`${nameOf(bad.o)}: ${bad.v.description}`);
+    if (items.length < min) return pending(`${items.length} of at least ${min} objects exist`);
+    const waiting = verdicts.filter((x) => x.v.status === 'pending');
+    if (waiting.length) return pending(waiting.map((x) => `${nameOf(x.o)}: ${x.v.description}`).join('; '));
+    return done(`all ${items.length} ready`);
+  };
+}
+
+function nameOf(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : String(o.metadata.name);
+}

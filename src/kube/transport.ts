@@ -1,0 +1,126 @@
+// One HTTP round trip to the API server through client-node's own request machinery (auth plugins,
+// exec credentials, client certificates, proxies), with raw JSON in and out. Counts every call so
+// callers can prove that a re-run wrote nothing.
+import https from 'node:https';
+import {
+  HttpMethod,
+  type KubeConfig,
+  ServerConfiguration,
+  createConfiguration,
+  type Configuration,
+} from '@kubernetes/client-node';
+import { RunAborted, StepFailure } from '../engine/errors.js';
+import { type CallContext, classifyKubeError, errorFromStatus } from './errors.js';
+
+/** What kind of call it was, for the counters. */
+export type CallKind = 'read' | 'write' | 'discovery';
+
+export interface CallStats {
+  reads: number;
+  writes: number;
+  /** Watch connections opened (each reconnect counts). */
+  watches: number;
+  discovery: number;
+}
+
+export function emptyStats(): CallStats {
+  return { reads: 0, writes: 0, watches: 0, discovery: 0 };
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  kind: CallKind;
+  /** For error messages. */
+  ctx: CallContext;
+}
+
+export interface HttpAnswer<T> {
+  status: number;
+  headers: Record<string, string>;
+  body: T;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+export class ApiTransport {
+  readonly stats: CallStats = emptyStats();
+  private readonly configuration: Configuration;
+  private keepAliveAgent: https.Agent | undefined;
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    readonly userName: string | undefined,
+    private readonly requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new StepFailure('the kubeconfig has no current cluster');
+    this.configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+    });
+  }
+
+  count(kind: CallKind | 'watch'): void {
+    if (kind === 'read') this.stats.reads++;
+    else if (kind === 'write') this.stats.writes++;
+    else if (kind === 'discovery') this.stats.discovery++;
+    else this.stats.watches++;
+  }
+
+  /**
+   * client-node builds a fresh https.Agent for every request, which costs a TLS handshake per
+   * call. Reuse one keep-alive agent with the same TLS options instead; the auth headers are still
+   * computed per request so expiring tokens keep working.
+   */
+  private reuseAgent(agent: unknown): unknown {
+    if (!(agent instanceof https.Agent) || agent.constructor !== https.Agent) return agent;
+    this.keepAliveAgent ??= new https.Agent({ ...agent.options, keepAlive: true });
+    return this.keepAliveAgent;
+  }
+
+  async request<T = unknown>(req: HttpRequest): Promise<HttpAnswer<T>> {
+    const ctx = this.configuration.baseServer.makeRequestContext(req.path, HttpMethod[req.method]);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined) ctx.setQueryParam(key, String(value));
+    }
+    ctx.setHeaderParam('Accept', 'application/json');
+    if (req.body !== undefined) {
+      ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
+      ctx.setBody(JSON.stringify(req.body));
+    }
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    ctx.setSignal(signal as Parameters<typeof ctx.setSignal>[0]);
+    const callCtx: CallContext = { ...req.ctx, ...(this.userName ? { user: this.userName } : {}) };
+
+    this.count(req.kind);
+    let status: number;
+    let headers: Record<string, string>;
+    let text: string;
+    try {
+      await this.kubeConfig.applySecurityAuthentication(ctx);
+      ctx.setAgent(this.reuseAgent(ctx.getAgent()) as Parameters<typeof ctx.setAgent>[0]);
+      const response = await this.configuration.httpApi.send(ctx).toPromise();
+      status = response.httpStatusCode;
+      headers = response.headers;
+      text = await response.body.text();
+    } catch (err) {
+      if (req.signal?.aborted) throw new RunAborted(`${req.ctx.verb} aborted`, { cause: err });
+      if (timeout.aborted) {
+        throw new StepFailure(
+          `${req.ctx.verb} ${req.path}: the API server did not answer within ${this.requestTimeoutMs} ms`,
+          { transient: true, cause: err },
+        );
+      }
+      throw classifyKubeError(err, callCtx);
+    }
+    if (status < 200 || status > 299) throw errorFromStatus(status, text, headers, callCtx);
+    const body = (text ? JSON.parse(text) : undefined) as T;
+    return { status, headers, body };
+  }
+}
