@@ -2,7 +2,7 @@
 // watches, and call counters. Works on plain JSON objects of any kind, built-in or custom.
 import { StepFailure } from '../engine/errors.js';
 import { loadKubeConfig, type KubeConfigOptions, type LoadedKubeConfig } from './config.js';
-import { type CallContext, errorFromStatus, isNotFound } from './errors.js';
+import { type CallContext, type KubeApiError, errorFromStatus, isConflict, isNotFound } from './errors.js';
 import { applyPatchLocally } from './local-patch.js';
 import { cloneJson } from './json.js';
 import { type DiscoveryDocument, RestMapper } from './mapping.js';
@@ -217,7 +217,23 @@ export class KubeClient {
     if (mode === 'client') return this.patchLocally(ref, at, type, patch, options);
     const query: Record<string, string | boolean | undefined> = this.writeQuery(mode);
     if (type === 'apply' && options.force) query.force = true;
-    return (await this.send<KubeObject>('write', 'PATCH', at, options, patch, query, PATCH_CONTENT_TYPES[type])).body;
+    try {
+      return (await this.send<KubeObject>('write', 'PATCH', at, options, patch, query, PATCH_CONTENT_TYPES[type])).body;
+    } catch (err) {
+      // Server-side apply counts our own earlier create/patch (operation Update) as another
+      // manager. Conflicting with ourselves only is no conflict worth stopping for: take the fields.
+      if (type === 'apply' && !options.force && this.conflictsOnlyWithSelf(err)) {
+        return (await this.send<KubeObject>('write', 'PATCH', at, options, patch, { ...query, force: true }, PATCH_CONTENT_TYPES[type])).body;
+      }
+      throw err;
+    }
+  }
+
+  private conflictsOnlyWithSelf(err: unknown): boolean {
+    if (!isConflict(err)) return false;
+    const causes = (err as KubeApiError).data?.causes as { message?: string }[] | undefined;
+    const own = `conflict with "${this.fieldManager}"`;
+    return Array.isArray(causes) && causes.length > 0 && causes.every((c) => c.message?.startsWith(own));
   }
 
   /** Server-side apply of a whole (or partial) object, field manager `runbook`. */
