@@ -1,0 +1,227 @@
+// `runbook run FILE` and `runbook resume [RUN-ID]`: validate, find or create the run, lock it,
+// execute with progress, checkpoint, write the report, print the summary and exit with the
+// documented code.
+import { resolve } from 'node:path';
+import { closest } from 'fastest-levenshtein';
+import { InputError, RunbookError } from '../../engine/errors.js';
+import { Executor } from '../../engine/executor.js';
+import { acquireRunLock } from '../../engine/lock.js';
+import { REDACTED, Redactor } from '../../engine/redact.js';
+import type { StepRegistry } from '../../engine/registry.js';
+import { allIds, allTags } from '../../engine/selection.js';
+import { STATE_VERSION, StateStore, newRunId, type RunState } from '../../engine/state.js';
+import type { DryRunMode } from '../../engine/step-type.js';
+import { buildReport } from '../../report/model.js';
+import { writeReport } from '../../report/write.js';
+import type { Plan } from '../../runbook/types.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { CliExit } from '../fail.js';
+import type { RunFlags } from '../global-options.js';
+import { prepare, type Prepared } from '../prepare.js';
+import { chooseRenderer } from '../render/choose.js';
+import { askYesNo } from '../render/prompt.js';
+import { createServices } from '../services.js';
+import { printSummary } from '../summary.js';
+
+export interface RunRequest {
+  /** The runbook file (run), or undefined to take it from the run being resumed. */
+  file?: string;
+  /** The run to resume; with `run`, found automatically when an unfinished one exists. */
+  runId?: string;
+  flags: RunFlags;
+  registry: StepRegistry;
+  mode: 'run' | 'resume';
+}
+
+export async function runCommand(req: RunRequest): Promise<number> {
+  const { flags } = req;
+  const store0 = new StateStore(resolve(flags.stateDir), new Redactor());
+  let existing = await findRunToResume(req, store0);
+
+  const file = existing?.runbook.file ?? resolve(req.file!);
+  const stored = existing ? storedValues(existing) : {};
+  const prepared = await prepare(file, flags, req.registry, stored);
+  const redactor = new Redactor(prepared.vars.secrets);
+  const store = new StateStore(resolve(flags.stateDir), redactor);
+  checkSelectors(prepared.plan, flags);
+
+  const dryRun: DryRunMode = flags.dryRun ?? 'none';
+  if (existing) {
+    if (existing.dryRun !== 'none') throw new RunbookError(`run ${existing.runId} was a dry run; there is nothing to resume`);
+    checkUnchanged(existing, prepared.plan, flags.allowChanged === true);
+    checkSecretsGiven(existing, prepared);
+    if (dryRun !== 'none') existing = undefined;
+  }
+
+  const state: RunState = existing ?? newState(prepared, dryRun, flags);
+  if (existing) state.vars = recordedVars(prepared, existing.vars);
+  state.stepDigests = stepDigests(prepared.plan);
+  state.runbook.digest = prepared.plan.digest;
+  const runDir = await store.prepare(state.runId);
+  const lock = await acquireRunLock(runDir, state.runId);
+
+  const services = await createServices(prepared.plan, flags);
+  const renderer = chooseRenderer(flags.output, prepared.plan);
+  if (lock.takenOver) process.stderr.write(`note: ${lock.takenOver}\n`);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts > 1) {
+      // The state on disk is already consistent: every transition was checkpointed.
+      process.stderr.write(`\nstopped at once; resume with: runbook resume ${state.runId}\n`);
+      process.exit(EXIT.interrupted);
+    }
+    process.stderr.write(`\n${signal}: stopping after the current operation (again to stop at once)…\n`);
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const executor = new Executor({
+      plan: prepared.plan,
+      registry: req.registry,
+      vars: prepared.vars,
+      state,
+      store: dryRun === 'none' ? store : undefined,
+      runDir,
+      dryRun,
+      services: services.services,
+      signal: controller.signal,
+      approvals: { all: flags.yes === true, ids: new Set(flags.approve), ask: renderer.ask },
+      selection: { only: flags.only, skip: flags.skip, from: flags.from },
+      redactor,
+      onEvent: (e) => renderer.onEvent(e),
+    });
+    const summary = await executor.run();
+    await renderer.end();
+    const report = buildReport(prepared.plan, state, services.cluster);
+    const dirs = [runDir, ...(flags.report ? [resolve(flags.report)] : [])];
+    const written = await writeReport(report, dirs, redactor);
+    printSummary(summary, state, written[0]!, flags.output === 'json');
+    return exitCodeFor(summary.status);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await services.close();
+    await lock.release();
+  }
+}
+
+/** Decides which existing run (if any) this invocation continues. */
+async function findRunToResume(req: RunRequest, store: StateStore): Promise<RunState | undefined> {
+  const { flags } = req;
+  if (req.mode === 'resume') {
+    const state = req.runId ? await store.load(req.runId) : (await store.list()).find((s) => s.status !== 'succeeded' && s.dryRun === 'none');
+    if (!state) {
+      const runs = (await store.list()).map((s) => s.runId);
+      throw new RunbookError(req.runId ? `no run ${req.runId} in ${store.root}` : `no unfinished run in ${store.root}`, {
+        hint: req.runId && runs.length ? `did you mean ${closest(req.runId, runs)}? (runbook status lists the runs)` : 'runbook status lists the runs; --state-dir picks another folder',
+      });
+    }
+    if (state.status === 'succeeded') throw new RunbookError(`run ${state.runId} already succeeded; there is nothing to resume`);
+    return state;
+  }
+  if (flags.dryRun || flags.fresh) return undefined;
+  const unfinished = await store.findUnfinished(resolve(req.file!));
+  if (!unfinished) return undefined;
+  if (flags.resume) return unfinished;
+  const where = `run ${unfinished.runId} of this runbook did not finish (${unfinished.status}${unfinished.message ? `: ${unfinished.message}` : ''})`;
+  if (process.stdin.isTTY && process.stderr.isTTY && flags.output !== 'json') {
+    if (await askYesNo(`${where}.\nResume it? (no starts a fresh run)`)) return unfinished;
+    return undefined;
+  }
+  throw new RunbookError(where, {
+    hint: 'pass --resume to continue it, or --fresh to start a new run; runbook status shows where it stopped',
+  });
+}
+
+function newState(p: Prepared, dryRun: DryRunMode, flags: RunFlags): RunState {
+  const now = new Date().toISOString();
+  return {
+    version: STATE_VERSION,
+    runId: newRunId(p.plan.name),
+    runbook: { name: p.plan.name, file: p.plan.file, digest: p.plan.digest },
+    stepDigests: {},
+    status: 'running',
+    dryRun,
+    startedAt: now,
+    updatedAt: now,
+    vars: recordedVars(p, {}),
+    options: { only: flags.only, skip: flags.skip, from: flags.from, context: flags.context, namespace: flags.namespace },
+    steps: {},
+    registered: {},
+    findings: [],
+    approved: [],
+  };
+}
+
+/** The values a run records: those given, never a secret's. */
+function recordedVars(p: Prepared, previous: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...previous };
+  for (const [k, v] of Object.entries(p.given)) out[k] = p.vars.secretNames.includes(k) ? REDACTED : v;
+  return out;
+}
+
+function storedValues(state: RunState): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(state.vars).filter(([, v]) => v !== REDACTED));
+}
+
+function checkSecretsGiven(state: RunState, p: Prepared): void {
+  const missing = Object.entries(state.vars)
+    .filter(([k, v]) => v === REDACTED && (p.vars.scopes['']![k] === undefined || p.vars.scopes['']![k] === null))
+    .map(([k]) => k);
+  if (missing.length) {
+    throw new RunbookError(`secret var${missing.length > 1 ? 's' : ''} ${missing.join(', ')} must be given again to resume`, {
+      hint: `secrets are never stored; pass them with --var, --vars-file or RUNBOOK_VAR_${missing[0]}`,
+    });
+  }
+}
+
+function stepDigests(plan: Plan): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (n: Plan['sections'][number]['nodes'][number]): void => {
+    out[n.id] = n.digest;
+    if (n.kind !== 'step') n.children.forEach(walk);
+  };
+  plan.sections.forEach((s) => s.nodes.forEach(walk));
+  return out;
+}
+
+function checkUnchanged(state: RunState, plan: Plan, allowChanged: boolean): void {
+  if (state.runbook.digest === plan.digest) return;
+  const now = stepDigests(plan);
+  const before = state.stepDigests;
+  const changed = Object.keys(now).filter((id) => before[id] !== undefined && before[id] !== now[id]);
+  const added = Object.keys(now).filter((id) => before[id] === undefined);
+  const removed = Object.keys(before).filter((id) => now[id] === undefined);
+  const lines = [
+    ...changed.map((id) => `  changed: ${id}${state.steps[id]?.state === 'done' ? ' (already done in this run)' : ''}`),
+    ...added.map((id) => `  added:   ${id}`),
+    ...removed.map((id) => `  removed: ${id}`),
+  ];
+  if (allowChanged) {
+    process.stderr.write(`note: the runbook changed since run ${state.runId} started:\n${lines.join('\n')}\n`);
+    return;
+  }
+  throw new RunbookError(`the runbook changed since run ${state.runId} started:\n${lines.join('\n')}`, {
+    hint: 'steps already done are not run again; pass --allow-changed to resume anyway, or --fresh to start over',
+  });
+}
+
+function checkSelectors(plan: Plan, flags: RunFlags): void {
+  const ids = allIds(plan.sections);
+  const tags = allTags(plan.sections);
+  const problems = [];
+  const known = (s: string): boolean => tags.has(s) || ids.some((id) => id === s || id.startsWith(`${s}/`));
+  for (const [flag, values] of [['--only', flags.only], ['--skip', flags.skip]] as const) {
+    for (const v of values) if (!known(v)) problems.push({ message: `${flag} ${v}: no step id or tag matches`, hint: `did you mean ${closest(v, [...ids, ...tags])}?` });
+  }
+  for (const v of flags.approve) if (!ids.includes(v)) problems.push({ message: `--approve ${v}: no step has this id`, hint: `did you mean ${closest(v, ids)}?` });
+  if (flags.from && !ids.includes(flags.from)) problems.push({ message: `--from ${flags.from}: no step has this id`, hint: `did you mean ${closest(flags.from, ids)}?` });
+  if (problems.length) throw new InputError(problems);
+}
+
+export { CliExit };

@@ -1,0 +1,42 @@
+// `runbook status [RUN-ID]`: where a run stands, and how to go on.
+import { resolve } from 'node:path';
+import { formatMs } from '../../engine/attempt.js';
+import { RunbookError } from '../../engine/errors.js';
+import { Redactor } from '../../engine/redact.js';
+import { StateStore, type RunState } from '../../engine/state.js';
+import { EXIT } from '../exit-codes.js';
+
+export async function statusCommand(runId: string | undefined, flags: { stateDir: string; output?: string }): Promise<number> {
+  const store = new StateStore(resolve(flags.stateDir), new Redactor());
+  if (!runId) {
+    const runs = await store.list();
+    if (flags.output === 'json') {
+      process.stdout.write(`${JSON.stringify(runs.map(brief))}\n`);
+      return EXIT.ok;
+    }
+    if (!runs.length) {
+      process.stdout.write(`no runs in ${store.root}\n`);
+      return EXIT.ok;
+    }
+    for (const r of runs) process.stdout.write(`${r.runId}  ${r.status.padEnd(16)} ${r.updatedAt}  ${r.runbook.file}\n`);
+    return EXIT.ok;
+  }
+  const state = await store.load(runId);
+  if (!state) throw new RunbookError(`no run ${runId} in ${store.root}`, { hint: 'runbook status (without an id) lists the runs' });
+  if (flags.output === 'json') {
+    process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const out: string[] = [`run ${state.runId}: ${state.status}${state.message ? ` — ${state.message}` : ''}`, `runbook: ${state.runbook.file}`, `started ${state.startedAt}, last update ${state.updatedAt}`, ''];
+  for (const [id, s] of Object.entries(state.steps)) {
+    const label = s.state === 'done' ? s.status : s.state === 'running' ? 'interrupted' : s.state;
+    out.push(`  ${String(label).padEnd(12)} ${id}${s.durationMs ? ` (${formatMs(s.durationMs)})` : ''}${s.error ? `: ${s.error.message}` : ''}`);
+  }
+  if (state.status !== 'succeeded') out.push('', `resume with: runbook resume ${state.runId}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return EXIT.ok;
+}
+
+function brief(s: RunState): Record<string, unknown> {
+  return { runId: s.runId, status: s.status, runbook: s.runbook.file, startedAt: s.startedAt, updatedAt: s.updatedAt, message: s.message };
+}

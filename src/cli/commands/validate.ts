@@ -1,0 +1,26 @@
+// `runbook validate FILE…`: load, resolve imports and vars, check every step; all problems at once.
+import { resolve } from 'node:path';
+import { InputError, type Problem } from '../../engine/errors.js';
+import type { StepRegistry } from '../../engine/registry.js';
+import { allIds } from '../../engine/selection.js';
+import { EXIT } from '../exit-codes.js';
+import type { LoadFlags } from '../global-options.js';
+import { prepare } from '../prepare.js';
+
+export async function validateCommand(files: string[], flags: LoadFlags & { quiet?: boolean }, registry: StepRegistry): Promise<number> {
+  const problems: Problem[] = [];
+  for (const file of files) {
+    try {
+      const { plan } = await prepare(resolve(file), flags, registry);
+      if (!flags.quiet) {
+        const steps = allIds(plan.sections).length;
+        process.stdout.write(`${file}: valid (${plan.sections.length} sections, ${steps} steps and groups)\n`);
+      }
+    } catch (err) {
+      if (err instanceof InputError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length) throw new InputError(problems);
+  return EXIT.ok;
+}

@@ -1,0 +1,60 @@
+// Options shared by the commands that load a runbook: vars and the kubectl-style globals.
+import { Option, type Command } from 'commander';
+
+export interface LoadFlags {
+  var: string[];
+  varsFile: string[];
+}
+
+export interface KubeFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+export interface RunFlags extends LoadFlags, KubeFlags {
+  stateDir: string;
+  dryRun?: 'client' | 'server';
+  yes?: boolean;
+  approve: string[];
+  only: string[];
+  skip: string[];
+  from?: string;
+  output: 'auto' | 'tty' | 'plain' | 'json';
+  resume?: boolean;
+  fresh?: boolean;
+  allowChanged?: boolean;
+  report?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function withVarOptions(cmd: Command): Command {
+  return cmd
+    .option('--var <name=value>', 'set a runbook var (repeatable)', collect, [])
+    .option('--vars-file <file>', 'read var values from a YAML file (repeatable; later files win)', collect, []);
+}
+
+export function withKubeOptions(cmd: Command): Command {
+  return cmd
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-n, --namespace <ns>', 'default namespace for steps that do not name one');
+}
+
+export function withRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--state-dir <dir>', 'where runs are checkpointed', '.runbook')
+    .addOption(
+      new Option('--dry-run [mode]', 'change nothing: client (no write calls) or server (server-side dry run)')
+        .choices(['client', 'server'])
+        .preset('client'),
+    )
+    .option('-y, --yes', 'pass every manual gate (confirm) without asking')
+    .option('--approve <step-id>', 'pass this manual gate (repeatable)', collect, [])
+    .option('--only <id|tag>', 'run only these steps (by id, id prefix or tag; repeatable)', collect, [])
+    .option('--skip <id|tag>', 'skip these steps (repeatable)', collect, [])
+    .option('--from <step-id>', 'start at this step; the ones before it are skipped')
+    .addOption(new Option('-o, --output <format>', 'progress output').choices(['auto', 'tty', 'plain', 'json']).default('auto'))
+    .option('--report <dir>', 'also copy the run report (Markdown and JSON) into this folder');
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The `runbook` command line. Each command's module is loaded only when it runs, so `--help` and
+// `validate` start fast.
+import { Command } from 'commander';
+import { reportError } from './fail.js';
+import { withKubeOptions, withRunOptions, withVarOptions, type LoadFlags, type RunFlags } from './global-options.js';
+
+const program = new Command('runbook')
+  .description('Declarative, resumable runbooks for Kubernetes and OpenShift upgrades.')
+  .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+  .showHelpAfterError('(runbook --help lists the commands)')
+  .configureHelp({ sortSubcommands: false })
+  .addHelpText(
+    'after',
+    `
+Exit codes:
+  0    done
+  1    a step failed; the run is checkpointed: runbook resume RUN-ID
+  2    invalid input (runbook, vars, flags); nothing was run
+  3    blocked by a prohibited or critical finding
+  4    waiting for approval of a manual gate: runbook resume RUN-ID --approve STEP-ID
+  130  interrupted (Ctrl-C, SIGTERM); runbook resume RUN-ID continues
+
+Examples:
+  runbook validate runbooks/upgrade-2.25-to-3.3.yaml
+  runbook plan runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml
+  runbook run runbooks/upgrade-2.25-to-3.3.yaml --context prod --dry-run=server
+  runbook resume
+`,
+  );
+
+const registry = async () => (await import('../steps/index.js')).builtinRegistry();
+const exit = (code: number): void => {
+  process.exitCode = code;
+};
+
+withVarOptions(
+  program
+    .command('validate')
+    .description('Check runbooks (imports, vars, every step against its schema) without touching a cluster')
+    .argument('<files...>', 'runbook files')
+    .option('-q, --quiet', 'print problems only'),
+)
+  .addHelpText('after', '\nExample:\n  runbook validate runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml')
+  .action(async (files: string[], flags: LoadFlags & { quiet?: boolean }) => {
+    const { validateCommand } = await import('./commands/validate.js');
+    exit(await validateCommand(files, flags, await registry()));
+  });
+
+withRunOptions(
+  withKubeOptions(
+    withVarOptions(
+      program
+        .command('run')
+        .description('Run a runbook: validate, then execute its steps with checkpoints')
+        .argument('<file>', 'runbook file')
+        .option('--resume', 'continue the unfinished run of this runbook')
+        .option('--fresh', 'start a new run even if an unfinished one exists')
+        .option('--allow-changed', 'resume even though the runbook changed since the run started'),
+    ),
+  ),
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  runbook run upgrade.yaml --vars-file site.yaml
+  runbook run upgrade.yaml --dry-run=server      # every write as a server-side dry run
+  runbook run upgrade.yaml --only kueue --yes    # steps tagged kueue, pass manual gates
+  runbook run upgrade.yaml --from during/approve-installplan`,
+  )
+  .action(async (file: string, flags: RunFlags) => {
+    const { runCommand } = await import('./commands/run.js');
+    exit(await runCommand({ file, flags, registry: await registry(), mode: 'run' }));
+  });
+
+withRunOptions(
+  withKubeOptions(
+    withVarOptions(
+      program
+        .command('resume')
+        .description('Continue a stopped run where it stopped; completed steps are not run again')
+        .argument('[run-id]', 'the run (default: the newest unfinished one)')
+        .option('--allow-changed', 'resume even though the runbook changed since the run started'),
+    ),
+  ),
+)
+  .addHelpText('after', '\nExamples:\n  runbook resume\n  runbook resume upgrade-2-25-to-3-3-20261122-101500-ab12 --approve before/workbenches/users-notified')
+  .action(async (runId: string | undefined, flags: RunFlags) => {
+    const { runCommand } = await import('./commands/run.js');
+    exit(await runCommand({ runId, flags, registry: await registry(), mode: 'resume' }));
+  });
+
+withRunOptions(
+  withKubeOptions(withVarOptions(program.command('plan').description('Show what a run would change, without changing anything').argument('<file>', 'runbook file'))),
+)
+  .addHelpText('after', '\nExample:\n  runbook plan runbooks/upgrade-2.25-to-3.3.yaml --context prod')
+  .action(async (file: string, flags: RunFlags) => {
+    const { planCommand } = await import('./commands/plan.js');
+    exit(await planCommand(file, flags, await registry()));
+  });
+
+program
+  .command('status')
+  .description('Show the runs recorded in the state folder, or where one run stands')
+  .argument('[run-id]', 'a run id')
+  .option('--state-dir <dir>', 'where runs are checkpointed', '.runbook')
+  .option('-o, --output <format>', 'text or json', 'text')
+  .addHelpText('after', '\nExamples:\n  runbook status\n  runbook status upgrade-2-25-to-3-3-20261122-101500-ab12')
+  .action(async (runId: string | undefined, flags: { stateDir: string; output: string }) => {
+    const { statusCommand } = await import('./commands/status.js');
+    exit(await statusCommand(runId, flags));
+  });
+
+program
+  .command('schema')
+  .description('Print the JSON Schema of the runbook format, for editors')
+  .addHelpText('after', '\nExample (VS Code YAML extension):\n  runbook schema > runbook.schema.json\n  # then in a runbook:  # yaml-language-server: $schema=./runbook.schema.json')
+  .action(async () => {
+    const { runbookJsonSchema } = await import('../runbook/json-schema.js');
+    process.stdout.write(`${JSON.stringify(runbookJsonSchema(await registry()), null, 2)}\n`);
+  });
+
+// A bug must not print a stack trace at an admin: say what happened and how to see more. Every
+// step transition is already checkpointed, so the run can be resumed.
+process.on('uncaughtException', (err) => {
+  process.exitCode = reportError(err);
+  process.exit();
+});
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.exitCode = reportError(err);
+});

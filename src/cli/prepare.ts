@@ -1,0 +1,47 @@
+// Loads a runbook with its var values and checks everything, before anything touches a cluster.
+// Precedence of values, lowest first: stored (on resume), --vars-file in order, RUNBOOK_VAR_*, --var.
+import { InputError, type Problem } from '../engine/errors.js';
+import type { StepRegistry } from '../engine/registry.js';
+import { loadRunbook } from '../runbook/loader.js';
+import type { Plan } from '../runbook/types.js';
+import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars } from '../runbook/vars.js';
+import type { LoadFlags } from './global-options.js';
+
+export interface Prepared {
+  plan: Plan;
+  vars: ResolvedVars;
+  /** Root var values as given (not defaults), to record in the run state. */
+  given: Record<string, unknown>;
+}
+
+export async function prepare(
+  file: string,
+  flags: LoadFlags,
+  registry: StepRegistry,
+  stored: Record<string, unknown> = {},
+): Promise<Prepared> {
+  const problems: Problem[] = [];
+  const fromFiles: Record<string, unknown> = {};
+  for (const f of flags.varsFile) {
+    const r = await readVarsFile(f);
+    problems.push(...r.problems);
+    Object.assign(fromFiles, r.values);
+  }
+  const flagged = parseVarFlags(flags.var);
+  problems.push(...flagged.problems);
+  if (problems.length) throw new InputError(problems);
+
+  const env = varsFromEnv();
+  const loaded = await loadRunbook(file, { registry, provided: { ...stored, ...fromFiles, ...env, ...flagged.values } });
+  if (!loaded.plan) throw new InputError(loaded.problems);
+  const plan = loaded.plan;
+
+  // RUNBOOK_VAR_* of other runbooks may be set in the environment; only declared names count.
+  const declared = new Set(plan.scopes['']!.vars.map((v) => v.name));
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([k]) => declared.has(k)));
+  const storedKnown = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
+  const given = { ...storedKnown, ...fromFiles, ...fromEnv, ...flagged.values };
+  const resolved = resolveVars(plan, given);
+  if (resolved.problems.length || !resolved.vars) throw new InputError(resolved.problems);
+  return { plan, vars: resolved.vars, given };
+}

@@ -1,0 +1,44 @@
+// The services steps may use, made from the CLI flags. The Kubernetes client is created on first
+// use, so runbooks without Kubernetes steps never need a kubeconfig.
+import type { StepServices } from '../engine/step-type.js';
+import type { KubeClient } from '../kube/client.js';
+import type { LoadedKubeConfig } from '../kube/config.js';
+import type { Plan } from '../runbook/types.js';
+import type { KubeFlags, RunFlags } from './global-options.js';
+
+declare module '../engine/step-type.js' {
+  interface StepServices {
+    kube: KubeClient;
+  }
+}
+
+export interface Services {
+  services: Partial<StepServices>;
+  /** Which cluster the run talked to, for the report (once the client was made). */
+  readonly cluster: { server?: string; context?: string; user?: string } | undefined;
+  close(): Promise<void>;
+}
+
+export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFlags, 'dryRun'>): Promise<Services> {
+  let client: KubeClient | undefined;
+  let loaded: LoadedKubeConfig | undefined;
+  const { KubeClient: Client, loadKubeConfig } = await import('../kube/index.js');
+  const services: Partial<StepServices> = {};
+  Object.defineProperty(services, 'kube', {
+    enumerable: true,
+    get(): KubeClient {
+      if (!client) {
+        loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
+        client = Client.fromConfig(loaded, { dryRun: flags.dryRun ?? 'none' });
+      }
+      return client;
+    },
+  });
+  return {
+    services,
+    get cluster() {
+      return loaded ? { server: loaded.server, context: loaded.contextName, user: loaded.userName } : undefined;
+    },
+    async close() {},
+  };
+}

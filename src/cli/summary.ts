@@ -1,0 +1,44 @@
+// The lines printed at the end of a run: outcome, counts, findings, where the report is, and what
+// to do next.
+import { formatMs } from '../engine/attempt.js';
+import type { RunSummary } from '../engine/events.js';
+import type { RunState } from '../engine/state.js';
+
+export function printSummary(summary: RunSummary, state: RunState, reportPath: string, json: boolean): void {
+  const c = summary.counts;
+  const f = summary.findings;
+  const findings = (['prohibited', 'critical', 'warning', 'info'] as const).filter((s) => f[s] > 0).map((s) => `${f[s]} ${s}`);
+  const next = nextStep(summary, state);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ type: 'summary', runId: state.runId, ...summary, report: reportPath, next })}\n`);
+    return;
+  }
+  const lines = [
+    '',
+    `Run ${state.runId}: ${summary.status.toUpperCase()} in ${formatMs(summary.durationMs)}${state.dryRun !== 'none' ? ` (dry run: ${state.dryRun}, nothing changed)` : ''}`,
+    `  steps: ${c.changed} changed, ${c.ok} ok, ${c.skipped} skipped, ${c.failed} failed`,
+    ...(findings.length ? [`  findings: ${findings.join(', ')}`] : []),
+    ...(state.message && summary.status !== 'succeeded' ? [`  ${state.message}`] : []),
+    `  report: ${reportPath}`,
+    ...(next ? [`  next: ${next}`] : []),
+    '',
+  ];
+  process.stderr.write(lines.join('\n'));
+}
+
+function nextStep(summary: RunSummary, state: RunState): string | undefined {
+  switch (summary.status) {
+    case 'failed':
+      return `fix the cause, then: runbook resume ${state.runId}`;
+    case 'aborted':
+      return `runbook resume ${state.runId}`;
+    case 'waiting-approval': {
+      const waiting = Object.entries(state.steps).find(([, s]) => s.state === 'waiting')?.[0];
+      return `runbook resume ${state.runId} --approve ${waiting ?? 'STEP-ID'}`;
+    }
+    case 'blocked':
+      return 'resolve the findings above (see the report), then run again';
+    default:
+      return undefined;
+  }
+}

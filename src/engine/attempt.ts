@@ -1,0 +1,142 @@
+// One step's lifecycle, as the executor runs it: check → apply → verify → until, inside retries
+// with backoff and a per-attempt timeout. Steps never loop or retry on their own.
+import pRetry from 'p-retry';
+import { evaluateBoolean } from '../runbook/expressions.js';
+import type { StepNode } from '../runbook/types.js';
+import { RunAborted, RunbookError, StepFailure, StepTimeout, isTransient } from './errors.js';
+import type { StepResult } from './events.js';
+import type { Finding } from './findings.js';
+import type { AnyStepType, DryRunMode, StepContext } from './step-type.js';
+
+export interface AttemptOutcome {
+  result: Omit<StepResult, 'attempts' | 'durationMs'>;
+  output?: unknown;
+  findings: Finding[];
+}
+
+export interface AttemptHooks {
+  dryRun: DryRunMode;
+  runSignal: AbortSignal;
+  /** A step context bound to one attempt's abort signal. */
+  contextFor(signal: AbortSignal): StepContext;
+  /** Variables for `until`, with the attempt's output as `result`. */
+  untilContext(output: unknown): Record<string, unknown>;
+  onAttempt(attempt: number): void;
+  onRetry(attempt: number, error: unknown, delayMs: number): void;
+}
+
+export async function runWithRetries(
+  node: StepNode,
+  type: AnyStepType,
+  input: unknown,
+  hooks: AttemptHooks,
+): Promise<{ outcome: AttemptOutcome; attempts: number }> {
+  let attempts = 0;
+  const { delayMs, factor, maxDelayMs } = node.backoff;
+  const outcome = await pRetry(
+    async (attempt) => {
+      attempts = attempt;
+      hooks.onAttempt(attempt);
+      return attemptOnce(node, type, input, hooks);
+    },
+    {
+      retries: node.retries,
+      factor,
+      minTimeout: delayMs,
+      maxTimeout: maxDelayMs,
+      randomize: false,
+      signal: hooks.runSignal,
+      shouldRetry: ({ error, attemptNumber, retriesLeft }) => {
+        // Never retry after the run was stopped, and only what retrying can fix.
+        const retry = !hooks.runSignal.aborted && isTransient(error) && retriesLeft > 0;
+        if (retry) hooks.onRetry(attemptNumber, error, Math.min(maxDelayMs, delayMs * factor ** (attemptNumber - 1)));
+        return retry;
+      },
+    },
+  ).catch((err: unknown) => {
+    if (hooks.runSignal.aborted) throw new RunAborted('the run was stopped', { cause: err });
+    throw err;
+  });
+  return { outcome, attempts };
+}
+
+async function attemptOnce(node: StepNode, type: AnyStepType, input: unknown, hooks: AttemptHooks): Promise<AttemptOutcome> {
+  const timeout = node.timeoutMs ? AbortSignal.timeout(node.timeoutMs) : undefined;
+  const signal = timeout ? AbortSignal.any([hooks.runSignal, timeout]) : hooks.runSignal;
+  const ctx = hooks.contextFor(signal);
+  const work = lifecycle(node, type, input, ctx, hooks);
+  try {
+    return await raceAbort(work, signal);
+  } catch (err) {
+    if (timeout?.aborted && !hooks.runSignal.aborted) {
+      const last = err instanceof RunbookError ? err.data : undefined;
+      throw new StepTimeout(`timed out after ${formatMs(node.timeoutMs!)}${err instanceof StepTimeout ? `: ${err.message}` : ''}`, {
+        data: last,
+        hint: err instanceof RunbookError ? err.hint : 'raise the step timeout if the operation is known to take longer',
+      });
+    }
+    throw err;
+  }
+}
+
+async function lifecycle(
+  node: StepNode,
+  type: AnyStepType,
+  input: unknown,
+  ctx: StepContext,
+  hooks: AttemptHooks,
+): Promise<AttemptOutcome> {
+  if (type.check) {
+    const checked = await type.check(ctx, input);
+    if (checked.holds) {
+      return { result: { status: 'ok', reason: checked.reason ?? 'already in the wanted state' }, output: checked.output, findings: [] };
+    }
+  }
+  if (hooks.dryRun !== 'none' && type.dryRun === 'skip') {
+    return { result: { status: 'skipped', reason: `dry run: ${type.name} steps are not run in a dry run` }, findings: [] };
+  }
+  const applied = await type.apply(ctx, input);
+  if (type.verify && hooks.dryRun === 'none') await type.verify(ctx, input, applied);
+  if (node.until && hooks.dryRun === 'none' && !evaluateBoolean(node.until, hooks.untilContext(applied.output))) {
+    throw new StepFailure(`until: "${node.until}" is not yet true`, {
+      transient: true,
+      hint: 'the step is repeated until the condition holds or its retries run out; raise retries or backoff to wait longer',
+    });
+  }
+  return {
+    result: {
+      status: applied.changed ? 'changed' : 'ok',
+      summary: applied.summary,
+      diff: applied.diff,
+    },
+    output: applied.output,
+    findings: applied.findings ?? [],
+  };
+}
+
+/** Steps should honour their signal; this makes sure a step that does not cannot hang the run. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${m}m${s}s` : `${m}m`;
+}

@@ -1,0 +1,58 @@
+// Which nodes a run executes: --only and --skip by id or tag, --from a step id onwards.
+import type { PlanNode, Section } from '../runbook/types.js';
+
+export interface Selection {
+  only: readonly string[];
+  skip: readonly string[];
+  from?: string;
+}
+
+function matches(node: PlanNode, selectors: readonly string[]): boolean {
+  return selectors.some((s) => node.id === s || node.id.startsWith(`${s}/`) || node.tags.includes(s));
+}
+
+function containsMatch(node: PlanNode, selectors: readonly string[]): boolean {
+  if (matches(node, selectors)) return true;
+  return node.kind !== 'step' && node.children.some((c) => containsMatch(c, selectors));
+}
+
+export type Decision = { run: true; all: boolean } | { run: false; reason: string };
+
+/**
+ * Decides whether a node runs. `all` says its whole subtree is selected (no need to ask again for
+ * its children); otherwise children are asked one by one.
+ */
+export function decide(node: PlanNode, selection: Selection, ancestorSelected: boolean): Decision {
+  if (selection.skip.length && matches(node, selection.skip)) return { run: false, reason: 'skipped by --skip' };
+  if (!selection.only.length || ancestorSelected) return { run: true, all: ancestorSelected || !selection.only.length };
+  if (matches(node, selection.only)) return { run: true, all: true };
+  if (containsMatch(node, selection.only)) return { run: true, all: false };
+  return { run: false, reason: 'not selected by --only' };
+}
+
+/** Every node id in execution order, for --from and for validating selectors. */
+export function allIds(sections: readonly Section[]): string[] {
+  const ids: string[] = [];
+  const walk = (n: PlanNode): void => {
+    ids.push(n.id);
+    if (n.kind !== 'step') n.children.forEach(walk);
+  };
+  sections.forEach((s) => s.nodes.forEach(walk));
+  return ids;
+}
+
+export function allTags(sections: readonly Section[]): Set<string> {
+  const tags = new Set<string>();
+  const walk = (n: PlanNode): void => {
+    n.tags.forEach((t) => tags.add(t));
+    if (n.kind !== 'step') n.children.forEach(walk);
+  };
+  sections.forEach((s) => s.nodes.forEach(walk));
+  return tags;
+}
+
+/** Whether the subtree of `node` contains the --from step (so it must be entered). */
+export function containsId(node: PlanNode, id: string): boolean {
+  if (node.id === id) return true;
+  return node.kind !== 'step' && node.children.some((c) => containsId(c, id));
+}

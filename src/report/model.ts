@@ -1,0 +1,81 @@
+// The run report as data: built from the plan and the checkpointed state, so a report can be
+// written for any run, finished or not, and again later (`runbook report`).
+import type { RunStatus, StepStatus } from '../engine/events.js';
+import type { Finding } from '../engine/findings.js';
+import { severityRank } from '../engine/findings.js';
+import type { RunState } from '../engine/state.js';
+import type { Plan, PlanNode } from '../runbook/types.js';
+
+export interface ReportStep {
+  id: string;
+  name: string;
+  depth: number;
+  section: string;
+  status: StepStatus | 'pending' | 'running' | 'waiting';
+  attempts: number;
+  durationMs: number;
+  note?: string;
+}
+
+export interface RunReport {
+  runId: string;
+  runbook: { name: string; description?: string; file: string; digest: string };
+  status: RunStatus;
+  dryRun: string;
+  message?: string;
+  startedAt: string;
+  updatedAt: string;
+  cluster?: { server?: string; context?: string; user?: string };
+  vars: Record<string, unknown>;
+  counts: Record<StepStatus, number>;
+  findings: Finding[];
+  steps: ReportStep[];
+  followUps: string[];
+}
+
+export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cluster']): RunReport {
+  const steps: ReportStep[] = [];
+  const counts: Record<StepStatus, number> = { ok: 0, changed: 0, skipped: 0, failed: 0 };
+  const loopItems = Object.keys(state.steps).filter((k) => k.includes('['));
+  const visit = (node: PlanNode, depth: number, section: string, suffix: string): void => {
+    const id = node.id + suffix;
+    const s = state.steps[id];
+    const status: ReportStep['status'] = !s ? 'pending' : s.state === 'done' ? s.status ?? 'pending' : s.state;
+    if (node.kind === 'step' && s?.state === 'done' && s.status) counts[s.status]++;
+    steps.push({
+      id,
+      name: node.name,
+      depth,
+      section,
+      status,
+      attempts: s?.attempts ?? 0,
+      durationMs: s?.durationMs ?? 0,
+      note: s?.error?.message ?? s?.summary ?? s?.reason,
+    });
+    if (node.kind === 'group') node.children.forEach((c) => visit(c, depth + 1, section, suffix));
+    if (node.kind === 'forEach') {
+      // Items are known from the state: each child id with an item suffix under this loop.
+      const prefix = `${node.children[0]?.id ?? ''}${suffix}[`;
+      const keys = new Set(
+        loopItems.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length, k.indexOf(']', prefix.length))),
+      );
+      for (const key of keys) node.children.forEach((c) => visit(c, depth + 1, section, `${suffix}[${key}]`));
+    }
+  };
+  for (const section of plan.sections) section.nodes.forEach((n) => visit(n, 0, section.name, ''));
+  return {
+    runId: state.runId,
+    runbook: { name: plan.name, description: plan.description, file: plan.file, digest: plan.digest },
+    status: state.status,
+    dryRun: state.dryRun,
+    message: state.message,
+    startedAt: state.startedAt,
+    updatedAt: state.updatedAt,
+    cluster,
+    vars: state.vars,
+    counts,
+    findings: [...state.findings].sort((a, b) => severityRank(a.severity) - severityRank(b.severity)),
+    steps,
+    followUps: plan.followUps,
+  };
+}

@@ -1,0 +1,153 @@
+// The runbook format (v1) declared once, as JSON Schema data. The loader validates against these
+// declarations, `runbook schema` prints them combined with every step type's input schema, and
+// the format reference in docs/ is generated from them.
+import type { JsonSchema } from '../engine/step-type.js';
+import { API_VERSION } from './types.js';
+
+export const DURATION: JsonSchema = {
+  description: 'A duration such as 30s, 5m, 1h30m or 500ms; a bare number is seconds.',
+  anyOf: [
+    { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h))+$' },
+    { type: 'number', minimum: 0 },
+  ],
+};
+
+export const EXPRESSION: JsonSchema = {
+  type: 'string',
+  description: 'A CEL expression over vars, registered outputs and, in loops, the current item.',
+};
+
+/** Fields any step, group or loop may carry besides its type key. */
+export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
+  name: { type: 'string', minLength: 1, description: 'What the step does, in words an admin reads in the progress output.' },
+  id: {
+    type: 'string',
+    pattern: '^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$',
+    description:
+      'A stable id for resume, --from, --only and site overlays. Derived from the section, groups and name when absent.',
+  },
+  description: { type: 'string', description: 'Why the step exists: the guide reasoning behind it.' },
+  when: { ...EXPRESSION, description: 'Run the step only when this CEL expression is true.' },
+  until: {
+    ...EXPRESSION,
+    description: 'Repeat the step (with the retry backoff) until this CEL expression over its output (`result`) is true.',
+  },
+  retries: { type: 'integer', minimum: 0, maximum: 100, description: 'How many times a transient failure is retried.' },
+  backoff: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Delay between retries: the first delay, then multiplied by factor up to max.',
+    properties: { delay: DURATION, factor: { type: 'number', minimum: 1 }, max: DURATION },
+  },
+  timeout: { ...DURATION, description: 'Longest time one attempt may take; the attempt is aborted after it.' },
+  register: {
+    type: 'string',
+    pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+    description: 'Save the step output under this name for later steps (templates and expressions).',
+  },
+  tags: { type: 'array', items: { type: 'string' }, description: 'Labels for --only and --skip.' },
+  continueOnError: { type: 'boolean', description: 'A failure of this step is recorded but does not stop the run.' },
+  confirm: {
+    type: 'string',
+    description:
+      'A manual gate before the step runs: the question shown. Passed by --yes, --approve ID or an answer on a terminal.',
+  },
+};
+
+/** Keys that make a node a group, a loop or an inline import rather than a step of some type. */
+export const STRUCTURE_FIELDS: Record<string, JsonSchema> = {
+  steps: { type: 'array', description: 'Nested steps: a group, or the body of a forEach.' },
+  forEach: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items'],
+    description: 'Run the nested steps once per item, with per-item checkpoints.',
+    properties: {
+      items: { description: 'A CEL expression, a template, or a literal list.' },
+      as: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the loop variable (default item).' },
+      key: { ...EXPRESSION, description: 'Expression giving each item a stable key (default: its name or index).' },
+      concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'How many items run at once (default 1).' },
+    },
+  },
+  import: { type: 'string', description: 'Run another runbook file here, as a group (path relative to this file).' },
+  vars: { type: 'object', description: 'With import: values for the imported runbook vars (templates allowed).' },
+};
+
+export const VAR_SPEC: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    type: { enum: ['string', 'number', 'boolean', 'list', 'object'], description: 'Default: string.' },
+    default: { description: 'The value used when none is given.' },
+    description: { type: 'string' },
+    required: { type: 'boolean', description: 'A value must be given (with --var, --vars-file or an import).' },
+    secret: {
+      type: 'boolean',
+      description: 'Holds a credential: redacted from logs, state files and reports; never stored, so a resume asks again.',
+    },
+  },
+};
+
+export const IMPORT_SPEC: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['file'],
+  properties: {
+    file: { type: 'string', description: 'A runbook file, relative to this one.' },
+    vars: { type: 'object', description: 'Values for its vars (templates over this runbook vars allowed).' },
+  },
+};
+
+export const SECTION_SPEC: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'e.g. assess, before, during, after, verify.' },
+    description: { type: 'string' },
+    steps: { type: 'array' },
+  },
+};
+
+export const RUNBOOK_SPEC: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiVersion', 'kind', 'metadata'],
+  properties: {
+    apiVersion: { const: API_VERSION },
+    kind: { const: 'Runbook' },
+    metadata: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: {
+        name: { type: 'string', pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' },
+        description: { type: 'string' },
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+    vars: {
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      additionalProperties: VAR_SPEC,
+    },
+    imports: { type: 'array', items: IMPORT_SPEC },
+    sections: { type: 'array', items: SECTION_SPEC },
+    followUps: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'What no runbook can do for the admin: listed at the end of the run report.',
+    },
+  },
+};
+
+export const DEFAULT_BACKOFF = { delayMs: 1000, factor: 2, maxDelayMs: 30_000 };
+
+export function parseDuration(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return value * 1000;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const m of String(value).matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]!]!;
+  return total;
+}
