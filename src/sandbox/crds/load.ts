@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { loadAllYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 
 // The YAML ships as data under src/sandbox/crds (see package.json "files") while this code runs
 // from dist/ after tsc or from src/ under vitest, so the folder is found from the package root
@@ -28,7 +27,12 @@ function packageName(manifest: string): string | undefined {
   }
 }
 
-/** Every CustomResourceDefinition in the *.yaml files, in file then document order. */
+/**
+ * Every CustomResourceDefinition in the *.yaml files, in file then document order, as client-node
+ * model objects. The conversion matters: the typed ApiextensionsV1Api serializes through the model,
+ * so plain JSON keys such as `enum` or `x-kubernetes-preserve-unknown-fields` (model names `_enum`,
+ * `xKubernetesPreserveUnknownFields`) would be dropped silently on the way to the API server.
+ */
 export async function loadCrds(): Promise<V1CustomResourceDefinition[]> {
   const dir = crdDirectory();
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
@@ -36,9 +40,13 @@ export async function loadCrds(): Promise<V1CustomResourceDefinition[]> {
   const seen = new Map<string, string>();
   for (const file of files) {
     const text = await readFile(join(dir, file), 'utf8');
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
-      const value: unknown = doc.toJS();
+    let docs: unknown[];
+    try {
+      docs = loadAllYaml(text);
+    } catch (err) {
+      throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    for (const value of docs) {
       if (value === null || value === undefined) continue;
       const crd = asCrd(value, file);
       const name = crd.metadata?.name ?? '';
