@@ -1,12 +1,18 @@
-// Assertions over values: each `that` expression must hold, or a finding with a severity is
-// recorded. Prohibited and critical findings stop the run (after the rest of the section's
-// read-only checks), warning and info are recorded in the report.
-import { SEVERITIES, type Finding, type Severity } from '../engine/findings.js';
+// Assertions: each `that` expression must hold, or a finding with a severity is recorded. With a
+// target, the expressions see the live `object` (named) or `objects` (selector); with `eachObject`
+// they are judged per object and the finding lists the objects that fail. Prohibited and critical
+// findings stop the run (after the rest of the section's read-only checks); warning and info are
+// recorded in the report.
 import { StepFailure } from '../engine/errors.js';
-import type { StepType } from '../engine/step-type.js';
+import { SEVERITIES, type Finding, type Severity } from '../engine/findings.js';
+import type { StepContext, StepType } from '../engine/step-type.js';
+import { withoutServerFields } from '../kube/diff.js';
+import { TARGET_PROPERTIES } from './kube/fragments.js';
+import { describeObject, resolveTargets, targetOf, type Target } from './kube/target.js';
 
-interface AssertInput {
+interface AssertInput extends Partial<Target> {
   that: string | string[];
+  eachObject?: boolean;
   severity?: Severity;
   check?: string;
   message: string;
@@ -16,9 +22,16 @@ interface AssertInput {
 
 export const assertStep: StepType<AssertInput> = {
   name: 'assert',
-  summary: 'Check that expressions hold; record a finding with a severity when they do not.',
-  description:
-    'Each expression in `that` is CEL over vars and registered outputs. When one is false, a finding with the given severity, message and remediation goes to the run report. `prohibited` and `critical` stop the run before the next step that changes anything; `warning` and `info` are recorded only.',
+  summary: 'Check that expressions hold (over values or live objects); record a finding with a severity when they do not.',
+  description: [
+    'Each expression in `that` is CEL over vars and registered outputs. With `apiVersion`/`kind` (and a',
+    'name or selectors) the live object is read first and seen as `object` (null when absent) or',
+    '`objects`; with `eachObject: true` the expressions are judged for each object and the finding',
+    'lists the ones that fail. A failed assertion records a finding with its severity, message and',
+    'remediation in the run report. `prohibited` and `critical` stop the run before the next step that',
+    'changes anything (the section\'s remaining checks still run, so all gates are reported together);',
+    '`warning` and `info` are recorded only.',
+  ].join(' '),
   input: {
     type: 'object',
     additionalProperties: false,
@@ -28,43 +41,73 @@ export const assertStep: StepType<AssertInput> = {
         description: 'A CEL expression, or a list of them, that must all be true.',
         anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }],
       },
+      ...TARGET_PROPERTIES,
+      apiVersion: { ...TARGET_PROPERTIES.apiVersion, description: 'With kind: read this object (or these objects) first.' },
+      eachObject: { type: 'boolean', description: 'Judge each matching object as `object`; the finding lists those that fail.' },
       severity: { enum: [...SEVERITIES], description: 'What a false assertion means (default critical).' },
-      check: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Short id of the check in reports (default: the step id).' },
+      check: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Short id of the check in reports (default: from the step id).' },
       message: { type: 'string', description: 'What is wrong when the assertion fails (templates allowed).' },
       remediation: { type: 'string', description: 'How to fix it (templates allowed).' },
-      objects: { type: 'array', items: { type: 'string' }, description: 'The objects the finding is about.' },
+      objects: { type: 'array', items: { type: 'string' }, description: 'The objects the finding is about (default: the failing objects).' },
     },
   },
   expressionFields: ['that'],
   examples: [
-    `- name: OpenShift is 4.19.9 or newer
+    `- name: Target version is 3.3.2 or newer
   assert:
-    that: semverGte(openshiftVersion, "4.19.9")
+    that: semverGte(targetVersion, "3.3.2")
     severity: prohibited
-    check: openshift-version
-    message: "OpenShift {{ openshiftVersion }} is older than 4.19.9"
-    remediation: Upgrade OpenShift to 4.19.9 or newer first.`,
+    check: target-version
+    message: "Target {{ targetVersion }} is not supported: 3.3.0 and 3.3.1 are not upgrade targets"
+    remediation: Set targetVersion to 3.3.2 or later.`,
+    `- name: Every InferenceService uses RawDeployment
+  assert:
+    apiVersion: serving.kserve.io/v1beta1
+    kind: InferenceService
+    allNamespaces: true
+    eachObject: true
+    that: object.metadata.annotations[?"serving.kserve.io/deploymentMode"].orValue("") == "RawDeployment"
+    severity: critical
+    message: InferenceServices not converted to RawDeployment stop serving after the upgrade`,
   ],
   dryRun: 'native',
   readOnly: true,
   async apply(ctx, input) {
     const expressions = Array.isArray(input.that) ? input.that : [input.that];
-    const failed: string[] = [];
-    for (const expression of expressions) {
-      const value = ctx.evaluate(expression);
-      if (typeof value !== 'boolean') {
-        throw new StepFailure(`assert: "${expression}" gave ${JSON.stringify(value)}, not true or false`);
+    const failedObjects: string[] = [];
+    let holds: boolean;
+    if (input.apiVersion && input.kind) {
+      const target = targetOf(input as Target);
+      const objects = (await resolveTargets(ctx, target)).map((o) => withoutServerFields(o, true) as Record<string, unknown>);
+      if (input.eachObject) {
+        for (const object of objects) {
+          if (!allHold(ctx, expressions, { object })) failedObjects.push(describeObject(object as never));
+        }
+        holds = failedObjects.length === 0;
+      } else {
+        holds = allHold(ctx, expressions, target.name ? { object: objects[0] ?? null } : { objects });
       }
-      if (!value) failed.push(expression);
+    } else {
+      holds = allHold(ctx, expressions, {});
     }
-    if (failed.length === 0) return { changed: false, summary: 'holds' };
+    if (holds) return { changed: false, summary: 'holds' };
     const finding: Finding = {
       severity: input.severity ?? 'critical',
       check: input.check ?? ctx.stepId.split('/').pop()!.replace(/\[.*$/, ''),
       message: input.message,
       remediation: input.remediation,
-      objects: input.objects,
+      objects: input.objects ?? (failedObjects.length ? failedObjects : undefined),
     };
-    return { changed: false, summary: `${finding.severity}: ${input.message}`, findings: [finding] };
+    const n = failedObjects.length;
+    return { changed: false, summary: `${finding.severity}: ${input.message}${n ? ` (${n} object${n === 1 ? '' : 's'})` : ''}`, findings: [finding] };
   },
 };
+
+function allHold(ctx: StepContext, expressions: readonly string[], extra: Record<string, unknown>): boolean {
+  for (const expression of expressions) {
+    const value = ctx.evaluate(expression, extra);
+    if (typeof value !== 'boolean') throw new StepFailure(`assert: "${expression}" gave ${JSON.stringify(value)}, not true or false`);
+    if (!value) return false;
+  }
+  return true;
+}

@@ -4,8 +4,26 @@ import type { AnyStepType } from '../engine/step-type.js';
 import { assertStep } from './assert.js';
 import { confirmStep } from './confirm.js';
 import { execStep } from './exec.js';
+import { httpStep } from './http.js';
+import { applyStep } from './kube/apply.js';
+import { backupStep } from './kube/backup.js';
+import { deleteStep } from './kube/delete.js';
+import { patchStep } from './kube/patch.js';
+import { queryStep } from './kube/query.js';
+import { waitStep } from './kube/wait.js';
 
-export const BUILTIN_STEPS: readonly AnyStepType[] = [assertStep, confirmStep, execStep];
+export const BUILTIN_STEPS: readonly AnyStepType[] = [
+  applyStep,
+  patchStep,
+  deleteStep,
+  waitStep,
+  assertStep,
+  queryStep,
+  backupStep,
+  execStep,
+  confirmStep,
+  httpStep,
+];
 
 export function builtinRegistry(): StepRegistry {
   return new StepRegistry(BUILTIN_STEPS);

@@ -1,0 +1,107 @@
+// `apply`: make objects exist with the fields we set, by server-side apply (field manager
+// `runbook`) or create-if-absent. Skipped when every live object already holds every field.
+import type { StepType } from '../../engine/step-type.js';
+import { containsDesired, yamlDiff } from '../../kube/diff.js';
+import { waitFor } from '../../kube/wait.js';
+import { readinessFor } from '../../kube/readiness.js';
+import type { KubeObject } from '../../kube/types.js';
+import { parseDuration } from '../../runbook/format.js';
+import { DEFAULT_WAIT_MS, TIMEOUT } from './fragments.js';
+import { loadManifests } from './manifests.js';
+import { describeObject, kubeOf } from './target.js';
+
+interface ApplyInput {
+  manifest?: unknown;
+  template?: string;
+  vars?: Record<string, unknown>;
+  mode?: 'serverSide' | 'create';
+  force?: boolean;
+  wait?: boolean;
+  timeout?: string | number;
+}
+
+const pending = new WeakMap<object, { obj: KubeObject; live: KubeObject | null }[]>();
+
+export const applyStep: StepType<ApplyInput> = {
+  name: 'apply',
+  summary: 'Create or update objects from inline manifests or a template file (server-side apply or create-if-absent).',
+  description:
+    'Objects come from `manifest` (one object or a list) and/or `template` (a handlebars file, multi-document YAML, rendered with the runbook vars plus `vars`). With `mode: serverSide` (default) objects are applied with field manager `runbook`; the step is skipped when every live object already holds every field given. With `mode: create` existing objects are left as they are. `wait: true` waits until each object is ready (by kind: Deployment available, CSV Succeeded, a Ready condition…).',
+  input: {
+    type: 'object',
+    additionalProperties: false,
+    anyOf: [{ required: ['manifest'] }, { required: ['template'] }],
+    properties: {
+      manifest: { description: 'An object or a list of objects.', anyOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+      template: { type: 'string', description: 'A template file: relative to the runbook, else to the shipped templates/ folder.' },
+      vars: { type: 'object', description: 'Extra values for the template.' },
+      mode: { enum: ['serverSide', 'create'], description: 'serverSide (default): apply our fields; create: only create what is absent.' },
+      force: { type: 'boolean', description: 'Server-side apply: take over fields another manager owns.' },
+      wait: { type: 'boolean', description: 'Wait until every object is ready.' },
+      timeout: TIMEOUT,
+    },
+  },
+  examples: [
+    `- name: Create the Kueue operator namespace
+  apply:
+    manifest:
+      apiVersion: v1
+      kind: Namespace
+      metadata:
+        name: openshift-kueue-operator`,
+    `- name: Install the Llama Stack distribution
+  apply:
+    template: llama-stack/distribution.yaml
+    vars: { replicas: 1 }
+    wait: true`,
+  ],
+  dryRun: 'native',
+  async check(ctx, input) {
+    const work = await plan(ctx, input);
+    if (work.length === 0) return { holds: true, reason: 'every object already holds the fields given' };
+    pending.set(input, work);
+    return { holds: false };
+  },
+  async apply(ctx, input) {
+    const kube = kubeOf(ctx);
+    const work = pending.get(input) ?? (await plan(ctx, input));
+    pending.delete(input);
+    const diffs: string[] = [];
+    const names: string[] = [];
+    for (const { obj, live } of work) {
+      const result =
+        input.mode === 'create' ? await kube.create(obj, { signal: ctx.signal }) : await kube.apply(obj, { signal: ctx.signal, ...(input.force ? { force: true } : {}) });
+      names.push(describeObject(result));
+      diffs.push(yamlDiff(live ?? {}, result, { fromLabel: live ? `${describeObject(obj)} (live)` : '(absent)', toLabel: describeObject(obj) }));
+    }
+    return { changed: names.length > 0, summary: names.length === 1 ? `applied ${names[0]}` : `applied ${names.length} objects`, diff: diffs.join('\n'), output: { applied: names } };
+  },
+  async verify(ctx, input) {
+    if (!input.wait) return;
+    const kube = kubeOf(ctx);
+    for (const obj of await loadManifests(ctx, input.manifest, input.template, input.vars)) {
+      const namespace = obj.metadata.namespace;
+      await waitFor(kube, {
+        target: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, ...(namespace ? { namespace } : {}) },
+        predicate: readinessFor(obj.apiVersion, obj.kind),
+        timeoutMs: parseDuration(input.timeout) ?? DEFAULT_WAIT_MS,
+        signal: ctx.signal,
+        onUpdate: (v) => ctx.log(`${describeObject(obj)}: ${v.description}`),
+      });
+    }
+  },
+};
+
+async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: ApplyInput): Promise<{ obj: KubeObject; live: KubeObject | null }[]> {
+  const kube = kubeOf(ctx);
+  const objects = await loadManifests(ctx, input.manifest, input.template, input.vars);
+  const work: { obj: KubeObject; live: KubeObject | null }[] = [];
+  for (const obj of objects) {
+    const live = obj.metadata.name
+      ? await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) }, { signal: ctx.signal })
+      : null;
+    const holds = live !== null && (input.mode === 'create' || containsDesired(live, obj));
+    if (!holds) work.push({ obj, live });
+  }
+  return work;
+}

@@ -1,0 +1,98 @@
+// What a `wait` (or a `failWhen`) waits for, declared as data and compiled into a predicate over
+// the object (named target) or the list of matches (selector target).
+import { JSONPath } from 'jsonpath-plus';
+import { StepFailure } from '../../engine/errors.js';
+import type { JsonSchema, StepContext } from '../../engine/step-type.js';
+import { conditionIs, deleted, everyItem, exists, readinessFor, type ObjectPredicate, type Verdict } from '../../kube/readiness.js';
+import type { KubeObject } from '../../kube/types.js';
+
+export interface WaitCondition {
+  ready?: boolean;
+  exists?: boolean;
+  deleted?: boolean;
+  condition?: { type: string; status?: string; reason?: string };
+  expression?: string;
+  jsonpath?: string;
+  value?: string;
+  count?: { min?: number; max?: number };
+}
+
+export const WAIT_CONDITION_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Exactly one of: ready, exists, deleted, condition, expression, jsonpath (with value), count.',
+  minProperties: 1,
+  properties: {
+    ready: { const: true, description: 'Ready by kind: Deployment available, CSV Succeeded, InstallPlan Complete, DSC phase Ready, else a Ready condition.' },
+    exists: { const: true, description: 'The object exists (or, with selectors, at least one matches).' },
+    deleted: { const: true, description: 'The object is gone (or nothing matches).' },
+    condition: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { type: 'string' }, status: { type: 'string', description: 'Default "True".' }, reason: { type: 'string' } },
+    },
+    expression: { type: 'string', description: 'CEL over `object` (named target, null while absent) or `objects` (selector target).' },
+    jsonpath: { type: 'string', description: 'kubectl-style JSONPath, e.g. {.status.phase}; compared with `value`.' },
+    value: { type: 'string', description: 'The value the JSONPath must give.' },
+    count: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } },
+      description: 'Selector targets: how many objects must match.',
+    },
+  },
+};
+
+export type ListOrObjectPredicate = (state: KubeObject | null | KubeObject[]) => Verdict;
+
+const done = (description: string): Verdict => ({ status: 'done', description });
+const pending = (description: string): Verdict => ({ status: 'pending', description });
+
+export function compileCondition(
+  ctx: StepContext,
+  c: WaitCondition,
+  target: { apiVersion: string; kind: string; name?: string },
+  label: string,
+): ListOrObjectPredicate {
+  const kinds = ['ready', 'exists', 'deleted', 'condition', 'expression', 'jsonpath', 'count'].filter((k) => (c as Record<string, unknown>)[k] !== undefined);
+  if (kinds.length !== 1) throw new StepFailure(`${label}: give exactly one of ready, exists, deleted, condition, expression, jsonpath, count (got ${kinds.join(', ') || 'none'})`);
+  const named = target.name !== undefined;
+  const perObject = (p: ObjectPredicate): ListOrObjectPredicate =>
+    named ? (s) => p(s as KubeObject | null) : (s) => everyItem(p)(s as KubeObject[]);
+
+  if (c.ready) return perObject(readinessFor(target.apiVersion, target.kind));
+  if (c.exists) return named ? (s) => exists(s as KubeObject | null) : (s) => ((s as KubeObject[]).length > 0 ? done(`${(s as KubeObject[]).length} match`) : pending('none match yet'));
+  if (c.deleted) return named ? (s) => deleted(s as KubeObject | null) : (s) => ((s as KubeObject[]).length === 0 ? done('none left') : pending(`${(s as KubeObject[]).length} still exist`));
+  if (c.condition) return perObject(conditionIs(c.condition.type, c.condition.status ?? 'True', []));
+  if (c.count) {
+    const { min = 0, max = Infinity } = c.count;
+    return (s) => {
+      const n = Array.isArray(s) ? s.length : s ? 1 : 0;
+      return n >= min && n <= max ? done(`${n} match`) : pending(`${n} match (want ${min}${max === Infinity ? ' or more' : `–${max}`})`);
+    };
+  }
+  if (c.expression !== undefined) {
+    const expression = c.expression;
+    return (s) => {
+      const value = ctx.evaluate(expression, named ? { object: s } : { objects: s });
+      if (typeof value !== 'boolean') throw new StepFailure(`${label}: "${expression}" gave ${JSON.stringify(value)}, not true or false`);
+      return value ? done(`${expression} holds`) : pending(`${expression} is false`);
+    };
+  }
+  const path = toJsonPathPlus(c.jsonpath!);
+  return perObject((obj) => {
+    if (!obj) return pending('does not exist yet');
+    const found = JSONPath({ path, json: obj, wrap: true }) as unknown[];
+    const got = found.length === 0 ? undefined : found.length === 1 ? found[0] : found;
+    const text = got === undefined ? '<none>' : typeof got === 'string' ? got : JSON.stringify(got);
+    if (c.value === undefined) return got !== undefined ? done(`${c.jsonpath} = ${text}`) : pending(`${c.jsonpath} is not set`);
+    return text === c.value ? done(`${c.jsonpath} = ${text}`) : pending(`${c.jsonpath} = ${text}, want ${c.value}`);
+  });
+}
+
+/** kubectl writes `{.status.phase}`; jsonpath-plus wants `$.status.phase`. */
+export function toJsonPathPlus(kubectl: string): string {
+  const inner = kubectl.trim().replace(/^\{/, '').replace(/\}$/, '');
+  return inner.startsWith('$') ? inner : `$${inner.startsWith('.') || inner.startsWith('[') ? '' : '.'}${inner}`;
+}

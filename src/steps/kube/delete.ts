@@ -1,0 +1,72 @@
+// `delete`: remove objects by name or selector and wait until they are gone. Skipped when absent.
+import type { StepType } from '../../engine/step-type.js';
+import { deleted } from '../../kube/readiness.js';
+import { waitFor } from '../../kube/wait.js';
+import { parseDuration } from '../../runbook/format.js';
+import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
+import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
+
+interface DeleteInput extends Target {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  wait?: boolean;
+  timeout?: string | number;
+}
+
+export const deleteStep: StepType<DeleteInput> = {
+  name: 'delete',
+  summary: 'Delete objects by name or selector, and wait until they are gone.',
+  description:
+    'Skipped when nothing matches. Each delete carries the uid of the object read, so an object recreated meanwhile under the same name is not deleted by mistake. By default the step waits until the objects are gone (finalizers done); `wait: false` returns once the deletes are accepted.',
+  input: {
+    type: 'object',
+    additionalProperties: false,
+    required: TARGET_REQUIRED,
+    properties: {
+      ...TARGET_PROPERTIES,
+      propagationPolicy: { enum: ['Foreground', 'Background', 'Orphan'], description: 'What happens to dependents (default: the kind default, usually Background).' },
+      wait: { type: 'boolean', description: 'Wait until the objects are gone (default true).' },
+      timeout: TIMEOUT,
+    },
+  },
+  examples: [
+    `- name: Remove the Knative Serving instance
+  delete:
+    apiVersion: operator.knative.dev/v1beta1
+    kind: KnativeServing
+    name: knative-serving
+    namespace: knative-serving`,
+  ],
+  dryRun: 'native',
+  async check(ctx, input) {
+    const found = await resolveTargets(ctx, targetOf(input));
+    const live = found.filter((o) => !o.metadata.deletionTimestamp || input.wait !== false);
+    return live.length === 0 ? { holds: true, reason: `no ${describeTarget(targetOf(input))}` } : { holds: false };
+  },
+  async apply(ctx, input) {
+    const kube = kubeOf(ctx);
+    const found = await resolveTargets(ctx, targetOf(input));
+    const names: string[] = [];
+    for (const obj of found) {
+      if (!obj.metadata.deletionTimestamp) {
+        await kube.delete(refOfObject(obj), {
+          signal: ctx.signal,
+          ...(input.propagationPolicy ? { propagationPolicy: input.propagationPolicy } : {}),
+          ...(obj.metadata.uid ? { preconditions: { uid: obj.metadata.uid } } : {}),
+        });
+      }
+      names.push(describeObject(obj));
+    }
+    if (input.wait !== false && ctx.dryRun === 'none') {
+      for (const obj of found) {
+        await waitFor(kube, {
+          target: refOfObject(obj),
+          predicate: deleted,
+          timeoutMs: parseDuration(input.timeout) ?? DEFAULT_WAIT_MS,
+          signal: ctx.signal,
+          onUpdate: (v) => ctx.log(`${describeObject(obj)}: ${v.description}`),
+        });
+      }
+    }
+    return { changed: names.length > 0, summary: names.length === 1 ? `deleted ${names[0]}` : `deleted ${names.length} objects`, output: { deleted: names } };
+  },
+};

@@ -1,0 +1,157 @@
+// `patch`: change objects in place, by name or selector, with merge / JSON / strategic / apply
+// patches and guarded list edits. Skipped when the patch would change nothing; only the objects
+// that would change are written, so a re-run makes no write at all.
+import { StepFailure } from '../../engine/errors.js';
+import type { StepType } from '../../engine/step-type.js';
+import { patchOutcome, yamlDiff } from '../../kube/diff.js';
+import { isConflict, statusCodeOf } from '../../kube/errors.js';
+import type { JsonPatchOperation, KubeObject, PatchType } from '../../kube/types.js';
+import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
+import { LIST_EDIT_SCHEMA, compileListEdits, dropRemovesOfAbsent, type ListEdit } from './list-edits.js';
+import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
+
+interface PatchInput extends Target {
+  type?: PatchType;
+  patch?: unknown;
+  listEdits?: ListEdit[];
+  subresource?: string;
+  force?: boolean;
+  /** Fail when the target does not exist (default true for a named target). */
+  mustExist?: boolean;
+}
+
+/**
+ * The plan `check` made, reused by `apply` in the same attempt (the executor passes the same input
+ * object to both), so a patch costs one read, not two. A retry renders a new input and reads again.
+ */
+const planned = new WeakMap<object, PlannedPatch[]>();
+
+interface PlannedPatch {
+  obj: KubeObject;
+  calls: { type: PatchType; patch: unknown }[];
+  after: unknown;
+}
+
+export const patchStep: StepType<PatchInput> = {
+  name: 'patch',
+  summary: 'Patch objects by name or selector: merge, JSON, strategic or server-side apply, and guarded list edits.',
+  description: [
+    'Only objects the patch would change are written, so a second run makes no write call.',
+    'A JSON patch `remove` of a path that is already gone is dropped rather than failing.',
+    '`listEdits` remove or replace list elements by what they are (the container named',
+    '`oauth-proxy`, a given finalizer) rather than by index: each becomes a `test` + `remove`/`replace`',
+    'pair computed from the live object, so a concurrent change is refused by the server and the',
+    'step retries on fresh data instead of removing the wrong element.',
+  ].join(' '),
+  input: {
+    type: 'object',
+    additionalProperties: false,
+    required: TARGET_REQUIRED,
+    anyOf: [{ required: ['patch'] }, { required: ['listEdits'] }],
+    properties: {
+      ...TARGET_PROPERTIES,
+      type: { enum: ['merge', 'json', 'strategic', 'apply'], description: 'Patch type (default merge). strategic works for built-in kinds only.' },
+      patch: { description: 'The patch: a partial object (merge, strategic, apply) or a list of operations (json).' },
+      listEdits: { type: 'array', items: LIST_EDIT_SCHEMA, description: 'Guarded list edits, applied after `patch`.' },
+      subresource: { enum: ['status', 'scale'], description: 'Patch a subresource instead of the object.' },
+      force: { type: 'boolean', description: 'Server-side apply: take over fields other managers own.' },
+      mustExist: { type: 'boolean', description: 'Fail when a named object does not exist (default true).' },
+    },
+  },
+  examples: [
+    `- name: Set Kueue to Removed in the DSC
+  patch:
+    apiVersion: datasciencecluster.opendatahub.io/v1
+    kind: DataScienceCluster
+    name: "{{ dscName }}"
+    patch:
+      spec:
+        components:
+          kueue:
+            managementState: Removed`,
+    `- name: Remove the oauth-proxy sidecar and its finalizer from every notebook
+  patch:
+    apiVersion: kubeflow.org/v1
+    kind: Notebook
+    allNamespaces: true
+    listEdits:
+      - list: /spec/template/spec/containers
+        match: { name: oauth-proxy }
+        remove: true
+      - list: /metadata/finalizers
+        match: notebook-oauth-client-finalizer.opendatahub.io
+        remove: true`,
+  ],
+  dryRun: 'native',
+  async check(ctx, input) {
+    const plans = await plan(ctx, input);
+    if (plans.length === 0) return { holds: true, reason: `no change needed for ${describeTarget(targetOf(input))}` };
+    planned.set(input, plans);
+    return { holds: false };
+  },
+  async apply(ctx, input) {
+    const kube = kubeOf(ctx);
+    const plans = planned.get(input) ?? (await plan(ctx, input));
+    planned.delete(input);
+    const diffs: string[] = [];
+    const changed: string[] = [];
+    for (const p of plans) {
+      let result: unknown = p.obj;
+      for (const call of p.calls) {
+        try {
+          result = await kube.patch(refOfObject(p.obj), call.type, call.patch, {
+            signal: ctx.signal,
+            ...(input.subresource ? { subresource: input.subresource } : {}),
+            ...(input.force ? { force: true } : {}),
+          });
+        } catch (err) {
+          // A failed `test` means the list changed since we read it: read again and retry.
+          if (call.type === 'json' && (statusCodeOf(err) === 422 || isConflict(err)) && String((err as Error).message).match(/test/i)) {
+            throw new StepFailure(`${describeObject(p.obj)} changed while it was being patched`, { transient: true, cause: err });
+          }
+          throw err;
+        }
+      }
+      changed.push(describeObject(p.obj));
+      diffs.push(yamlDiff(p.obj, result, { fromLabel: `${describeObject(p.obj)} (live)`, toLabel: ctx.dryRun === 'none' ? 'patched' : `patched (dry run: ${ctx.dryRun})` }));
+    }
+    return {
+      changed: changed.length > 0,
+      summary: changed.length === 1 ? `patched ${changed[0]}` : `patched ${changed.length} objects`,
+      diff: diffs.join('\n'),
+      output: { patched: changed },
+    };
+  },
+};
+
+async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: PatchInput): Promise<PlannedPatch[]> {
+  const targets = await resolveTargets(ctx, targetOf(input));
+  if (targets.length === 0 && input.name && input.mustExist !== false) {
+    throw new StepFailure(`${describeTarget(targetOf(input))} does not exist`, {
+      hint: 'check the name and namespace; set mustExist: false if its absence is fine',
+    });
+  }
+  const type = input.type ?? 'merge';
+  const out: PlannedPatch[] = [];
+  for (const obj of targets) {
+    let current: unknown = obj;
+    const calls: PlannedPatch['calls'] = [];
+    if (input.patch !== undefined) {
+      const patch = type === 'json' ? dropRemovesOfAbsent(current, input.patch as JsonPatchOperation[]) : input.patch;
+      const outcome = type === 'json' && (patch as unknown[]).length === 0 ? { changed: false, result: current } : patchOutcome(current, type, patch);
+      if (outcome.changed) {
+        calls.push({ type, patch });
+        current = outcome.result;
+      }
+    }
+    if (input.listEdits?.length) {
+      const ops = compileListEdits(current, input.listEdits);
+      if (ops.length) {
+        calls.push({ type: 'json', patch: ops });
+        current = patchOutcome(current, 'json', ops).result;
+      }
+    }
+    if (calls.length) out.push({ obj, calls, after: current });
+  }
+  return out;
+}

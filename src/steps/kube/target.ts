@@ -1,0 +1,70 @@
+// Resolves a step's target (a name, or selectors) to the live objects, through the shared client.
+import { StepFailure } from '../../engine/errors.js';
+import type { StepContext } from '../../engine/step-type.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { KubeObject, ObjectRef } from '../../kube/types.js';
+
+export interface Target {
+  apiVersion: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export function kubeOf(ctx: StepContext): KubeClient {
+  const kube = ctx.services.kube;
+  if (!kube) throw new StepFailure('this step needs a Kubernetes cluster, and none is configured');
+  return kube;
+}
+
+/** The objects a target names now: one (or none) by name, or all selector matches. */
+export async function resolveTargets(ctx: StepContext, t: Target): Promise<KubeObject[]> {
+  const kube = kubeOf(ctx);
+  if (t.name) {
+    const obj = await kube.get(refOf(t), { signal: ctx.signal });
+    return obj ? [obj] : [];
+  }
+  const list = await kube.list(
+    { apiVersion: t.apiVersion, kind: t.kind, ...(t.namespace ? { namespace: t.namespace } : {}) },
+    {
+      signal: ctx.signal,
+      ...(t.allNamespaces ? { allNamespaces: true } : {}),
+      ...(t.labelSelector ? { labelSelector: t.labelSelector } : {}),
+      ...(t.fieldSelector ? { fieldSelector: t.fieldSelector } : {}),
+    },
+  );
+  return list.items.map((o) => ({ ...o, apiVersion: o.apiVersion ?? t.apiVersion, kind: o.kind ?? t.kind }));
+}
+
+export function refOf(t: Target): ObjectRef {
+  return { apiVersion: t.apiVersion, kind: t.kind, name: t.name!, ...(t.namespace ? { namespace: t.namespace } : {}) };
+}
+
+export function refOfObject(o: KubeObject): ObjectRef {
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    name: o.metadata.name!,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+  };
+}
+
+export function describeTarget(t: Target): string {
+  if (t.name) return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+  const where = t.allNamespaces ? 'in all namespaces' : t.namespace ? `in ${t.namespace}` : '';
+  const sel = [t.labelSelector, t.fieldSelector].filter(Boolean).join(', ');
+  return `${t.kind} objects${sel ? ` matching ${sel}` : ''}${where ? ` ${where}` : ''}`;
+}
+
+export function describeObject(o: KubeObject): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+/** Plain target fields of a step input (the rest is the step's own). */
+export function targetOf(input: Target): Target {
+  const { apiVersion, kind, name, namespace, allNamespaces, labelSelector, fieldSelector } = input;
+  return { apiVersion, kind, name, namespace, allNamespaces, labelSelector, fieldSelector };
+}
