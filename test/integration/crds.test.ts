@@ -95,13 +95,13 @@ describe('CRD installation', () => {
     expect(notReady).toEqual([]);
   });
 
-  it('a second install is a quick no-op', async () => {
-    const before = (await ext.readCustomResourceDefinition({ name: 'datascienceclusters.datasciencecluster.opendatahub.io' })).metadata?.generation;
+  it('a second install writes nothing and returns quickly', async () => {
+    const versions = async () => new Map((await ext.listCustomResourceDefinition()).items.map((c) => [c.metadata?.name, c.metadata?.resourceVersion]));
+    const before = await versions();
     const started = Date.now();
     await installCrds(kubeconfigPath());
-    expect(Date.now() - started).toBeLessThan(30_000);
-    const after = (await ext.readCustomResourceDefinition({ name: 'datascienceclusters.datasciencecluster.opendatahub.io' })).metadata?.generation;
-    expect(after).toBe(before);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await versions()).toEqual(before);
   });
 
   it('discovery lists every kind with its scope and short names in each served version', async () => {

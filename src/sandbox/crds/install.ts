@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ApiException,
   ApiextensionsV1Api,
@@ -28,32 +29,44 @@ export async function installCrds(kubeconfigPath: string, options: InstallCrdsOp
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
 
-  // All at once: the API server handles a few dozen CRD writes in parallel without complaint.
-  await Promise.all(crds.map((crd) => createOrUpdate(api, crd)));
+  // One list tells which CRDs exist and at which resourceVersion; then every write at once: the API
+  // server handles a few dozen CRD writes in parallel without complaint.
+  const live = new Map((await api.listCustomResourceDefinition()).items.map((c) => [c.metadata?.name ?? '', c]));
+  await Promise.all(crds.map((crd) => createOrUpdate(api, withHash(crd), live.get(crd.metadata?.name ?? ''))));
   await waitEstablished(api, crds, deadline, timeoutMs);
   await waitDiscoverable(kc.makeApiClient(CustomObjectsApi), crds, deadline, timeoutMs);
 }
 
-async function createOrUpdate(api: ApiextensionsV1Api, crd: V1CustomResourceDefinition): Promise<void> {
+// The API server fills in defaults, so comparing the live CRD with the file is noisy; a hash of the
+// file's version in an annotation says cheaply whether an update is needed at all.
+const HASH_ANNOTATION = 'runbook.sandbox/definition-hash';
+
+function withHash(crd: V1CustomResourceDefinition): V1CustomResourceDefinition {
+  const hash = createHash('sha256').update(JSON.stringify(crd)).digest('hex').slice(0, 16);
+  return { ...crd, metadata: { ...crd.metadata, annotations: { ...crd.metadata?.annotations, [HASH_ANNOTATION]: hash } } };
+}
+
+async function createOrUpdate(api: ApiextensionsV1Api, crd: V1CustomResourceDefinition, existing: V1CustomResourceDefinition | undefined): Promise<void> {
   const name = crd.metadata?.name ?? '';
-  try {
-    await api.createCustomResourceDefinition({ body: crd });
-    return;
-  } catch (err) {
-    if (!isStatus(err, 409)) throw describe(err, `create CRD ${name}`);
+  if (!existing) {
+    try {
+      await api.createCustomResourceDefinition({ body: crd });
+      return;
+    } catch (err) {
+      if (!isStatus(err, 409)) throw describe(err, `create CRD ${name}`);
+      existing = await api.readCustomResourceDefinition({ name });
+    }
   }
-  // Exists already: replace with the current resourceVersion; retry if someone else wrote in between.
+  // Replace with the current resourceVersion; re-read and retry if someone else wrote in between.
   for (let attempt = 1; ; attempt++) {
-    const existing = await api.readCustomResourceDefinition({ name });
-    const body: V1CustomResourceDefinition = {
-      ...crd,
-      metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion },
-    };
+    if (existing.metadata?.annotations?.[HASH_ANNOTATION] === crd.metadata?.annotations?.[HASH_ANNOTATION]) return;
+    const body: V1CustomResourceDefinition = { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } };
     try {
       await api.replaceCustomResourceDefinition({ name, body });
       return;
     } catch (err) {
       if (!isStatus(err, 409) || attempt >= 5) throw describe(err, `update CRD ${name}`);
+      existing = await api.readCustomResourceDefinition({ name });
     }
   }
 }
