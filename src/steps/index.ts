@@ -11,6 +11,10 @@ import { deleteStep } from './kube/delete.js';
 import { patchStep } from './kube/patch.js';
 import { queryStep } from './kube/query.js';
 import { waitStep } from './kube/wait.js';
+import { approveInstallPlanStep } from './olm/approve-install-plan.js';
+import { installOperatorStep } from './olm/install-operator.js';
+import { subscriptionStep } from './olm/subscription.js';
+import { uninstallOperatorStep } from './olm/uninstall-operator.js';
 
 export const BUILTIN_STEPS: readonly AnyStepType[] = [
   applyStep,
@@ -23,6 +27,10 @@ export const BUILTIN_STEPS: readonly AnyStepType[] = [
   execStep,
   confirmStep,
   httpStep,
+  subscriptionStep,
+  approveInstallPlanStep,
+  installOperatorStep,
+  uninstallOperatorStep,
 ];
 
 export function builtinRegistry(): StepRegistry {

@@ -1,0 +1,126 @@
+// `approveInstallPlan`: the manual approval of an operator upgrade, as one step. Finds the install
+// plan that serves the subscription and installs the wanted CSV (exact name or version range),
+// approves it, and waits for the plan to complete and the CSV to succeed. Skipped when that CSV is
+// already installed and Succeeded.
+import { StepFailure } from '../../engine/errors.js';
+import type { StepType } from '../../engine/step-type.js';
+import type { Verdict } from '../../kube/readiness.js';
+import type { KubeObject } from '../../kube/types.js';
+import { waitFor } from '../../kube/wait.js';
+import { parseDuration } from '../../runbook/format.js';
+import { DEFAULT_WAIT_MS, TIMEOUT } from '../kube/fragments.js';
+import { kubeOf } from '../kube/target.js';
+import {
+  CSV,
+  INSTALL_PLAN,
+  SUBSCRIPTION,
+  csvMatches,
+  describeWanted,
+  noSubscription,
+  planCsvs,
+  planPhase,
+  planVerdict,
+  servesSubscription,
+  subscriptionStatus,
+  waitCsvSucceeded,
+} from './olm.js';
+
+interface ApproveInput {
+  subscription: string;
+  namespace: string;
+  csv?: string;
+  version?: string;
+  timeout?: string | number;
+}
+
+export const approveInstallPlanStep: StepType<ApproveInput> = {
+  name: 'approveInstallPlan',
+  summary: 'Approve the pending InstallPlan that installs the wanted CSV, then wait for it to complete and the CSV to succeed.',
+  description: [
+    'The plan is the one that serves the subscription (OLM owner reference or the subscription',
+    '`installPlanRef`) and whose `clusterServiceVersionNames` holds the wanted CSV: `csv` names it',
+    'exactly, `version` is a semver range over CSV versions (e.g. `>=3.3.2`). A plan for another',
+    'version is never approved. The step waits for such a plan to appear, approves it, waits for',
+    'phase Complete (Failed ends the wait with the plan message) and for the CSV to reach Succeeded.',
+    'Skipped when the subscription already has that CSV installed and Succeeded.',
+  ].join(' '),
+  input: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['subscription', 'namespace'],
+    properties: {
+      subscription: { type: 'string', description: 'Subscription name, e.g. rhods-operator.' },
+      namespace: { type: 'string', description: 'Its namespace.' },
+      csv: { type: 'string', description: 'The exact CSV to approve, e.g. rhods-operator.3.3.2.' },
+      version: { type: 'string', description: 'Or a semver range over CSV versions, e.g. ">=3.3.2 <3.4.0".' },
+      timeout: TIMEOUT,
+    },
+  },
+  examples: [
+    `- name: Approve the upgrade to 3.3.2 or later
+  approveInstallPlan:
+    subscription: "{{ subscriptionName }}"
+    namespace: "{{ operatorNamespace }}"
+    version: ">={{ targetVersion }} <3.4.0"
+    timeout: 30m`,
+  ],
+  dryRun: 'native',
+  async check(ctx, input) {
+    const kube = kubeOf(ctx);
+    const sub = await kube.get({ ...SUBSCRIPTION, name: input.subscription, namespace: input.namespace }, { signal: ctx.signal });
+    if (!sub) throw noSubscription(input.subscription, input.namespace);
+    const installed = subscriptionStatus(sub).installedCSV;
+    if (!installed || !csvMatches(installed, input)) return { holds: false };
+    const csv = await kube.get({ ...CSV, name: installed, namespace: input.namespace }, { signal: ctx.signal });
+    const phase = (csv?.status as { phase?: string } | undefined)?.phase;
+    return phase === 'Succeeded' ? { holds: true, reason: `${installed} is installed and Succeeded`, output: { csv: installed } } : { holds: false };
+  },
+  async apply(ctx, input) {
+    const kube = kubeOf(ctx);
+    const timeoutMs = parseDuration(input.timeout) ?? DEFAULT_WAIT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const sub = await kube.get({ ...SUBSCRIPTION, name: input.subscription, namespace: input.namespace }, { signal: ctx.signal });
+    if (!sub) throw noSubscription(input.subscription, input.namespace);
+    const wanted = describeWanted(input);
+
+    // Wait for a plan that serves the subscription and installs the wanted CSV.
+    let seen: string[] = [];
+    const found = await waitFor(kube, {
+      target: { ...INSTALL_PLAN, namespace: input.namespace },
+      predicate: (state: KubeObject | null | KubeObject[]): Verdict => {
+        const plans = (state as KubeObject[]).filter((p) => servesSubscription(p, sub));
+        seen = plans.map((p) => `${p.metadata.name} (${planCsvs(p).join(', ')}; ${planPhase(p)})`);
+        return plans.some((p) => planCsvs(p).some((c) => csvMatches(c, input)))
+          ? { status: 'done', description: `found a plan for ${wanted}` }
+          : { status: 'pending', description: seen.length ? `plans so far: ${seen.join('; ')}` : `no install plan for subscription ${input.subscription} yet` };
+      },
+      timeoutMs,
+      signal: ctx.signal,
+      onUpdate: (v) => ctx.log(v.description),
+    });
+    const plan = (found.state as KubeObject[]).filter((p) => servesSubscription(p, sub) && planCsvs(p).some((c) => csvMatches(c, input))).pop()!;
+    const csvName = planCsvs(plan).find((c) => csvMatches(c, input))!;
+    const planRef = { ...INSTALL_PLAN, name: plan.metadata.name!, namespace: input.namespace };
+
+    if (ctx.dryRun !== 'none') {
+      return { changed: true, summary: `would approve ${plan.metadata.name} for ${csvName}` };
+    }
+    const approved = (plan.spec as { approved?: boolean } | undefined)?.approved === true;
+    if (!approved) {
+      await kube.patch(planRef, 'merge', { spec: { approved: true } }, { signal: ctx.signal });
+      ctx.log(`approved ${plan.metadata.name} for ${csvName}`);
+    }
+    await waitFor(kube, {
+      target: planRef,
+      predicate: (s: KubeObject | null | KubeObject[]) => planVerdict(s as KubeObject | null),
+      timeoutMs: Math.max(1000, deadline - Date.now()),
+      signal: ctx.signal,
+      onUpdate: (v) => ctx.log(`${plan.metadata.name}: ${v.description}`),
+    }).catch((err: unknown) => {
+      if (err instanceof StepFailure) throw new StepFailure(`install plan ${plan.metadata.name} for ${csvName}: ${err.message}`, { hint: err.hint, data: err.data, cause: err });
+      throw err;
+    });
+    await waitCsvSucceeded(ctx, csvName, input.namespace, Math.max(1000, deadline - Date.now()));
+    return { changed: !approved, summary: `${plan.metadata.name} approved; ${csvName} Succeeded`, output: { installPlan: plan.metadata.name, csv: csvName } };
+  },
+};

@@ -1,0 +1,123 @@
+// `installOperator`: namespace, OperatorGroup, Subscription, approval when manual, and the CSV
+// Succeeded — the whole "install from OperatorHub" as one idempotent step. Skipped when the
+// subscription is there with its CSV Succeeded.
+import type { StepContext, StepType } from '../../engine/step-type.js';
+import type { Verdict } from '../../kube/readiness.js';
+import type { KubeObject } from '../../kube/types.js';
+import { waitFor } from '../../kube/wait.js';
+import { parseDuration } from '../../runbook/format.js';
+import { DEFAULT_WAIT_MS, TIMEOUT } from '../kube/fragments.js';
+import { kubeOf } from '../kube/target.js';
+import { approveInstallPlanStep } from './approve-install-plan.js';
+import { CSV, OPERATOR_GROUP, SUBSCRIPTION, subscriptionStatus, waitCsvSucceeded } from './olm.js';
+
+interface InstallInput {
+  package: string;
+  namespace: string;
+  name?: string;
+  channel: string;
+  source?: string;
+  sourceNamespace?: string;
+  approval?: 'Automatic' | 'Manual';
+  startingCSV?: string;
+  targetNamespaces?: string[];
+  timeout?: string | number;
+}
+
+export const installOperatorStep: StepType<InstallInput> = {
+  name: 'installOperator',
+  summary: 'Install an operator from a catalog: namespace, OperatorGroup, Subscription, approval, CSV Succeeded.',
+  description:
+    'Creates what is missing and leaves what exists: the namespace, an OperatorGroup (AllNamespaces unless `targetNamespaces` is given) when the namespace has none, and the Subscription. With `approval: Manual` the first InstallPlan (for `startingCSV` when given) is approved. The step ends when the subscription\'s installed CSV is Succeeded.',
+  input: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['package', 'namespace', 'channel'],
+    properties: {
+      package: { type: 'string', description: 'Package name in the catalog, e.g. kueue-operator.' },
+      namespace: { type: 'string', description: 'Namespace for the operator, e.g. openshift-kueue-operator.' },
+      name: { type: 'string', description: 'Subscription name (default: the package name).' },
+      channel: { type: 'string', description: 'Channel, e.g. stable-v1.1.' },
+      source: { type: 'string', description: 'CatalogSource (default redhat-operators).' },
+      sourceNamespace: { type: 'string', description: 'Its namespace (default openshift-marketplace).' },
+      approval: { enum: ['Automatic', 'Manual'], description: 'Install plan approval (default Automatic).' },
+      startingCSV: { type: 'string' },
+      targetNamespaces: { type: 'array', items: { type: 'string' }, description: 'OperatorGroup target namespaces (default: all namespaces).' },
+      timeout: TIMEOUT,
+    },
+  },
+  examples: [
+    `- name: Install the Red Hat build of Kueue
+  installOperator:
+    package: kueue-operator
+    namespace: openshift-kueue-operator
+    channel: stable-v1.1
+    targetNamespaces: []`,
+  ],
+  dryRun: 'native',
+  async check(ctx, input) {
+    const csv = await installedCsv(ctx, input);
+    return csv ? { holds: true, reason: `${csv} is installed and Succeeded`, output: { csv } } : { holds: false };
+  },
+  async apply(ctx, input) {
+    const kube = kubeOf(ctx);
+    const name = input.name ?? input.package;
+    const timeoutMs = parseDuration(input.timeout) ?? DEFAULT_WAIT_MS;
+    const created: string[] = [];
+    if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: input.namespace }, { signal: ctx.signal }))) {
+      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: input.namespace } }, { signal: ctx.signal });
+      created.push(`Namespace ${input.namespace}`);
+    }
+    const groups = await kube.list({ ...OPERATOR_GROUP, namespace: input.namespace }, { signal: ctx.signal });
+    if (groups.items.length === 0) {
+      const spec = input.targetNamespaces?.length ? { targetNamespaces: input.targetNamespaces } : {};
+      await kube.create({ ...OPERATOR_GROUP, metadata: { name: input.namespace, namespace: input.namespace }, spec }, { signal: ctx.signal });
+      created.push(`OperatorGroup ${input.namespace}/${input.namespace}`);
+    }
+    const subscription: KubeObject = {
+      ...SUBSCRIPTION,
+      metadata: { name, namespace: input.namespace },
+      spec: {
+        name: input.package,
+        channel: input.channel,
+        source: input.source ?? 'redhat-operators',
+        sourceNamespace: input.sourceNamespace ?? 'openshift-marketplace',
+        installPlanApproval: input.approval ?? 'Automatic',
+        ...(input.startingCSV ? { startingCSV: input.startingCSV } : {}),
+      },
+    };
+    const existing = await kube.get({ ...SUBSCRIPTION, name, namespace: input.namespace }, { signal: ctx.signal });
+    if (!existing) {
+      await kube.create(subscription, { signal: ctx.signal });
+      created.push(`Subscription ${input.namespace}/${name}`);
+    }
+    if (ctx.dryRun !== 'none') return { changed: created.length > 0, summary: `would create ${created.join(', ') || 'nothing'}` };
+
+    if ((input.approval ?? 'Automatic') === 'Manual') {
+      const approveInput = { subscription: name, namespace: input.namespace, ...(input.startingCSV ? { csv: input.startingCSV } : {}), timeout: input.timeout };
+      if (!(await approveInstallPlanStep.check!(ctx, approveInput)).holds) await approveInstallPlanStep.apply(ctx, approveInput);
+    }
+    const sub = await waitFor(kube, {
+      target: { ...SUBSCRIPTION, name, namespace: input.namespace },
+      predicate: (s: KubeObject | null | KubeObject[]): Verdict => {
+        const installed = subscriptionStatus(s as KubeObject | null).installedCSV;
+        return installed ? { status: 'done', description: `installed ${installed}` } : { status: 'pending', description: `state ${subscriptionStatus(s as KubeObject | null).state || 'not resolved yet'}` };
+      },
+      timeoutMs,
+      signal: ctx.signal,
+      onUpdate: (v) => ctx.log(`Subscription ${name}: ${v.description}`),
+    });
+    const csv = subscriptionStatus(sub.state as KubeObject).installedCSV!;
+    await waitCsvSucceeded(ctx, csv, input.namespace, timeoutMs);
+    return { changed: true, summary: `${csv} Succeeded${created.length ? ` (created ${created.join(', ')})` : ''}`, output: { csv } };
+  },
+};
+
+async function installedCsv(ctx: StepContext, input: InstallInput): Promise<string | undefined> {
+  const kube = kubeOf(ctx);
+  const sub = await kube.get({ ...SUBSCRIPTION, name: input.name ?? input.package, namespace: input.namespace }, { signal: ctx.signal });
+  const installed = subscriptionStatus(sub).installedCSV;
+  if (!sub || !installed) return undefined;
+  const csv = await kube.get({ ...CSV, name: installed, namespace: input.namespace }, { signal: ctx.signal });
+  return (csv?.status as { phase?: string } | undefined)?.phase === 'Succeeded' ? installed : undefined;
+}
