@@ -104,6 +104,36 @@ describe('CRD installation', () => {
     expect(await versions()).toEqual(before);
   });
 
+  it('a CRD that never becomes Established fails the install with its name and the reason', async () => {
+    const group = `conflict-${randomBytes(3).toString('hex')}.example.com`;
+    const make = (plural: string, kind: string): V1CustomResourceDefinition => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        // Both claim the short name "al": the second one's names are not accepted.
+        names: { plural, kind, singular: plural.slice(0, -1), shortNames: ['al'] },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+      },
+    });
+    const first = make('alphas', 'Alpha');
+    const second = make('betas', 'Beta');
+    try {
+      await installCrds(kubeconfigPath(), { crds: [first] });
+      const err = await installCrds(kubeconfigPath(), { crds: [second], timeoutMs: 2_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(new RegExp(`CRDs not Established after 2000 ms: betas\\.${group.replace(/\./g, '\\.')} \\(NamesAccepted=False: .*al`));
+    } finally {
+      await ext.deleteCustomResourceDefinition({ name: `alphas.${group}` }).catch(() => undefined);
+      await ext.deleteCustomResourceDefinition({ name: `betas.${group}` }).catch(() => undefined);
+    }
+  });
+
   it('discovery lists every kind with its scope and short names in each served version', async () => {
     const problems: string[] = [];
     for (const c of crds) {

@@ -31,7 +31,7 @@ function packageName(manifest: string): string | undefined {
  * Every CustomResourceDefinition in the *.yaml files, in file then document order, as client-node
  * model objects. The conversion matters: the typed ApiextensionsV1Api serializes through the model,
  * so plain JSON keys such as `enum` or `x-kubernetes-preserve-unknown-fields` (model names `_enum`,
- * `xKubernetesPreserveUnknownFields`) would be dropped silently on the way to the API server.
+ * `x_kubernetes_preserve_unknown_fields`) would be dropped silently on the way to the API server.
  */
 export async function loadCrds(): Promise<V1CustomResourceDefinition[]> {
   const dir = crdDirectory();
