@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RunAborted, RunbookError, StepFailure, StepTimeout, isTransient } from '../engine/errors.js';
 import type { KubeClient } from './client.js';
 import { isGone } from './errors.js';
-import { type ObjectPredicate, type Verdict, conditionsOf } from './readiness.js';
+import { type Verdict, conditionsOf } from './readiness.js';
 import type { KubeObject } from './types.js';
 import { describeRef } from './types.js';
 
@@ -25,7 +25,11 @@ export type WaitPredicate = (state: KubeObject | null | KubeObject[]) => Verdict
 
 export interface WaitOptions {
   target: WaitTarget;
-  predicate: WaitPredicate | ObjectPredicate;
+  /**
+   * Judges the object (or null) when the target has a name, else the list of matching objects.
+   * Declared as a method so that both ObjectPredicate and list predicates fit.
+   */
+  predicate(state: KubeObject | null | KubeObject[]): Verdict;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Called with each new verdict, for progress output. */
@@ -34,6 +38,12 @@ export interface WaitOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** How long the server keeps one watch open before we reconnect (seconds). */
   watchTimeoutSeconds?: number;
+  /**
+   * What the caller already read (e.g. the object its patch returned, with that resourceVersion):
+   * judged first and watched from, which saves the initial list. A stale resourceVersion is fine:
+   * the server answers 410 Gone and the wait lists afresh.
+   */
+  initial?: { objects: KubeObject[]; resourceVersion: string };
 }
 
 export interface WaitResult {
@@ -78,7 +88,7 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
   /** Judge the current state; returns the result when finished, throws when failed. */
   const judge = (): WaitResult | undefined => {
     const state = target.name ? ([...objects.values()][0] ?? null) : [...objects.values()];
-    const verdict = (options.predicate as WaitPredicate)(state);
+    const verdict = options.predicate(state);
     lastState = state;
     if (verdict.status !== last.status || verdict.description !== last.description) options.onUpdate?.(verdict);
     last = verdict;
@@ -89,6 +99,11 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
     return undefined;
   };
 
+  let initial = options.initial;
+  const replaceAll = (items: KubeObject[]): void => {
+    objects.clear();
+    for (const item of items) objects.set(keyOf(item), item);
+  };
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   let delay = backoff.initialMs;
   const pause = async (): Promise<void> => {
@@ -100,16 +115,21 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
     for (;;) {
       // List: the starting state and the resourceVersion to watch from.
       let resourceVersion: string | undefined;
-      try {
-        counters.lists++;
-        const list = await client.list(ref, { ...selector, signal });
-        objects.clear();
-        for (const item of list.items) objects.set(keyOf(item), item);
-        resourceVersion = list.metadata.resourceVersion;
-      } catch (err) {
-        if (signal.aborted || !isTransient(err)) throw err;
-        await pause();
-        continue;
+      if (initial) {
+        replaceAll(initial.objects);
+        resourceVersion = initial.resourceVersion;
+        initial = undefined;
+      } else {
+        try {
+          counters.lists++;
+          const list = await client.list(ref, { ...selector, signal });
+          replaceAll(list.items);
+          resourceVersion = list.metadata.resourceVersion;
+        } catch (err) {
+          if (signal.aborted || !isTransient(err)) throw err;
+          await pause();
+          continue;
+        }
       }
       const finished = judge();
       if (finished) return finished;
