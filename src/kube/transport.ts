@@ -15,6 +15,7 @@ import { type CallContext, classifyKubeError, errorFromStatus } from './errors.j
 /** What kind of call it was, for the counters. */
 export type CallKind = 'read' | 'write' | 'discovery';
 
+/** Calls per kind. `writes` counts every mutating request sent, server dry-runs included; client dry-runs send none. */
 export interface CallStats {
   reads: number;
   writes: number;
