@@ -100,8 +100,20 @@ async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: A
     const live = obj.metadata.name
       ? await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) }, { signal: ctx.signal })
       : null;
-    const holds = live !== null && (input.mode === 'create' || containsDesired(live, obj));
+    const holds = live !== null && (input.mode === 'create' || containsDesired(live, comparable(obj)));
     if (!holds) work.push({ obj, live });
   }
   return work;
+}
+
+/**
+ * What the live object holds when `obj` has been applied. A Secret's `stringData` is write-only:
+ * the server stores it base64-encoded under `data`, so it is compared there, or a Secret would
+ * never look applied and every run would write it again.
+ */
+function comparable(obj: KubeObject): KubeObject {
+  if (obj.apiVersion !== 'v1' || obj.kind !== 'Secret' || !obj.stringData || typeof obj.stringData !== 'object') return obj;
+  const { stringData, ...rest } = obj;
+  const encoded = Object.fromEntries(Object.entries(stringData as Record<string, unknown>).map(([k, v]) => [k, Buffer.from(String(v)).toString('base64')]));
+  return { ...rest, data: { ...(rest.data as Record<string, string> | undefined), ...encoded } };
 }
