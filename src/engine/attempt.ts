@@ -21,7 +21,8 @@ export interface AttemptHooks {
   contextFor(signal: AbortSignal): StepContext;
   /** Variables for `until`, with the attempt's output as `result`. */
   untilContext(output: unknown): Record<string, unknown>;
-  onAttempt(attempt: number): void;
+  /** Called before each attempt; the attempt starts once it settled (it checkpoints). */
+  onAttempt(attempt: number): Promise<void> | void;
   onRetry(attempt: number, error: unknown, delayMs: number): void;
 }
 
@@ -31,12 +32,12 @@ export async function runWithRetries(
   input: unknown,
   hooks: AttemptHooks,
 ): Promise<{ outcome: AttemptOutcome; attempts: number }> {
-  let attempts = 0;
   const { delayMs, factor, maxDelayMs } = node.backoff;
+  let attempts = 0;
   const outcome = await pRetry(
     async (attempt) => {
       attempts = attempt;
-      hooks.onAttempt(attempt);
+      await hooks.onAttempt(attempt);
       return attemptOnce(node, type, input, hooks);
     },
     {
@@ -55,20 +56,34 @@ export async function runWithRetries(
     },
   ).catch((err: unknown) => {
     if (hooks.runSignal.aborted) throw new RunAborted('the run was stopped', { cause: err });
-    throw err;
+    throw new AttemptsFailed(err, attempts);
   });
   return { outcome, attempts };
 }
 
+/** The last error of a step whose attempts all failed, with how many attempts were made. */
+export class AttemptsFailed extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly attempts: number,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
 async function attemptOnce(node: StepNode, type: AnyStepType, input: unknown, hooks: AttemptHooks): Promise<AttemptOutcome> {
-  const timeout = node.timeoutMs ? AbortSignal.timeout(node.timeoutMs) : undefined;
-  const signal = timeout ? AbortSignal.any([hooks.runSignal, timeout]) : hooks.runSignal;
-  const ctx = hooks.contextFor(signal);
-  const work = lifecycle(node, type, input, ctx, hooks);
+  // A timer of our own rather than AbortSignal.timeout(): that one is unref'd, so a step that
+  // waits on nothing else would let the process exit mid-run instead of timing out.
+  const timeout = node.timeoutMs ? new AbortController() : undefined;
+  const timer = timeout && setTimeout(() => timeout.abort(new DOMException('attempt timed out', 'TimeoutError')), node.timeoutMs);
+  const signal = timeout ? AbortSignal.any([hooks.runSignal, timeout.signal]) : hooks.runSignal;
   try {
-    return await raceAbort(work, signal);
+    // The checkpoint before an attempt may have let a stop request in: start nothing then.
+    signal.throwIfAborted();
+    const ctx = hooks.contextFor(signal);
+    return await raceAbort(lifecycle(node, type, input, ctx, hooks), signal);
   } catch (err) {
-    if (timeout?.aborted && !hooks.runSignal.aborted) {
+    if (timeout?.signal.aborted && !hooks.runSignal.aborted) {
       const last = err instanceof RunbookError ? err.data : undefined;
       throw new StepTimeout(`timed out after ${formatMs(node.timeoutMs!)}${err instanceof StepTimeout ? `: ${err.message}` : ''}`, {
         data: last,
@@ -76,6 +91,8 @@ async function attemptOnce(node: StepNode, type: AnyStepType, input: unknown, ho
       });
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

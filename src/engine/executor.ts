@@ -5,8 +5,8 @@ import { evaluate, evaluateBoolean } from '../runbook/expressions.js';
 import { renderDeep, renderString, renderText, isTemplate } from '../runbook/template.js';
 import type { ForEachNode, Plan, PlanNode, StepNode } from '../runbook/types.js';
 import type { ResolvedVars } from '../runbook/vars.js';
-import { formatMs, runWithRetries } from './attempt.js';
-import { ApprovalRequired, BlockedByFinding, RunAborted, RunbookError, StepFailure } from './errors.js';
+import { AttemptsFailed, formatMs, runWithRetries } from './attempt.js';
+import { RunAborted, RunbookError, StepFailure } from './errors.js';
 import type { EventListener, NodeInfo, RunStatus, RunSummary, StepResult, StepStatus } from './events.js';
 import { DEFAULT_STOP_ON, type Finding, type Severity } from './findings.js';
 import type { Redactor } from './redact.js';
@@ -73,9 +73,24 @@ export class Executor {
   private beforeFrom: boolean;
   private saving: Promise<void> = Promise.resolve();
 
+  /** Steps whose recorded findings stopped an earlier run: they, and what holds them, run again. */
+  private readonly recheck: string[];
+
   constructor(private readonly o: ExecutorOptions) {
     this.stopOn = o.stopOn ?? DEFAULT_STOP_ON;
     this.beforeFrom = o.selection.from !== undefined;
+    this.recheck = [...new Set(o.state.findings.filter((f) => this.stopOn.includes(f.severity) && f.stepId).map((f) => f.stepId!))];
+  }
+
+  /**
+   * Whether a node finished in an earlier run and must not run again. A failure tolerated by
+   * continueOnError counts as finished; a node holding a blocking finding does not, so a resume
+   * evaluates the finding again instead of walking past it.
+   */
+  private completed(previous: StepState, node: PlanNode, key: string): boolean {
+    if (previous.state !== 'done' || !previous.status) return false;
+    const finished = COMPLETED.includes(previous.status) || (previous.status === 'failed' && node.continueOnError);
+    return finished && !this.recheck.some((id) => within(key, id));
   }
 
   async run(): Promise<RunSummary> {
@@ -150,7 +165,7 @@ export class Executor {
       parent: frame.parent,
     };
     const previous = this.o.state.steps[key];
-    if (previous?.state === 'done' && previous.status && COMPLETED.includes(previous.status)) {
+    if (previous && this.completed(previous, node, key)) {
       return this.finish(info, { ...toResult(previous), resumed: true }, false);
     }
 
@@ -222,12 +237,15 @@ export class Executor {
     const keyed = items.map((item, index) => ({ item, key: this.itemKey(node, item, index, context) }));
     let next = 0;
     let failure: string | undefined;
+    // A stop (gate, blocking finding, abort) thrown by one item: the others finish what they are
+    // doing, take no new item, and only then is it passed on, so nothing runs after the run ended.
+    let thrown: { error: unknown } | undefined;
     const results: StepResult[] = [];
     const worker = async (): Promise<void> => {
-      while (next < keyed.length && !failure && !this.o.signal.aborted) {
+      while (next < keyed.length && !failure && !thrown && !this.o.signal.aborted) {
         const { item, key } = keyed[next++]!;
         const itemInfo: NodeInfo = { id: `${info.id}[${key}]`, name: `${node.name}: ${key}`, kind: 'item', depth: frame.depth, parent: info.id };
-        if (done.has(key)) {
+        if (done.has(key) && !this.recheck.some((id) => within(itemInfo.id, id))) {
           results.push(this.finishItem(itemInfo, { status: 'ok', attempts: 1, durationMs: 0, resumed: true }));
           continue;
         }
@@ -259,7 +277,12 @@ export class Executor {
         results.push(this.finishItem(itemInfo, { status, attempts: 1, durationMs: Date.now() - itemStarted }));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(node.concurrency, Math.max(1, keyed.length)) }, worker));
+    const guarded = (): Promise<void> =>
+      worker().catch((error: unknown) => {
+        thrown ??= { error };
+      });
+    await Promise.all(Array.from({ length: Math.min(node.concurrency, Math.max(1, keyed.length)) }, guarded));
+    if (thrown) throw thrown.error;
     if (this.o.signal.aborted) throw new RunAborted('the run was stopped');
     const result: StepResult = failure
       ? { status: 'failed', attempts: 1, durationMs: Date.now() - started, error: { message: `step ${failure} failed`, transient: false } }
@@ -275,36 +298,38 @@ export class Executor {
   private async runStep(info: NodeInfo, node: StepNode, frame: Frame, context: Record<string, unknown>): Promise<StepResult> {
     const type = this.o.registry.get(node.type)!;
     const started = Date.now();
-    const previous = this.o.state.steps[info.id];
-    const priorAttempts = previous?.attempts ?? 0;
-    await this.mark(info.id, { state: 'running', startedAt: new Date().toISOString(), attempts: priorAttempts });
+    const startedAt = new Date().toISOString();
+    const priorAttempts = this.o.state.steps[info.id]?.attempts ?? 0;
+    // Findings of an earlier run of this step are replaced by what this run finds.
+    this.dropFindings(info.id);
 
     let input: unknown;
     try {
       input = renderDeep(node.input, context, [...(type.expressionFields ?? []), ...(type.rawFields ?? [])]);
     } catch (err) {
-      return this.fail(info, new StepFailure(`template: ${(err as Error).message}`, { hint: 'declare the variable or register it in an earlier step' }), started);
+      return this.fail(info, new StepFailure(`template: ${(err as Error).message}`, { hint: 'declare the variable or register it in an earlier step' }), started, priorAttempts);
     }
 
-    const findings: Finding[] = [];
+    let attempts = 0;
     try {
-      const { outcome, attempts } = await runWithRetries(node, type, input, {
+      const { outcome } = await runWithRetries(node, type, input, {
         dryRun: this.o.dryRun,
         runSignal: this.o.signal,
         contextFor: (signal) => this.stepContext(info, node, frame, context, signal),
         untilContext: (output) => ({ ...context, result: output }),
+        // The attempt is on disk before it starts: a resume counts it and re-enters at the check.
         onAttempt: (attempt) => {
+          attempts = attempt;
           this.emit({ type: 'step:attempt', id: info.id, attempt });
-          void this.mark(info.id, { ...this.o.state.steps[info.id]!, attempts: priorAttempts + attempt });
+          return this.mark(info.id, { state: 'running', startedAt, attempts: priorAttempts + attempt });
         },
         onRetry: (attempt, error, delayMs) =>
           this.emit({ type: 'step:retry', id: info.id, attempt, error: this.o.redactor.redact(errorMessage(error)), delayMs }),
       });
-      findings.push(...outcome.findings);
       if (node.register) {
         this.o.state.registered[node.register] = outcome.output ?? null;
       }
-      this.recordFindings(findings, info.id);
+      this.recordFindings(outcome.findings, info.id);
       return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, true);
     } catch (err) {
       if (err instanceof RunAborted || this.o.signal.aborted) {
@@ -312,9 +337,8 @@ export class Executor {
         this.emit({ type: 'step:log', id: info.id, message: 'interrupted; a resume re-enters this step at its check' });
         throw err instanceof RunAborted ? err : new RunAborted('the run was stopped', { cause: err });
       }
-      if (err instanceof ApprovalRequired) throw err;
-      const result = await this.fail(info, err, started, priorAttempts + Math.max(1, node.retries + 1));
-      return result;
+      const cause = err instanceof AttemptsFailed ? err.error : err;
+      return this.fail(info, cause, started, priorAttempts + Math.max(1, attempts));
     }
   }
 
@@ -353,8 +377,15 @@ export class Executor {
   private async passGate(info: NodeInfo, question: string): Promise<void> {
     const { approvals, state } = this.o;
     const id = info.id;
-    if (approvals.all || approvals.ids.has(id) || state.approved.includes(id) || this.o.dryRun !== 'none') return;
-    this.emit({ type: 'approval:required', id, name: info.name, message: question });
+    if (state.approved.includes(id) || this.o.dryRun !== 'none') return;
+    if (approvals.all || approvals.ids.has(id)) {
+      // Recorded like an answer: the report says who passed which gate, and a resume without
+      // the flag does not stop here again.
+      state.approved.push(id);
+      await this.checkpoint();
+      return;
+    }
+    this.emit({ type: 'approval:required', id, name: info.name, message: this.o.redactor.redact(question) });
     if (approvals.ask) {
       if (await approvals.ask(id, info.name, question)) {
         state.approved.push(id);
@@ -368,10 +399,15 @@ export class Executor {
     throw new StopRun('waiting-approval', `waiting for approval of step ${id}: ${question}`);
   }
 
+  private dropFindings(stepId: string): void {
+    if (this.o.state.findings.some((f) => f.stepId === stepId)) {
+      this.o.state.findings = this.o.state.findings.filter((f) => f.stepId !== stepId);
+    }
+  }
+
   private recordFindings(findings: readonly Finding[], stepId: string): void {
     for (const f of findings) {
       const finding = this.o.redactor.redactValue({ ...f, stepId });
-      this.o.state.findings = this.o.state.findings.filter((x) => !(x.stepId === stepId && x.check === f.check));
       this.o.state.findings.push(finding);
       this.emit({ type: 'finding', finding });
       if (this.stopOn.includes(f.severity) && !this.blocking) this.blocking = finding;
@@ -408,6 +444,7 @@ export class Executor {
   }
 
   private async skip(info: NodeInfo, reason: string): Promise<StepResult> {
+    this.dropFindings(info.id);
     this.emit({ type: 'node:start', node: info });
     return this.finish(info, { status: 'skipped', attempts: 0, durationMs: 0, reason }, true);
   }
@@ -417,7 +454,9 @@ export class Executor {
     return this.finish(info, { status: 'failed', attempts, durationMs: Date.now() - started, error }, true);
   }
 
-  private async finish(info: NodeInfo, result: StepResult, persist: boolean): Promise<StepResult> {
+  private async finish(info: NodeInfo, raw: StepResult, persist: boolean): Promise<StepResult> {
+    // Summaries, reasons and diffs come from step code: they may quote a secret.
+    const result = raw.resumed ? raw : this.o.redactor.redactValue(raw);
     if (info.kind === 'step') this.counts[result.status]++;
     if (!result.resumed) {
       const previous = this.o.state.steps[info.id];
@@ -514,3 +553,18 @@ function typeName(v: unknown): string {
 }
 
 export { formatMs };
+
+/**
+ * Whether the step `stepKey` is `key` itself or lies inside it. Keys are an id plus one `[item]`
+ * per enclosing loop: `main/loop/g[a]` holds `main/loop/g/x[a]` and `main/loop` holds both.
+ */
+function within(key: string, stepKey: string): boolean {
+  const [base, suffix] = splitKey(key);
+  const [stepBase, stepSuffix] = splitKey(stepKey);
+  return (stepBase === base || stepBase.startsWith(`${base}/`)) && stepSuffix.startsWith(suffix);
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('[');
+  return i < 0 ? [key, ''] : [key.slice(0, i), key.slice(i)];
+}
