@@ -6,9 +6,11 @@ import { API_VERSION } from './types.js';
 
 export const DURATION: JsonSchema = {
   description: 'A duration such as 30s, 5m, 1h30m or 500ms; a bare number is seconds.',
+  // The branches describe themselves: a field that reuses DURATION replaces the outer description,
+  // and a value of the wrong form is explained by the branch it failed.
   anyOf: [
-    { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h))+$' },
-    { type: 'number', minimum: 0 },
+    { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h))+$', description: 'A duration such as 30s, 5m, 1h30m or 500ms.' },
+    { type: 'number', minimum: 0, description: 'A number of seconds, 0 or more.' },
   ],
 };
 
@@ -24,7 +26,7 @@ export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
     type: 'string',
     pattern: '^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$',
     description:
-      'A stable id for resume, --from, --only and site overlays. Derived from the section, groups and name when absent.',
+      'A stable id for resume, --from, --only and site overlays: lower-case letters, digits, ".", "_", "/" and "-", starting and ending with a letter or digit. Derived from the section, groups and name when absent.',
   },
   description: { type: 'string', description: 'Why the step exists: the guide reasoning behind it.' },
   when: { ...EXPRESSION, description: 'Run the step only when this CEL expression is true.' },
@@ -43,7 +45,8 @@ export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
   register: {
     type: 'string',
     pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
-    description: 'Save the step output under this name for later steps (templates and expressions).',
+    description:
+      'Save the step output under this name for later steps (templates and expressions): letters, digits and _, not starting with a digit, e.g. ocVersion.',
   },
   tags: { type: 'array', items: { type: 'string' }, description: 'Labels for --only and --skip.' },
   continueOnError: { type: 'boolean', description: 'A failure of this step is recorded but does not stop the run.' },
@@ -64,7 +67,11 @@ export const STRUCTURE_FIELDS: Record<string, JsonSchema> = {
     description: 'Run the nested steps once per item, with per-item checkpoints.',
     properties: {
       items: { description: 'A CEL expression, a template, or a literal list.' },
-      as: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the loop variable (default item).' },
+      as: {
+        type: 'string',
+        pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+        description: 'Name of the loop variable (default item): letters, digits and _, not starting with a digit.',
+      },
       key: { ...EXPRESSION, description: 'Expression giving each item a stable key (default: its name or index).' },
       concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'How many items run at once (default 1).' },
     },
@@ -77,7 +84,10 @@ export const VAR_SPEC: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    type: { enum: ['string', 'number', 'boolean', 'list', 'object'], description: 'Default: string.' },
+    type: {
+      enum: ['string', 'number', 'boolean', 'list', 'object'],
+      description: 'The type of the value: string (the default), number (integers too), boolean, list or object.',
+    },
     default: { description: 'The value used when none is given.' },
     description: { type: 'string' },
     required: { type: 'boolean', description: 'A value must be given (with --var, --vars-file or an import).' },
@@ -103,7 +113,11 @@ export const SECTION_SPEC: JsonSchema = {
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'e.g. assess, before, during, after, verify.' },
+    name: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9-]*$',
+      description: 'Lower-case letters, digits and "-", e.g. assess, before, during, after, verify.',
+    },
     description: { type: 'string' },
     steps: { type: 'array' },
   },
@@ -121,14 +135,23 @@ export const RUNBOOK_SPEC: JsonSchema = {
       additionalProperties: false,
       required: ['name'],
       properties: {
-        name: { type: 'string', pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' },
+        name: {
+          type: 'string',
+          pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$',
+          description:
+            'The runbook name, part of every run id: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, e.g. upgrade-2-25-to-3-3.',
+        },
         description: { type: 'string' },
         labels: { type: 'object', additionalProperties: { type: 'string' } },
       },
     },
     vars: {
       type: 'object',
-      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      propertyNames: {
+        pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+        description:
+          'Var names are letters, digits and _, not starting with a digit, so templates and expressions can use them: e.g. dscName, not dsc-name.',
+      },
       additionalProperties: VAR_SPEC,
     },
     imports: { type: 'array', items: IMPORT_SPEC },

@@ -1,12 +1,13 @@
 // Validates values against declared JSON Schemas (ajv) and turns ajv's errors into problems a
 // person can act on: where, what is wrong, how to fix it.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { closest } from 'fastest-levenshtein';
 import type { Problem } from '../engine/errors.js';
 import type { JsonSchema } from '../engine/step-type.js';
 import { positionOf, type SourceFile, type YamlPath } from './source.js';
+import { suggestion } from './suggest.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+// verbose: errors carry their schema and data, whose descriptions and known fields become hints.
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
 function validatorFor(schema: JsonSchema): ValidateFunction {
@@ -25,6 +26,12 @@ export interface SchemaCheckOptions {
   ignore?: (path: YamlPath, value: unknown) => boolean;
 }
 
+/** An error to report, with the union (anyOf) it was chosen from, whose description may help. */
+interface Reported {
+  err: ErrorObject;
+  union?: ErrorObject;
+}
+
 export function checkAgainstSchema(
   value: unknown,
   schema: JsonSchema,
@@ -36,11 +43,15 @@ export function checkAgainstSchema(
   if (validate(value)) return [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
-  for (const err of simplify(validate.errors ?? [])) {
+  for (const { err, union } of simplify(validate.errors ?? [])) {
+    // propertyNames reports twice: the failed keyword (with propertyName) and a summary; keep one.
+    if (err.keyword === 'propertyNames') continue;
     const path = pointerToPath(err.instancePath);
-    const at = valueAt(value, path);
-    if (options.ignore?.(path, at)) continue;
-    const p = toProblem(err, path, source, basePath, options.subject);
+    if (options.ignore?.(path, valueAt(value, path))) continue;
+    const p =
+      err.propertyName === undefined
+        ? toProblem(err, union, path, source, basePath, options.subject)
+        : nameProblem(err, err.propertyName, path, source, basePath, options.subject);
     const key = `${p.at?.line}:${p.at?.column}:${p.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -50,76 +61,179 @@ export function checkAgainstSchema(
   return problems;
 }
 
-/** anyOf/oneOf failures list every branch's errors; keep the most specific ones. */
-function simplify(errors: ErrorObject[]): ErrorObject[] {
-  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
-  if (unions.length === 0) return errors;
-  const unionPaths = new Set(unions.map((e) => e.instancePath));
-  const rest = errors.filter((e) => !(unionPaths.has(e.instancePath) && e.keyword !== 'anyOf' && e.keyword !== 'oneOf'));
-  return rest;
+/**
+ * anyOf/oneOf failures list every branch's errors. When the value's type fits exactly one branch
+ * (a list where a list or a string is allowed), that branch's errors say what is wrong; otherwise
+ * the union itself does ("must be a list or a string").
+ */
+function simplify(errors: ErrorObject[]): Reported[] {
+  let kept: Reported[] = errors.map((err) => ({ err }));
+  for (const union of errors) {
+    if (union.keyword !== 'anyOf' && union.keyword !== 'oneOf') continue;
+    if (!kept.some((r) => r.err === union)) continue;
+    const branches = (Array.isArray(union.schema) ? union.schema : []) as JsonSchema[];
+    const fitting = branches.flatMap((b, i) => (typeFits(b, union.data) ? [i] : []));
+    const branchOf = (e: ErrorObject): number | undefined => {
+      const prefix = `${union.schemaPath}/`;
+      return e !== union && e.schemaPath.startsWith(prefix) ? Number(e.schemaPath.slice(prefix.length).split('/')[0]) : undefined;
+    };
+    if (fitting.length === 1) {
+      kept = kept
+        .filter((r) => r.err !== union && (branchOf(r.err) === undefined || branchOf(r.err) === fitting[0]))
+        .map((r) => (branchOf(r.err) === undefined ? r : { err: r.err, union: r.union ?? union }));
+    } else {
+      kept = kept.filter((r) => branchOf(r.err) === undefined);
+    }
+  }
+  return kept;
 }
 
-function toProblem(err: ErrorObject, path: YamlPath, source: SourceFile, basePath: YamlPath, subject: string): Problem {
+function typeFits(schema: JsonSchema, data: unknown): boolean {
+  const declared = schema.type;
+  if (declared === undefined) return true;
+  const types = Array.isArray(declared) ? (declared as string[]) : [String(declared)];
+  return types.some((t) => t === jsonType(data) || (t === 'number' && jsonType(data) === 'integer'));
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+function toProblem(
+  err: ErrorObject,
+  union: ErrorObject | undefined,
+  path: YamlPath,
+  source: SourceFile,
+  basePath: YamlPath,
+  subject: string,
+): Problem {
   const full = [...basePath, ...path];
-  const field = path.length ? `"${path.join('.')}"` : 'the value';
+  const field = fieldName(path, basePath);
   const params = err.params as Record<string, unknown>;
+  const at = positionOf(source, full);
+  const hint = descriptionOf(err.parentSchema) ?? descriptionOf(union?.parentSchema);
   switch (err.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
       return {
-        message: `${subject}: missing required field "${[...path, missing].join('.')}"`,
+        message: `${subject}: missing required field "${formatPath([...path, missing])}"`,
         hint: describeProperty(err.parentSchema, missing),
-        at: positionOf(source, full),
+        // The mapping that lacks the field, by its key: the value may be far below or absent.
+        at: positionOf(source, full, true),
       };
     }
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const guess = known.length ? closest(extra, known) : undefined;
       return {
-        message: `${subject}: unknown field "${[...path, extra].join('.')}"`,
-        hint: guess ? `did you mean "${guess}"? Known fields: ${known.join(', ')}` : undefined,
+        message: `${subject}: unknown field "${formatPath([...path, extra])}"`,
+        hint: known.length ? suggestion(extra, known, `Known fields: ${known.join(', ')}`) : 'this mapping takes no fields of its own',
         at: positionOf(source, [...full, extra], true),
       };
     }
-    case 'enum':
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      const strings = (params.allowedValues as unknown[]).filter((v): v is string => typeof v === 'string');
       return {
-        message: `${subject}: ${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-        at: positionOf(source, full),
+        message: `${subject}: ${field} must be one of ${allowed.join(', ')}`,
+        hint: typeof err.data === 'string' ? suggestion(err.data, strings, hint ?? '') : hint,
+        at,
       };
+    }
     case 'const':
-      return {
-        message: `${subject}: ${field} must be ${JSON.stringify(params.allowedValue)}`,
-        at: positionOf(source, full),
-      };
-    case 'type':
-      return { message: `${subject}: ${field} must be ${article(String(params.type))}`, at: positionOf(source, full) };
+      return { message: `${subject}: ${field} must be ${JSON.stringify(params.allowedValue)}`, hint, at };
+    case 'type': {
+      const wanted = String(params.type).split(',');
+      const quote =
+        wanted.includes('string') && (typeof err.data === 'number' || typeof err.data === 'boolean')
+          ? `quote it to make it a string: "${String(err.data)}"`
+          : undefined;
+      return { message: `${subject}: ${field} must be ${typeList(wanted)}`, hint: quote ?? hint, at };
+    }
     case 'pattern':
       return {
         message: `${subject}: ${field} has the wrong form`,
-        hint: (err.parentSchema as { description?: string })?.description ?? `it must match ${String(params.pattern)}`,
-        at: positionOf(source, full),
+        hint: hint ?? `it must match ${String(params.pattern)}`,
+        at,
       };
     case 'anyOf':
-    case 'oneOf':
+    case 'oneOf': {
+      const branches = (Array.isArray(err.schema) ? err.schema : []) as JsonSchema[];
+      const types = branches.map((b) => b.type);
+      const allTyped = types.length > 0 && types.every((t) => typeof t === 'string');
+      const fitsNone = !branches.some((b) => typeFits(b, err.data));
       return {
-        message: `${subject}: ${field} does not match any allowed form`,
-        hint: (err.parentSchema as { description?: string })?.description,
-        at: positionOf(source, full),
+        message:
+          allTyped && fitsNone
+            ? `${subject}: ${field} must be ${typeList(types as string[])}`
+            : `${subject}: ${field} does not match any allowed form`,
+        hint,
+        at,
+      };
+    }
+    case 'minItems':
+      return { message: `${subject}: ${field} must have at least ${plural(Number(params.limit), 'item')}`, hint, at };
+    case 'minLength':
+      return {
+        message: Number(params.limit) === 1 ? `${subject}: ${field} must not be empty` : `${subject}: ${field} must be at least ${plural(Number(params.limit), 'character')} long`,
+        hint,
+        at,
       };
     default:
-      return { message: `${subject}: ${field} ${err.message ?? 'is invalid'}`, at: positionOf(source, full) };
+      return { message: `${subject}: ${field} ${err.message ?? 'is invalid'}`, hint, at };
   }
 }
 
+/** A key of a mapping that fails `propertyNames`, e.g. a var named dsc-name. */
+function nameProblem(
+  err: ErrorObject,
+  name: string,
+  path: YamlPath,
+  source: SourceFile,
+  basePath: YamlPath,
+  subject: string,
+): Problem {
+  const where = path.length ? ` under "${formatPath(path)}"` : '';
+  return {
+    message: `${subject}: the name "${name}"${where} has the wrong form`,
+    hint: descriptionOf(err.parentSchema) ?? `it must match ${String((err.params as { pattern?: string }).pattern)}`,
+    at: positionOf(source, [...basePath, ...path, name], true),
+  };
+}
+
+function descriptionOf(schema: unknown): string | undefined {
+  const d = (schema as { description?: unknown } | undefined)?.description;
+  return typeof d === 'string' ? d : undefined;
+}
+
 function describeProperty(parentSchema: unknown, prop: string): string | undefined {
-  const d = (parentSchema as { properties?: Record<string, { description?: string }> })?.properties?.[prop]?.description;
+  const d = descriptionOf((parentSchema as { properties?: Record<string, unknown> })?.properties?.[prop]);
   return d ? `"${prop}": ${d}` : undefined;
 }
 
-function article(type: string): string {
-  const t = type.replace(/,/g, ' or ');
-  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+/** `"sections[0].name"`; for the value itself, the key it sits under (`"assert"`). */
+function fieldName(path: YamlPath, basePath: YamlPath): string {
+  if (path.length) return `"${formatPath(path)}"`;
+  const last = basePath[basePath.length - 1];
+  return typeof last === 'string' ? `"${last}"` : 'the value';
+}
+
+function formatPath(path: YamlPath): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+// YAML words for JSON types: an admin writes mappings and lists.
+const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'an integer', null: 'null' };
+
+function typeList(types: readonly string[]): string {
+  return [...new Set(types.map((t) => TYPE_WORDS[t] ?? `a ${t}`))].join(' or ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
