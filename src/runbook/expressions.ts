@@ -17,6 +17,19 @@ const env = new Environment({
     semver.satisfies(coerce(v), range, { includePrerelease: true }),
   );
 
+// CEL has no mixed int/double arithmetic: `replicas * 1.5` would be "no such overload". A runbook
+// author thinks of numbers, so mixing gives a double, as it would in any other language.
+const MIXED: Record<string, (a: number, b: number) => number> = {
+  '+': (a, b) => a + b,
+  '-': (a, b) => a - b,
+  '*': (a, b) => a * b,
+  '/': (a, b) => a / b,
+};
+for (const [op, fn] of Object.entries(MIXED)) {
+  env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
+  env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
+}
+
 function coerce(v: string): string {
   const parsed = semver.coerce(v, { includePrerelease: true });
   if (!parsed) throw new ExpressionError(`not a version: ${JSON.stringify(v)}`);
@@ -43,11 +56,17 @@ function compile(expression: string): Compiled {
 
 /** Returns a syntax error message, or undefined when the expression parses. */
 export function checkSyntax(expression: string): string | undefined {
+  return syntaxError(expression)?.message;
+}
+
+/** A syntax error with the offset in the expression where it was found, to point at it. */
+export function syntaxError(expression: string): { message: string; offset: number } | undefined {
   try {
-    compile(expression);
+    env.parse(expression);
     return undefined;
   } catch (err) {
-    return (err as Error).message;
+    const pos = (err as { node?: { pos?: unknown } }).node?.pos;
+    return { message: describe(err), offset: typeof pos === 'number' ? pos : 0 };
   }
 }
 
@@ -68,9 +87,11 @@ export function evaluateBoolean(expression: string, context: Record<string, unkn
   return value;
 }
 
-// CEL maps cannot hold `undefined`; a declared var without a value is null.
+// CEL maps cannot hold `undefined`; a declared var without a value is null. Whole numbers are
+// CEL ints, as Kubernetes reads JSON integers, so `replicas * 2` and `size(xs) == count` work.
 function toCel(value: unknown): unknown {
   if (value === undefined) return null;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   if (Array.isArray(value)) return value.map(toCel);
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
@@ -96,5 +117,52 @@ function toPlain(value: unknown): unknown {
 function describe(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   // The library appends a source excerpt with a caret; keep the first line, callers add position.
-  return message.split('\n')[0]!.trim();
+  return readableTokens(message.split('\n')[0]!.trim());
+}
+
+// The parser names tokens (RPAREN, EOF); a reader knows them by their characters.
+const TOKENS: Record<string, string> = {
+  EOF: 'the end of the expression',
+  LPAREN: '"("',
+  RPAREN: '")"',
+  LBRACKET: '"["',
+  RBRACKET: '"]"',
+  LBRACE: '"{"',
+  RBRACE: '"}"',
+  COMMA: '","',
+  COLON: '":"',
+  DOT: '"."',
+  QUESTION: '"?"',
+  EQ: '"=="',
+  NE: '"!="',
+  LT: '"<"',
+  LE: '"<="',
+  GT: '">"',
+  GE: '">="',
+  PLUS: '"+"',
+  MINUS: '"-"',
+  MULTIPLY: '"*"',
+  DIVIDE: '"/"',
+  MODULO: '"%"',
+  AND: '"&&"',
+  OR: '"||"',
+  NOT: '"!"',
+  IDENTIFIER: 'a name',
+  NUMBER: 'a number',
+  STRING: 'a string',
+  BOOLEAN: 'true or false',
+  NULL: 'null',
+  IN: '"in"',
+  BYTES: 'bytes',
+};
+
+function readableTokens(message: string): string {
+  return message
+    .replace(/^Unexpected token: EOF$/, 'unexpected end of expression')
+    .replace(/^Unexpected token: (\w+)$/, (m, t: string) => (TOKENS[t] ? `unexpected ${TOKENS[t]}` : m))
+    .replace(/^Expected (\w+), got (\w+)$/, (m, a: string, b: string) =>
+      TOKENS[a] && TOKENS[b] ? `expected ${TOKENS[a]}, found ${TOKENS[b]}` : m,
+    )
+    .replace(/^Unexpected character: (.*)$/, 'unexpected character "$1"')
+    .replace(/^Unterminated string$/, 'a string is not closed: add the closing quote');
 }
