@@ -2,14 +2,15 @@
 // ids. Every problem is collected with its file:line:column, so one pass reports them all.
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, relative, resolve } from 'node:path';
-import { closest } from 'fastest-levenshtein';
 import type { Problem, SourcePosition } from '../engine/errors.js';
 import type { StepRegistry } from '../engine/registry.js';
-import { checkSyntax } from './expressions.js';
+import type { JsonSchema } from '../engine/step-type.js';
+import { syntaxError } from './expressions.js';
 import { COMMON_STEP_FIELDS, DEFAULT_BACKOFF, RUNBOOK_SPEC, STRUCTURE_FIELDS, parseDuration } from './format.js';
 import { IdAllocator } from './ids.js';
 import { checkAgainstSchema } from './schema-check.js';
-import { positionOf, readSource, type SourceFile, type YamlPath } from './source.js';
+import { positionOf, positionWithin, readSource, type SourceFile, type YamlPath } from './source.js';
+import { didYouMean, suggestion } from './suggest.js';
 import { HELPER_NAMES, inspectTemplate, isTemplate } from './template.js';
 import type { CommonFields, Plan, PlanNode, Section, VarScope, VarSpec, VarType } from './types.js';
 
@@ -41,16 +42,55 @@ interface PendingTemplate {
   text: string;
   scope: string;
   loopVars: readonly string[];
-  at: SourcePosition;
+  source: SourceFile;
+  path: YamlPath;
   subject: string;
+  /** Names the template may use, when not those of its scope (var defaults). */
+  known?: readonly string[];
+}
+
+interface RawSection {
+  name: string;
+  description?: string;
+  steps?: unknown[];
 }
 
 interface RawRunbook {
   metadata?: { name?: string; description?: string };
   vars?: Record<string, Record<string, unknown>>;
   imports?: { file: string; vars?: Record<string, unknown> }[];
-  sections?: { name: string; description?: string; steps?: unknown[] }[];
+  sections?: RawSection[];
   followUps?: string[];
+}
+
+const VAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'list', 'object'];
+
+// Schemas for parts of a step node, checked in place so messages name fields as written. Module
+// constants: the schema checker caches compiled validators per schema object.
+const COMMON_NODE: JsonSchema = { type: 'object', required: ['name'], properties: COMMON_STEP_FIELDS };
+const IMPORT_NODE: JsonSchema = {
+  type: 'object',
+  properties: { import: STRUCTURE_FIELDS.import!, vars: STRUCTURE_FIELDS.vars! },
+};
+const FOR_EACH_NODE: JsonSchema = { type: 'object', properties: { forEach: STRUCTURE_FIELDS.forEach! } };
+
+/**
+ * Whether a file that failed the format check can still be walked for more problems: only the
+ * parts the loader reads (vars, imports, sections) need the right shape.
+ */
+function hasUsableShape(value: unknown): boolean {
+  const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMapping(value)) return false;
+  const { vars, imports, sections } = value;
+  if (vars !== undefined && !(isMapping(vars) && Object.values(vars).every(isMapping))) return false;
+  if (imports !== undefined && !(Array.isArray(imports) && imports.every((i) => isMapping(i) && typeof i.file === 'string' && (i.vars === undefined || isMapping(i.vars))))) {
+    return false;
+  }
+  if (sections !== undefined) {
+    if (!Array.isArray(sections)) return false;
+    return sections.every((s) => isMapping(s) && typeof s.name === 'string' && (s.steps === undefined || Array.isArray(s.steps)));
+  }
+  return true;
 }
 
 export async function loadRunbook(file: string, options: LoadOptions): Promise<LoadResult> {
@@ -64,18 +104,24 @@ class Loader {
   private readonly registers = new Set<string>();
   private readonly templates: PendingTemplate[] = [];
   private readonly sources = new Map<string, SourceFile | null>();
+  /** Where each id was taken, to say where a duplicate was first used. */
+  private readonly idSites = new Map<string, { at: SourcePosition; name: string }>();
+  /** Where each imported scope was imported: its unbound required vars are reported there. */
+  private readonly importSites = new Map<string, SourcePosition>();
+  private rootDir = '';
 
   constructor(private readonly options: LoadOptions) {}
 
   async load(file: string): Promise<LoadResult> {
+    this.rootDir = dirname(file);
     const source = await this.read(file, undefined);
-    if (!source) return { problems: this.problems };
+    if (!source) return { problems: this.sorted() };
     const raw = source.value as RawRunbook;
     this.scopes[''] = { id: '', file, vars: this.readVars(source, raw), bindings: {} };
     const sections = await this.buildSections(source, raw, { scope: '', parentId: '', chain: [file] });
     this.checkRequiredVars();
     this.checkTemplates();
-    if (this.problems.length > 0) return { problems: this.problems };
+    if (this.problems.length > 0) return { problems: this.sorted() };
     const plan: Plan = {
       name: raw.metadata?.name ?? basename(file, extname(file)),
       description: raw.metadata?.description,
@@ -88,26 +134,70 @@ class Loader {
     return { plan, problems: [] };
   }
 
-  private async read(file: string, importedAt: SourcePosition | undefined): Promise<SourceFile | undefined> {
+  /**
+   * Problems in file order (the root first, then imports as met), then by position, without the
+   * repeats an imported file checked once per import would give.
+   */
+  private sorted(): Problem[] {
+    const files: string[] = [];
+    for (const p of this.problems) if (p.at && !files.includes(p.at.file)) files.push(p.at.file);
+    const seen = new Set<string>();
+    const unique = this.problems.filter((p) => {
+      const key = `${p.at?.file}:${p.at?.line}:${p.at?.column}:${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    const rank = (p: Problem): [number, number, number] =>
+      p.at ? [files.indexOf(p.at.file), p.at.line, p.at.column] : [-1, 0, 0];
+    return unique
+      .map((p, i) => ({ p, i, r: rank(p) }))
+      .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.r[2] - b.r[2] || a.i - b.i)
+      .map(({ p }) => p);
+  }
+
+  /** A file's name for messages: relative to the root runbook, which is how imports are written. */
+  private display(file: string): string {
+    return relative(this.rootDir, file) || basename(file);
+  }
+
+  private async read(
+    file: string,
+    importedAt: { at: SourcePosition; written: string } | undefined,
+  ): Promise<SourceFile | undefined> {
     if (this.sources.has(file)) return this.sources.get(file) ?? undefined;
     const { source, problems } = await readSource(file);
-    for (const p of problems) this.problems.push(importedAt && !p.at?.line ? { ...p, at: importedAt } : p);
+    if (!source && importedAt && problems.every((p) => !p.at)) {
+      // The file itself has no line to show; the import that names it does.
+      this.problems.push({
+        message: `import "${importedAt.written}": ${problems[0]?.message.replace(/: .*$/, '') ?? 'cannot read'}`,
+        hint: `import paths are relative to the importing file; looked for ${this.display(file)}`,
+        at: importedAt.at,
+      });
+    } else {
+      this.problems.push(...problems);
+    }
     if (!source) {
       this.sources.set(file, null);
       return undefined;
     }
     const structural = checkAgainstSchema(source.value, RUNBOOK_SPEC, source, [], { subject: 'runbook' });
     this.problems.push(...structural);
-    const ok = structural.length === 0 && problems.length === 0;
+    // Problems outside the file's shape (a misspelt top-level field, a bad name) leave it usable:
+    // keep going, so one pass reports the rest too.
+    const ok = problems.length === 0 && (structural.length === 0 || hasUsableShape(source.value));
     this.sources.set(file, ok ? source : null);
     return ok ? source : undefined;
   }
 
+  /** The vars a file declares; `parent` is the scope of its importer (none for the root). */
   private readVars(source: SourceFile, raw: RawRunbook): VarSpec[] {
     const specs: VarSpec[] = [];
     for (const [name, spec] of Object.entries(raw.vars ?? {})) {
       const at = positionOf(source, ['vars', name], true);
       const type = (spec?.type as VarType | undefined) ?? 'string';
+      // An unknown type is reported by the schema check; judging the default by it would repeat that.
+      const knownType = VAR_TYPES.includes(type);
       const v: VarSpec = {
         name,
         type,
@@ -117,10 +207,10 @@ class Loader {
         secret: spec?.secret === true,
         at,
       };
-      if (v.default !== undefined && v.default !== null && !isTemplate(v.default) && !matchesType(v.default, type)) {
+      if (knownType && v.default !== undefined && v.default !== null && !isTemplate(v.default) && !matchesType(v.default, type)) {
         this.problems.push({
           message: `var "${name}": default ${JSON.stringify(v.default)} is not a ${type}`,
-          hint: `change the default or declare type: ${inferType(v.default)}`,
+          hint: `change the default, or declare the var as type: ${inferType(v.default)}`,
           at: positionOf(source, ['vars', name, 'default']),
         });
       }
@@ -132,7 +222,9 @@ class Loader {
         });
       }
       if (isTemplate(v.default)) {
-        this.templates.push({ text: v.default as string, scope: '', loopVars: [], at, subject: `var "${name}"` });
+        // A default is rendered with the vars declared before it in the same file, nothing else.
+        const known = specs.map((s) => s.name);
+        this.templates.push({ text: v.default, scope: '', known, loopVars: [], source, path: ['vars', name, 'default'], subject: `var "${name}"` });
       }
       specs.push(v);
     }
@@ -163,7 +255,7 @@ class Loader {
       const at = positionOf(source, ['imports', i, 'file']);
       const file = resolve(baseDir, imp.file);
       const stem = basename(imp.file, extname(imp.file));
-      const imported = await this.importFile(file, at, { ...ctx, source }, imp.vars ?? {}, ['imports', i, 'vars']);
+      const imported = await this.importFile(file, imp.file, at, { ...ctx, source }, imp.vars ?? {}, ['imports', i, 'vars']);
       if (!imported) continue;
       for (const s of imported.raw.sections ?? []) {
         const target = sectionFor(s.name, s.description);
@@ -198,14 +290,15 @@ class Loader {
   /** Loads an imported file as a new var scope bound by `bindings`. */
   private async importFile(
     file: string,
+    written: string,
     at: SourcePosition,
     ctx: Omit<BuildContext, 'baseDir' | 'loopVars'>,
     bindings: Record<string, unknown>,
     bindingsPath: YamlPath,
-    scopeId = `${ctx.scope ? ctx.scope + '>' : ''}${relative(dirname(this.scopes['']!.file), file)}`,
+    scopeId = `${ctx.scope ? ctx.scope + '>' : ''}${relative(this.rootDir, file)}`,
   ): Promise<{ source: SourceFile; raw: RawRunbook; scope: string } | undefined> {
     if (ctx.chain.includes(file)) {
-      const cycle = [...ctx.chain.slice(ctx.chain.indexOf(file)), file].map((f) => relative(process.cwd(), f)).join(' → ');
+      const cycle = [...ctx.chain.slice(ctx.chain.indexOf(file)), file].map((f) => this.display(f)).join(' → ');
       this.problems.push({
         message: `import cycle: ${cycle}`,
         hint: 'a runbook may not import itself, directly or through other files; move the shared steps into a file both import',
@@ -213,25 +306,35 @@ class Loader {
       });
       return undefined;
     }
-    const source = await this.read(file, at);
+    const source = await this.read(file, { at, written });
     if (!source) return undefined;
     const raw = source.value as RawRunbook;
     let id = scopeId;
     for (let n = 2; this.scopes[id]; n++) id = `${scopeId}#${n}`;
     const vars = this.readVars(source, raw);
     this.scopes[id] = { id, file, vars, bindings, parent: ctx.scope };
-    const declared = new Set(vars.map((v) => v.name));
+    this.importSites.set(id, at);
+    const declared = vars.map((v) => v.name);
     for (const [name, value] of Object.entries(bindings)) {
-      if (!declared.has(name)) {
+      if (!declared.includes(name)) {
         this.problems.push({
-          message: `import of ${relative(process.cwd(), file)}: it declares no var "${name}"`,
-          hint: declared.size ? `did you mean "${closest(name, [...declared])}"?` : 'that runbook declares no vars',
+          message: `import of ${this.display(file)}: it declares no var "${name}"`,
+          hint: declared.length ? suggestion(name, declared, `Its vars: ${declared.join(', ')}`) : 'that runbook declares no vars',
           at: positionOf(ctx.source, [...bindingsPath, name], true),
         });
       }
       if (isTemplate(value)) {
-        const pos = positionOf(ctx.source, [...bindingsPath, name]);
-        this.templates.push({ text: value, scope: ctx.scope, loopVars: [], at: pos, subject: `import binding "${name}"` });
+        // Bindings are rendered once, before the run, with the importer's vars only: no registered
+        // outputs or loop variables exist yet.
+        this.templates.push({
+          text: value,
+          scope: ctx.scope,
+          known: [...this.varNames(ctx.scope)],
+          loopVars: [],
+          source: ctx.source,
+          path: [...bindingsPath, name],
+          subject: `import binding "${name}"`,
+        });
       }
     }
     return { source, raw, scope: id };
@@ -250,189 +353,215 @@ class Loader {
     const { source } = ctx;
     const at = positionOf(source, path);
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-      this.problems.push({
-        message: 'a step must be a mapping with a name and one step type',
-        hint: `e.g. - name: Wait for the DSC\n    wait: { ... }. Known step types: ${this.options.registry.names().join(', ')}`,
-        at,
-      });
+      this.problems.push(notAMapping(raw, this.options.registry.names(), at));
       return undefined;
     }
     const step = raw as Record<string, unknown>;
-    const keys = Object.keys(step);
-    // `confirm` is both a common field (a question, before any step) and a step type (a mapping).
-    const isTypeKey = (k: string): boolean =>
-      this.options.registry.has(k) && !(k in COMMON_STEP_FIELDS && typeof step[k] !== 'object');
-    const typeKeys = keys.filter(isTypeKey);
-    const structure = keys.filter((k) => k in STRUCTURE_FIELDS && !(k in COMMON_STEP_FIELDS));
-    const unknown = keys.filter((k) => !(k in COMMON_STEP_FIELDS) && !(k in STRUCTURE_FIELDS) && !typeKeys.includes(k));
     const label = typeof step.name === 'string' ? `step "${step.name}"` : 'step';
-    let problemsBefore = this.problems.length;
+    const before = this.problems.length;
 
-    const shape = this.classify(step, typeKeys, structure, unknown, path, label, source);
-    if (!shape) return undefined;
-
+    // Shape, common fields and contents are each checked even when another part is wrong, so one
+    // pass reports every problem; the node is built only when none was found.
+    const shape = this.classify(step, path, label, source);
     const common = this.readCommon(step, path, label, ctx);
-    if (!common) return undefined;
-
-    const id = this.allocateId(step, common.name, path, ctx);
+    const id = this.allocateId(step, common?.name, path, ctx);
+    if (!shape) return undefined;
+    const built = await this.buildShape(shape, step, path, label, ctx, id);
+    if (!built || !common || this.problems.length > before) return undefined;
     const base = { ...common, id, at, scope: ctx.scope };
+    if (built.kind === 'step') {
+      return { ...base, kind: 'step', type: built.type, input: built.input, digest: digest({ typeName: built.type, input: built.input, common }) };
+    }
+    if (built.kind === 'forEach') {
+      const { forEach: fe } = built;
+      const childDigests = built.children.map((c) => c.digest);
+      return {
+        ...base,
+        kind: 'forEach',
+        items: fe.items,
+        as: fe.as ?? 'item',
+        key: fe.key,
+        concurrency: fe.concurrency ?? 1,
+        children: built.children,
+        digest: digest({ common, forEach: fe, children: childDigests }),
+      };
+    }
+    const children = built.kind === 'import' ? built.sections(base) : built.children;
+    return { ...base, kind: 'group', children, digest: digest({ common, children: children.map((c) => c.digest) }) };
+  }
 
-    if (shape === 'step') {
-      const typeName = typeKeys[0]!;
-      const type = this.options.registry.get(typeName)!;
-      const input = step[typeName];
-      const subject = `${label} (${typeName})`;
-      const exprFields = new Set(type.expressionFields ?? []);
+  /** Checks (and builds the parts of) a node of a known shape. */
+  private async buildShape(
+    shape: Shape,
+    step: Record<string, unknown>,
+    path: YamlPath,
+    label: string,
+    ctx: BuildContext,
+    id: string,
+  ): Promise<BuiltShape | undefined> {
+    const { source } = ctx;
+    if (shape.kind === 'step') {
+      const type = this.options.registry.get(shape.type)!;
+      const input = step[shape.type];
+      const subject = `${label} (${shape.type})`;
       this.problems.push(
-        ...checkAgainstSchema(input, type.input, source, [...path, typeName], {
+        ...checkAgainstSchema(input, type.input, source, [...path, shape.type], {
           subject,
           // A template is rendered at run time; its type is checked then.
           ignore: (_p, value) => isTemplate(value),
         }),
       );
-      this.collectExpressionsAndTemplates(input, [...path, typeName], exprFields, type.rawFields ?? [], subject, ctx);
-      if (this.problems.length > problemsBefore) return undefined;
-      return { ...base, kind: 'step', type: typeName, input, digest: digest({ typeName, input, common }) };
+      const exprFields = new Set(type.expressionFields ?? []);
+      this.collectExpressionsAndTemplates(input, [...path, shape.type], exprFields, type.rawFields ?? [], subject, ctx);
+      return { kind: 'step', type: shape.type, input };
     }
 
-    if (shape === 'import') {
-      const file = resolve(ctx.baseDir, String(step.import));
-      const imported = await this.importFile(
-        file,
-        positionOf(source, [...path, 'import']),
-        ctx,
-        (step.vars as Record<string, unknown>) ?? {},
-        [...path, 'vars'],
-        id,
-      );
+    if (shape.kind === 'import') {
+      const structural = checkAgainstSchema(step, IMPORT_NODE, source, path, { subject: label });
+      this.problems.push(...structural);
+      if (structural.length) return undefined;
+      const written = step.import as string;
+      const file = resolve(ctx.baseDir, written);
+      const bindings = (step.vars as Record<string, unknown> | undefined) ?? {};
+      const imported = await this.importFile(file, written, positionOf(source, [...path, 'import']), ctx, bindings, [...path, 'vars'], id);
       if (!imported) return undefined;
       const importedSections = imported.raw.sections ?? [];
-      const children: PlanNode[] = [];
+      const single = importedSections.length === 1;
+      const perSection: { section: RawSection; id: string; nodes: PlanNode[] }[] = [];
       for (const [si, s] of importedSections.entries()) {
-        const sectionCtx: BuildContext = {
+        // One section is inlined; several become one group each, named after the section.
+        const sectionId = single ? id : this.ids.derive(id, s.name);
+        const nodes = await this.buildNodes(s.steps ?? [], ['sections', si, 'steps'], {
           source: imported.source,
           baseDir: dirname(file),
           scope: imported.scope,
-          parentId: importedSections.length === 1 ? id : `${id}/${s.name}`,
+          parentId: sectionId,
           loopVars: ctx.loopVars,
           chain: [...ctx.chain, file],
-        };
-        const nodes = await this.buildNodes(s.steps ?? [], ['sections', si, 'steps'], sectionCtx);
-        if (importedSections.length === 1) children.push(...nodes);
-        else
-          children.push({
-            ...base,
-            ...defaultsOf(s.name),
-            id: `${id}/${s.name}`,
-            kind: 'group',
-            description: s.description,
-            children: nodes,
-            scope: imported.scope,
-            digest: digest(nodes.map((n) => n.digest)),
-          });
+        });
+        perSection.push({ section: s, id: sectionId, nodes });
       }
-      return { ...base, kind: 'group', children, digest: digest({ common, children: children.map((c) => c.digest) }) };
+      return {
+        kind: 'import',
+        sections: (base) =>
+          single
+            ? perSection[0]!.nodes
+            : perSection.map(({ section, id: groupId, nodes }) => ({
+                ...base,
+                ...defaultsOf(section.name),
+                id: groupId,
+                kind: 'group' as const,
+                description: section.description,
+                children: nodes,
+                scope: imported.scope,
+                digest: digest(nodes.map((n) => n.digest)),
+              })),
+      };
     }
 
     const childSteps = step.steps;
     if (!Array.isArray(childSteps) || childSteps.length === 0) {
       this.problems.push({
         message: `${label}: "steps" must be a non-empty list of steps`,
+        hint:
+          shape.kind === 'forEach'
+            ? 'list the steps to run for each item under "steps"'
+            : 'list the steps of the group under "steps", or remove the group',
         at: positionOf(source, [...path, 'steps']),
       });
       return undefined;
     }
-    if (shape === 'forEach') {
-      const fe = step.forEach as { items: unknown; as?: string; key?: string; concurrency?: number };
-      problemsBefore = this.problems.length;
-      this.problems.push(
-        ...checkAgainstSchema(fe, STRUCTURE_FIELDS.forEach!, source, [...path, 'forEach'], { subject: label }),
-      );
-      if (this.problems.length > problemsBefore) return undefined;
-      const as = fe.as ?? 'item';
-      if (typeof fe.items === 'string' && !isTemplate(fe.items)) this.checkExpression(fe.items, [...path, 'forEach', 'items'], label, source);
-      else this.collectExpressionsAndTemplates(fe.items, [...path, 'forEach', 'items'], new Set(), [], label, ctx);
-      if (fe.key) this.checkExpression(fe.key, [...path, 'forEach', 'key'], label, source);
-      const children = await this.buildNodes(childSteps, [...path, 'steps'], {
-        ...ctx,
-        parentId: id,
-        loopVars: [...ctx.loopVars, as],
-      });
-      return {
-        ...base,
-        kind: 'forEach',
-        items: fe.items,
-        as,
-        key: fe.key,
-        concurrency: fe.concurrency ?? 1,
-        children,
-        digest: digest({ common, forEach: fe, children: children.map((c) => c.digest) }),
-      };
+    if (shape.kind === 'forEach') {
+      // Checked inside its parent, so messages name "forEach.as" rather than a bare "as".
+      const structural = checkAgainstSchema({ forEach: step.forEach }, FOR_EACH_NODE, source, path, { subject: label });
+      this.problems.push(...structural);
+      const fe = (step.forEach ?? {}) as ForEachSpec;
+      const as = typeof fe.as === 'string' ? fe.as : 'item';
+      if (typeof fe.items === 'string' && !isTemplate(fe.items)) {
+        this.checkExpression(fe.items, [...path, 'forEach', 'items'], label, source);
+      } else {
+        this.collectExpressionsAndTemplates(fe.items, [...path, 'forEach', 'items'], new Set(), [], label, ctx);
+      }
+      if (typeof fe.key === 'string') this.checkExpression(fe.key, [...path, 'forEach', 'key'], label, source);
+      const children = await this.buildNodes(childSteps, [...path, 'steps'], { ...ctx, parentId: id, loopVars: [...ctx.loopVars, as] });
+      return structural.length ? undefined : { kind: 'forEach', forEach: fe, children };
     }
     const children = await this.buildNodes(childSteps, [...path, 'steps'], { ...ctx, parentId: id });
-    return { ...base, kind: 'group', children, digest: digest({ common, children: children.map((c) => c.digest) }) };
+    return { kind: 'group', children };
   }
 
-  /** Decides what a node is, or reports why it is none of them. */
-  private classify(
-    step: Record<string, unknown>,
-    typeKeys: string[],
-    structure: string[],
-    unknown: string[],
-    path: YamlPath,
-    label: string,
-    source: SourceFile,
-  ): 'step' | 'group' | 'forEach' | 'import' | undefined {
-    const known = [...this.options.registry.names(), 'steps', 'forEach', 'import'];
-    const before = this.problems.length;
+  /** Decides what a node is, reporting every key that does not fit; undefined when it cannot tell. */
+  private classify(step: Record<string, unknown>, path: YamlPath, label: string, source: SourceFile): Shape | undefined {
+    const registry = this.options.registry;
+    const keys = Object.keys(step);
+    // `confirm` is both a common field (a question, before any step) and a step type (a mapping).
+    const typeKeys = keys.filter((k) => registry.has(k) && !(k in COMMON_STEP_FIELDS && typeof step[k] !== 'object'));
+    const structure = keys.filter((k) => k in STRUCTURE_FIELDS && !(k in COMMON_STEP_FIELDS));
+    const unknown = keys.filter((k) => !(k in COMMON_STEP_FIELDS) && !(k in STRUCTURE_FIELDS) && !typeKeys.includes(k));
+    const commonNames = Object.keys(COMMON_STEP_FIELDS);
+    const kindNames = [...registry.names(), 'steps', 'forEach', 'import'];
+    const typeList = `Step types: ${registry.names().join(', ')}; or "steps" for a group`;
+    let typeGuessed = false;
+    let ambiguous = false;
     for (const key of unknown) {
-      const isTypeGuess = typeKeys.length === 0 && structure.length === 0;
-      const candidates = isTypeGuess ? known : [...Object.keys(COMMON_STEP_FIELDS), ...known];
+      // Without any type, an unknown key is most likely a misspelt type, unless it looks like a
+      // misspelt common field (retires) more than like a type.
+      const asType =
+        typeKeys.length === 0 && structure.length === 0 && !(didYouMean(key, commonNames) && !didYouMean(key, kindNames));
+      typeGuessed ||= asType;
       this.problems.push({
-        message: isTypeGuess ? `${label}: unknown step type "${key}"` : `${label}: unknown field "${key}"`,
-        hint: `did you mean "${closest(key, candidates)}"? ${isTypeGuess ? `Step types: ${this.options.registry.names().join(', ')}` : ''}`.trim(),
+        message: asType ? `${label}: unknown step type "${key}"` : `${label}: unknown field "${key}"`,
+        hint: asType
+          ? suggestion(key, kindNames, typeList)
+          : suggestion(key, [...commonNames, ...kindNames], `Fields of every step: ${commonNames.join(', ')}`),
         at: positionOf(source, [...path, key], true),
       });
     }
     const kinds = [...typeKeys, ...(structure.includes('import') ? ['import'] : [])];
     if (kinds.length > 1) {
+      ambiguous = true;
       this.problems.push({
         message: `${label}: a step has exactly one type, found ${kinds.map((k) => `"${k}"`).join(' and ')}`,
         hint: 'split it into two steps, or nest them under "steps" as a group',
         at: positionOf(source, [...path, kinds[1]!], true),
       });
     }
-    if (typeKeys.length > 0 && (structure.includes('steps') || structure.includes('forEach'))) {
+    const nested = structure.includes('forEach') ? 'forEach' : structure.includes('steps') ? 'steps' : undefined;
+    if (kinds.length > 0 && nested) {
+      ambiguous = true;
       this.problems.push({
-        message: `${label}: "${typeKeys[0]}" cannot be combined with "${structure.includes('forEach') ? 'forEach' : 'steps'}"`,
+        message: `${label}: "${kinds[0]}" cannot be combined with "${nested}"`,
         hint: 'put the step inside the group or loop under "steps"',
-        at: positionOf(source, [...path, typeKeys[0]!], true),
+        at: positionOf(source, [...path, kinds[0]!], true),
       });
     }
     if (structure.includes('vars') && !structure.includes('import')) {
       this.problems.push({
         message: `${label}: "vars" is only allowed together with "import"`,
+        hint: 'vars binds the vars of an imported runbook; declare runbook vars at the top level under vars:',
         at: positionOf(source, [...path, 'vars'], true),
       });
     }
     if (structure.includes('forEach') && !structure.includes('steps')) {
+      ambiguous = true;
       this.problems.push({
         message: `${label}: "forEach" needs "steps", the steps to run for each item`,
+        hint: 'add steps: with the steps to repeat, indented under the loop',
         at: positionOf(source, [...path, 'forEach'], true),
       });
     }
-    if (typeKeys.length === 0 && structure.length === 0 && unknown.length === 0) {
+    if (kinds.length === 0 && nested === undefined && !typeGuessed) {
       this.problems.push({
         message: `${label}: no step type`,
-        hint: `add one of: ${this.options.registry.names().join(', ')}; or "steps" for a group`,
+        hint: `add one of: ${registry.names().join(', ')}; or "steps" for a group`,
         at: positionOf(source, path),
       });
+      return undefined;
     }
-    if (this.problems.length > before) return undefined;
-    if (typeKeys.length === 1) return 'step';
-    if (structure.includes('import')) return 'import';
-    if (structure.includes('forEach')) return 'forEach';
-    return 'group';
+    if (ambiguous || typeGuessed) return undefined;
+    if (typeKeys.length === 1) return { kind: 'step', type: typeKeys[0]! };
+    if (structure.includes('import')) return { kind: 'import' };
+    return { kind: nested === 'forEach' ? 'forEach' : 'group' };
   }
 
   private readCommon(step: Record<string, unknown>, path: YamlPath, label: string, ctx: BuildContext): CommonFields | undefined {
@@ -442,15 +571,7 @@ class Loader {
       if (k in step && !(this.options.registry.has(k) && typeof step[k] === 'object')) common[k] = step[k];
     }
     const before = this.problems.length;
-    this.problems.push(
-      ...checkAgainstSchema(
-        common,
-        { type: 'object', required: ['name'], properties: COMMON_STEP_FIELDS },
-        source,
-        path,
-        { subject: label },
-      ),
-    );
+    this.problems.push(...checkAgainstSchema(common, COMMON_NODE, source, path, { subject: label }));
     if (typeof common.when === 'string') this.checkExpression(common.when, [...path, 'when'], label, source);
     if (typeof common.until === 'string') this.checkExpression(common.until, [...path, 'until'], label, source);
     if (typeof common.confirm === 'string' && isTemplate(common.confirm)) {
@@ -458,7 +579,8 @@ class Loader {
         text: common.confirm,
         scope: ctx.scope,
         loopVars: ctx.loopVars,
-        at: positionOf(source, [...path, 'confirm']),
+        source,
+        path: [...path, 'confirm'],
         subject: label,
       });
     }
@@ -484,18 +606,32 @@ class Loader {
     };
   }
 
-  private allocateId(step: Record<string, unknown>, name: string, path: YamlPath, ctx: BuildContext): string {
+  /** An explicit id is claimed (even on an otherwise broken step, to find duplicates); else derived. */
+  private allocateId(step: Record<string, unknown>, name: string | undefined, path: YamlPath, ctx: BuildContext): string {
+    const at = positionOf(ctx.source, path);
+    const stepName = typeof step.name === 'string' ? step.name : '(unnamed)';
     if (typeof step.id === 'string') {
+      const idAt = positionOf(ctx.source, [...path, 'id']);
       if (!this.ids.claim(step.id)) {
+        const first = this.idSites.get(step.id);
         this.problems.push({
-          message: `duplicate step id "${step.id}"`,
+          message: `duplicate step id "${step.id}"${first ? `: step "${first.name}" at ${this.where(first.at)} has it too` : ''}`,
           hint: 'step ids must be unique across the runbook and its imports; rename one of them',
-          at: positionOf(ctx.source, [...path, 'id']),
+          at: idAt,
         });
+      } else {
+        this.idSites.set(step.id, { at: idAt, name: stepName });
       }
       return step.id;
     }
-    return this.ids.derive(ctx.parentId, name);
+    if (name === undefined) return '';
+    const id = this.ids.derive(ctx.parentId, name);
+    this.idSites.set(id, { at, name: stepName });
+    return id;
+  }
+
+  private where(at: SourcePosition): string {
+    return `${this.display(at.file)}:${at.line}:${at.column}`;
   }
 
   private checkExpression(expression: string, path: YamlPath, label: string, source: SourceFile): void {
@@ -507,12 +643,12 @@ class Loader {
       });
       return;
     }
-    const error = checkSyntax(expression);
+    const error = syntaxError(expression);
     if (error) {
       this.problems.push({
-        message: `${label}: invalid expression: ${error}`,
+        message: `${label}: invalid expression: ${error.message}`,
         hint: 'expressions use CEL syntax, e.g. vars.mode == "RawDeployment" && size(items) > 0',
-        at: positionOf(source, path),
+        at: positionWithin(source, path, error.offset),
       });
     }
   }
@@ -527,18 +663,24 @@ class Loader {
   ): void {
     const visit = (v: unknown, p: YamlPath, top: boolean): void => {
       if (isTemplate(v)) {
-        this.templates.push({ text: v, scope: ctx.scope, loopVars: ctx.loopVars, at: positionOf(ctx.source, p), subject });
+        this.templates.push({ text: v, scope: ctx.scope, loopVars: ctx.loopVars, source: ctx.source, path: p, subject });
       } else if (Array.isArray(v)) {
         v.forEach((item, i) => visit(item, [...p, i], false));
       } else if (v && typeof v === 'object') {
         for (const [k, child] of Object.entries(v)) {
           if (top && rawFields.includes(k)) continue;
-          if (top && exprFields.has(k) && typeof child === 'string') this.checkExpression(child, [...p, k], subject, ctx.source);
+          if (top && exprFields.has(k)) this.collectExpressions(child, [...p, k], subject, ctx.source);
           else visit(child, [...p, k], false);
         }
       }
     };
     visit(value, path, true);
+  }
+
+  /** An expression field holds one CEL expression or a list of them (assert's `that`). */
+  private collectExpressions(value: unknown, path: YamlPath, subject: string, source: SourceFile): void {
+    if (typeof value === 'string') this.checkExpression(value, path, subject, source);
+    else if (Array.isArray(value)) value.forEach((v, i) => this.collectExpressions(v, [...path, i], subject, source));
   }
 
   private checkRequiredVars(): void {
@@ -553,59 +695,114 @@ class Loader {
       }
     }
     for (const scope of Object.values(this.scopes)) {
-      if (!scope.parent && scope.id === '') continue;
-      const parentNames = this.namesInScope(scope.parent ?? '');
+      if (scope.id === '') continue;
+      // A var the importer declares under the same name is passed on (inheritance by name).
+      const parentNames = this.varNames(scope.parent ?? '');
       for (const v of scope.vars) {
         if (v.required && v.default === undefined && !(v.name in scope.bindings) && !parentNames.has(v.name)) {
           this.problems.push({
-            message: `missing required var "${v.name}" of ${relative(process.cwd(), scope.file)}`,
-            hint: `bind it where the file is imported: vars: { ${v.name}: ... }`,
-            at: v.at,
+            message: `import of ${this.display(scope.file)}: missing required var "${v.name}"${v.description ? ` (${v.description})` : ''}`,
+            hint: `bind it under vars: of the import, e.g. vars: { ${v.name}: "..." }, or declare a var "${v.name}" in the importing runbook: a var of the same name is passed on`,
+            at: this.importSites.get(scope.id) ?? v.at,
           });
         }
       }
     }
   }
 
-  /** Vars visible in a scope: its own, plus those it inherits from its importers. */
-  private namesInScope(scopeId: string): Set<string> {
-    const names = new Set<string>();
-    for (let s: VarScope | undefined = this.scopes[scopeId]; s; s = s.parent === undefined ? undefined : this.scopes[s.parent]) {
-      for (const v of s.vars) names.add(v.name);
-      if (s.id === '') break;
-    }
-    return names;
+  /**
+   * Vars a scope's templates can use: the ones its file declares. An imported runbook gets values
+   * for them from bindings or, by name, from its importer; it cannot see the importer's others.
+   */
+  private varNames(scopeId: string): Set<string> {
+    return new Set(this.scopes[scopeId]?.vars.map((v) => v.name) ?? []);
   }
 
   private checkTemplates(): void {
     for (const t of this.templates) {
       const { refs, helpers, error } = inspectTemplate(t.text);
       if (error) {
-        this.problems.push({ message: `${t.subject}: template syntax: ${error}`, at: t.at });
+        this.problems.push({
+          message: `${t.subject}: template syntax: ${error.message}`,
+          hint: 'templates are handlebars: {{ name }}, {{ helper arg }}, {{#if cond}}…{{/if}}',
+          at: positionWithin(t.source, t.path, error.offset),
+        });
         continue;
       }
       for (const h of helpers) {
-        if (!HELPER_NAMES.has(h)) {
+        if (!HELPER_NAMES.has(h.name)) {
           this.problems.push({
-            message: `${t.subject}: unknown template helper "${h}"`,
-            hint: `did you mean "${closest(h, [...HELPER_NAMES])}"? Helpers: ${[...HELPER_NAMES].join(', ')}`,
-            at: t.at,
+            message: `${t.subject}: unknown template helper "${h.name}"`,
+            hint: suggestion(h.name, HELPER_NAMES, `Helpers: ${[...HELPER_NAMES].join(', ')}`),
+            at: positionWithin(t.source, t.path, h.offset),
           });
         }
       }
-      const known = new Set([...this.namesInScope(t.scope), ...this.registers, ...t.loopVars, ...BUILTIN_NAMES]);
+      const known = new Set(t.known ?? [...this.varNames(t.scope), ...this.registers, ...t.loopVars, ...BUILTIN_NAMES]);
       for (const ref of refs) {
-        if (!known.has(ref.name)) {
-          const guess = known.size ? closest(ref.name, [...known]) : undefined;
-          this.problems.push({
-            message: `${t.subject}: unknown variable "${ref.path}" in template`,
-            hint: `declare it under vars:, register it from an earlier step, or fix the name${guess ? ` (did you mean "${guess}"?)` : ''}`,
-            at: t.at,
-          });
-        }
+        if (known.has(ref.name)) continue;
+        this.problems.push({
+          message: `${t.subject}: unknown variable "${ref.path}" in template`,
+          hint: this.unknownVariableHint(t, ref.name, known),
+          at: positionWithin(t.source, t.path, ref.offset),
+        });
       }
     }
   }
+
+  private unknownVariableHint(t: PendingTemplate, name: string, known: ReadonlySet<string>): string {
+    if (t.known && this.varNames(t.scope).has(name)) {
+      return `vars get their values in the order they are declared: declare "${name}" before this var`;
+    }
+    if (t.known && (this.registers.has(name) || BUILTIN_NAMES.has(name))) {
+      return `this template is rendered before the run, with vars only: "${name}" does not exist yet`;
+    }
+    for (let s = this.scopes[t.scope]; s?.parent !== undefined; s = this.scopes[s.parent]) {
+      if (this.varNames(s.parent).has(name)) {
+        return `"${name}" is a var of the importing runbook, which this file cannot see: declare it here too (vars: { ${name}: {} }) to receive its value by name`;
+      }
+    }
+    const guess = didYouMean(name, known);
+    const loops = t.loopVars.length ? ` (loop variables here: ${t.loopVars.join(', ')})` : '';
+    return `${guess ? `did you mean "${guess}"? ` : ''}declare it under vars:, register it from an earlier step, or fix the name${loops}`;
+  }
+}
+
+type Shape = { kind: 'step'; type: string } | { kind: 'import' } | { kind: 'forEach' } | { kind: 'group' };
+
+interface ForEachSpec {
+  items: unknown;
+  as?: string;
+  key?: string;
+  concurrency?: number;
+}
+
+type NodeBase = CommonFields & { id: string; at: SourcePosition; scope: string };
+
+type BuiltShape =
+  | { kind: 'step'; type: string; input: unknown }
+  | { kind: 'group'; children: PlanNode[] }
+  | { kind: 'forEach'; forEach: ForEachSpec; children: PlanNode[] }
+  | { kind: 'import'; sections: (base: NodeBase) => PlanNode[] };
+
+/** What to say about a list item that is not a step mapping at all. */
+function notAMapping(raw: unknown, types: readonly string[], at: SourcePosition): Problem {
+  const typeHint = `one step type (${types.join(', ')})`;
+  if (typeof raw === 'string') {
+    return {
+      message: `step "${raw}" is text, but a step is a mapping with a name and one step type`,
+      hint: `write - name: ${raw} and add ${typeHint}`,
+      at,
+    };
+  }
+  if (raw === null || raw === undefined) {
+    return { message: 'empty step', hint: `remove the lone "-", or write a name and ${typeHint} after it`, at };
+  }
+  return {
+    message: `a step must be a mapping with a name and one step type, not ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}`,
+    hint: Array.isArray(raw) ? 'nested steps go under "steps" of a group that has a name' : `write - name: ... and add ${typeHint}`,
+    at,
+  };
 }
 
 function defaultsOf(name: string): CommonFields {

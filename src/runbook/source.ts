@@ -1,7 +1,7 @@
 // Parses YAML while keeping where every value was written, so any problem found later (schema,
 // templates, expressions) can point at file:line:column.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isSeq, isScalar, isPair, parseDocument, type Node, type Document } from 'yaml';
+import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml';
 import type { Problem, SourcePosition } from '../engine/errors.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -18,19 +18,53 @@ export interface SourceFile {
 export function parseSource(file: string, text: string): { source?: SourceFile; problems: Problem[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems: Problem[] = [];
-  for (const err of doc.errors) {
-    const pos = lines.linePos(err.pos[0]);
-    problems.push({
-      message: `YAML syntax: ${firstLine(err.message)}`,
-      hint: yamlHint(err.code),
-      at: { file, line: pos.line, column: pos.col },
-    });
-  }
+  const problems = syntaxProblems(file, text, lines, doc.errors);
   if (problems.length > 0) return { problems };
+  // Before toJS: a mistaken flow mapping would otherwise become a key "[object Object]".
+  problems.push(...findUnquotedTemplates(file, text, lines, doc));
   const source: SourceFile = { file, text, doc, lines, value: doc.toJS({ maxAliasCount: 1000 }) };
-  problems.push(...findUnquotedTemplates(source));
   return { source, problems };
+}
+
+/**
+ * One syntax error usually sets off several more (a tab, then "implicit keys", then "map
+ * values"): report the first, plus every duplicate key, which never cascade.
+ */
+function syntaxProblems(file: string, text: string, lines: LineCounter, errors: readonly YAMLError[]): Problem[] {
+  const problems: Problem[] = [];
+  let reportedOther = false;
+  for (const err of errors) {
+    if (err.code !== 'DUPLICATE_KEY') {
+      if (reportedOther) continue;
+      reportedOther = true;
+    }
+    let offset = err.pos[0];
+    let message = `YAML syntax: ${firstLine(err.message)}`;
+    let hint = yamlHint(err.code, lineAt(text, offset));
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = /^("[^"]*"|'[^']*'|[^:\n]*[^:\s])\s*:/.exec(text.slice(offset))?.[1];
+      if (key) message = `YAML syntax: duplicate key ${/^["']/.test(key) ? key : `"${key}"`}`;
+    } else if (/^Missing closing ["']quote/.test(err.message)) {
+      // The parser stops at the end of the file; the quote that was never closed is the news.
+      const quote = err.message.includes('"quote') ? '"' : "'";
+      const open = text.lastIndexOf(quote, offset - 1);
+      if (open >= 0) offset = open;
+      message = `YAML syntax: the quote ${quote} opened here is never closed`;
+      hint = `close it at the end of the value, e.g. name: ${quote}assess${quote}`;
+    } else {
+      // Point at the first character of a mis-indented line, not at its leading spaces.
+      while (text[offset] === ' ') offset++;
+    }
+    const pos = lines.linePos(offset);
+    problems.push({ message, hint, at: { file, line: pos.line, column: pos.col } });
+  }
+  return problems;
+}
+
+function lineAt(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  return text.slice(start, end < 0 ? undefined : end);
 }
 
 export async function readSource(file: string): Promise<{ source?: SourceFile; problems: Problem[] }> {
@@ -42,8 +76,8 @@ export async function readSource(file: string): Promise<{ source?: SourceFile; p
     return {
       problems: [
         {
+          // No position: there is no line to point at. An importer adds the import's position.
           message: code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${(err as Error).message}`,
-          at: { file, line: 1, column: 1 },
         },
       ],
     };
@@ -51,61 +85,119 @@ export async function readSource(file: string): Promise<{ source?: SourceFile; p
   return parseSource(file, text);
 }
 
-/** The position of the node at `path`, or of its nearest existing ancestor. */
-export function positionOf(source: SourceFile, path: YamlPath, keyInstead = false): SourcePosition {
+/** The node at `path` (its key instead, when asked), or the nearest existing ancestor. */
+function nodeAt(source: SourceFile, path: YamlPath, keyInstead = false): { node: Node | undefined; exact: boolean } {
   let node: unknown = source.doc.contents;
   let best: Node | undefined = node as Node | undefined;
   for (let i = 0; i < path.length; i++) {
     const part = path[i]!;
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(part));
-      if (!pair) break;
+      if (!pair) return { node: best, exact: false };
       const last = i === path.length - 1;
       node = pair.value;
       best = (last && keyInstead ? (pair.key as Node) : (pair.value as Node | null)) ?? (pair.key as Node);
     } else if (isSeq(node) && typeof part === 'number') {
       node = node.items[part];
-      if (!node) break;
+      if (!node) return { node: best, exact: false };
       best = node as Node;
     } else {
+      return { node: best, exact: false };
+    }
+  }
+  return { node: best, exact: true };
+}
+
+function positionAtOffset(source: SourceFile, offset: number): SourcePosition {
+  const pos = source.lines.linePos(offset);
+  return { file: source.file, line: pos.line, column: pos.col };
+}
+
+/** The position of the node at `path`, or of its nearest existing ancestor. */
+export function positionOf(source: SourceFile, path: YamlPath, keyInstead = false): SourcePosition {
+  return positionAtOffset(source, nodeAt(source, path, keyInstead).node?.range?.[0] ?? 0);
+}
+
+/**
+ * The position of character `offset` inside the string at `path`, so an error in a template or an
+ * expression points at the very spot. Only when the text maps one to one onto the file: a plain or
+ * quoted scalar without escapes, or a literal block; otherwise the start of the value.
+ */
+export function positionWithin(source: SourceFile, path: YamlPath, offset: number): SourcePosition {
+  const { node, exact } = nodeAt(source, path);
+  if (!exact || !isScalar(node) || typeof node.value !== 'string' || !node.range) return positionOf(source, path);
+  const value = node.value;
+  const start = node.range[0];
+  const raw = source.text.slice(start, node.range[1]);
+  const clamped = Math.max(0, Math.min(offset, value.length));
+  switch (node.type) {
+    case 'PLAIN':
+      if (raw === value) return positionAtOffset(source, start + clamped);
+      break;
+    case 'QUOTE_DOUBLE':
+    case 'QUOTE_SINGLE':
+      if (raw.slice(1, -1) === value) return positionAtOffset(source, start + 1 + clamped);
+      break;
+    case 'BLOCK_LITERAL': {
+      const mapped = withinLiteralBlock(source, start, value, clamped);
+      if (mapped) return mapped;
       break;
     }
   }
-  const offset = best?.range?.[0] ?? 0;
-  const pos = source.lines.linePos(offset);
-  return { file: source.file, line: pos.line, column: pos.col };
+  return positionOf(source, path);
+}
+
+/** A literal block keeps its lines as written, each behind the block's indentation. */
+function withinLiteralBlock(source: SourceFile, start: number, value: string, offset: number): SourcePosition | undefined {
+  const valueLines = value.split('\n');
+  const before = value.slice(0, offset).split('\n');
+  const lineIndex = before.length - 1;
+  const column = before[lineIndex]!.length;
+  const headerLine = source.lines.linePos(start).line;
+  const fileLines = source.text.split('\n');
+  const fileLine = fileLines[headerLine + lineIndex];
+  const valueLine = valueLines[lineIndex] ?? '';
+  if (fileLine === undefined || !fileLine.endsWith(valueLine)) return undefined;
+  const indent = fileLine.length - valueLine.length;
+  return { file: source.file, line: headerLine + 1 + lineIndex, column: indent + column + 1 };
 }
 
 /**
  * `key: {{ var }}` is the classic mistake: YAML reads an unquoted value that starts with `{` as a
  * flow mapping, so the template silently becomes `{ {var: null}: null }`. Find those and say so.
  */
-function findUnquotedTemplates(source: SourceFile): Problem[] {
+function findUnquotedTemplates(file: string, text: string, lines: LineCounter, doc: Document.Parsed): Problem[] {
   const problems: Problem[] = [];
+  // Reports the mistake and puts the template text back as a string, so the rest of the file is
+  // checked as the author meant it (its variables included).
+  const check = (node: unknown): unknown => {
+    if (!looksLikeTemplate(node) || !node.range) return node;
+    const pos = lines.linePos(node.range[0]);
+    problems.push({
+      message: 'a value starting with "{{" must be quoted: YAML read it as a mapping, not a template',
+      hint: `write it in quotes, e.g. key: "{{ name }}"`,
+      at: { file, line: pos.line, column: pos.col },
+    });
+    return new Scalar(text.slice(node.range[0], node.range[1]));
+  };
   const visit = (node: unknown): void => {
     if (isMap(node)) {
-      if (node.flow && looksLikeTemplate(node)) {
-        const pos = source.lines.linePos(node.range?.[0] ?? 0);
-        problems.push({
-          message: 'a value starting with "{{" must be quoted: YAML read it as a mapping, not a template',
-          hint: `write it in quotes, e.g. key: "{{ name }}"`,
-          at: { file: source.file, line: pos.line, column: pos.col },
-        });
-        return;
+      for (const pair of node.items) {
+        pair.value = check(pair.value) as typeof pair.value;
+        visit(pair.value);
       }
-      for (const pair of node.items) visit(pair.value);
     } else if (isSeq(node)) {
-      for (const item of node.items) visit(item);
-    } else if (isPair(node)) {
-      visit(node.value);
+      node.items = node.items.map(check);
+      node.items.forEach(visit);
     }
   };
-  visit(source.doc.contents);
+  doc.contents = check(doc.contents) as typeof doc.contents;
+  visit(doc.contents);
   return problems;
 }
 
-function looksLikeTemplate(node: unknown): boolean {
-  if (!isMap(node) || node.items.length !== 1) return false;
+function looksLikeTemplate(node: unknown): node is YAMLMap {
+  if (!isMap(node) || !node.flow || node.items.length !== 1) return false;
   const pair = node.items[0]!;
   return isMap(pair.key) && (pair.value === null || (isScalar(pair.value) && pair.value.value === null));
 }
@@ -114,7 +206,10 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-function yamlHint(code: string): string | undefined {
+function yamlHint(code: string, line: string): string | undefined {
+  if (/(^|[:-]\s+)\{\{/.test(line) && !/["']\{\{/.test(line)) {
+    return 'a value with "{{" must be quoted as a whole, e.g. key: "{{ name }}-suffix"';
+  }
   switch (code) {
     case 'DUPLICATE_KEY':
       return 'each key may appear once in a mapping; remove or rename the repeated one';
@@ -126,7 +221,7 @@ function yamlHint(code: string): string | undefined {
       return 'check the indentation of this line against the lines above it';
     case 'BLOCK_AS_IMPLICIT_KEY':
     case 'MULTILINE_IMPLICIT_KEY':
-      return 'a value that contains ": " or starts with a special character must be quoted';
+      return 'a value that contains ": " or starts with a special character must be quoted; or check the indentation of the next line';
     default:
       return undefined;
   }

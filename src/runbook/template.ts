@@ -132,27 +132,40 @@ export interface TemplateReference {
   /** The first segment of a path used as a value, e.g. `dsc` in `{{ dsc.metadata.name }}`. */
   name: string;
   path: string;
+  /** Where it is written in the template (characters from its start). */
+  offset: number;
+}
+
+export interface TemplateInspection {
+  refs: TemplateReference[];
+  helpers: { name: string; offset: number }[];
+  error?: { message: string; offset: number };
 }
 
 /**
  * Parses a template without rendering it and lists the variables it reads and helpers it calls,
- * so unknown names are reported at validation time, before anything runs. Paths inside block
- * helpers (each/with) are relative to their item and are not listed.
+ * so unknown names are reported at validation time, before anything runs. The bodies of if and
+ * unless see the same names and are walked; paths inside each/with are relative to their item and
+ * are not listed.
  */
-export function inspectTemplate(template: string): { refs: TemplateReference[]; helpers: string[]; error?: string } {
+export function inspectTemplate(template: string): TemplateInspection {
   let ast: hbs.AST.Program;
   try {
     ast = hb.parse(template);
   } catch (err) {
-    return { refs: [], helpers: [], error: (err as Error).message.split('\n')[0]! };
+    return { refs: [], helpers: [], error: explainParseError(template, err) };
   }
+  const lineStarts = [0];
+  for (let i = 0; i < template.length; i++) if (template[i] === '\n') lineStarts.push(i + 1);
+  const offsetOf = (node: hbs.AST.Node): number => (lineStarts[node.loc.start.line - 1] ?? 0) + node.loc.start.column;
+
   const refs: TemplateReference[] = [];
-  const used: string[] = [];
+  const helpers: { name: string; offset: number }[] = [];
   const addPath = (node: hbs.AST.Node): void => {
     if (node.type === 'PathExpression') {
       const p = node as hbs.AST.PathExpression;
       if (p.data || p.parts.length === 0 || p.original.startsWith('this') || p.original.startsWith('../')) return;
-      refs.push({ name: p.parts[0]!, path: p.original });
+      refs.push({ name: p.parts[0]!, path: p.original, offset: offsetOf(p) });
     } else if (node.type === 'SubExpression') {
       visitCall(node as hbs.AST.SubExpression);
     }
@@ -160,18 +173,81 @@ export function inspectTemplate(template: string): { refs: TemplateReference[]; 
   const visitCall = (node: { path: hbs.AST.Node; params: hbs.AST.Node[]; hash?: hbs.AST.Hash }): void => {
     const callee = node.path as hbs.AST.PathExpression;
     const isCall = node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0;
-    if (isCall || HELPER_NAMES.has(callee.original)) used.push(callee.original);
+    if (isCall || HELPER_NAMES.has(callee.original)) helpers.push({ name: callee.original, offset: offsetOf(callee) });
     else addPath(callee);
     node.params.forEach(addPath);
     node.hash?.pairs.forEach((p) => addPath(p.value));
   };
-  for (const stmt of ast.body) {
-    if (stmt.type === 'MustacheStatement') visitCall(stmt as hbs.AST.MustacheStatement);
-    else if (stmt.type === 'BlockStatement') {
-      const block = stmt as hbs.AST.BlockStatement;
-      used.push((block.path as hbs.AST.PathExpression).original);
-      block.params.forEach(addPath);
+  const visitProgram = (program: hbs.AST.Program | undefined): void => {
+    for (const stmt of program?.body ?? []) {
+      if (stmt.type === 'MustacheStatement') visitCall(stmt as hbs.AST.MustacheStatement);
+      else if (stmt.type === 'BlockStatement') {
+        const block = stmt as hbs.AST.BlockStatement;
+        const name = (block.path as hbs.AST.PathExpression).original;
+        helpers.push({ name, offset: offsetOf(block.path) });
+        block.params.forEach(addPath);
+        block.hash?.pairs.forEach((p) => addPath(p.value));
+        if (name === 'if' || name === 'unless') {
+          visitProgram(block.program);
+          visitProgram(block.inverse);
+        }
+      }
     }
+  };
+  visitProgram(ast);
+  return { refs, helpers };
+}
+
+/**
+ * Handlebars reports parse errors as a parser trace ("Expecting 'CLOSE', ..., got 'INVALID'")
+ * with an excerpt and a caret; turn that into words and an offset into the template.
+ */
+function explainParseError(template: string, err: unknown): { message: string; offset: number } {
+  const text = err instanceof Error ? err.message : String(err);
+  const e = err as { lineNumber?: number; column?: number };
+  const mismatch = /^(\S+) doesn't match (\S+)/.exec(text);
+  if (mismatch) {
+    const lines = template.split('\n').slice(0, (e.lineNumber ?? 1) - 1);
+    const offset = lines.reduce((n, l) => n + l.length + 1, 0) + (e.column ?? 0);
+    return { message: `{{/${mismatch[2]}}} does not close {{#${mismatch[1]}}}`, offset };
   }
-  return { refs, helpers: used };
+  const [, excerpt = '', caret = ''] = text.split('\n');
+  const expecting = /Expecting (.*), got '(\w+)'/.exec(text);
+  const offset = caretOffset(template, excerpt, caret.indexOf('^'));
+  if (!expecting) return { message: text.split('\n')[0]!, offset };
+  const [, wanted = '', got = ''] = expecting;
+  let message: string;
+  if (got === 'EOF' && wanted.includes('OPEN_ENDBLOCK')) {
+    // Point at the block left open rather than at the end of the template.
+    const open = /\{\{~?#\s*([\w-]+)/g;
+    let last: RegExpExecArray | null = null;
+    for (let m = open.exec(template); m; m = open.exec(template)) last = m;
+    const name = last?.[1] ?? 'block';
+    return { message: `{{#${name}}} is not closed: add {{/${name}}}`, offset: last?.index ?? offset };
+  }
+  if (got === 'EOF') message = 'the template ends inside {{ }}: add the closing "}}"';
+  else if (got === 'OPEN_ENDBLOCK') message = 'a {{/block}} closes a block that was never opened';
+  else if (got === 'CLOSE' && wanted.includes("'ID'")) message = 'empty {{ }}: write a name or a helper call inside';
+  else if (got === 'INVALID') {
+    message = `unexpected "${template[offset] ?? ''}"${wanted.includes("'CLOSE'") ? ': expected "}}"' : ''}`;
+  } else if (got === 'CLOSE_UNESCAPED') message = 'unexpected "}}}": close {{ with }}';
+  else message = `unexpected ${got.toLowerCase().replace(/_/g, ' ')}`;
+  return { message, offset };
+}
+
+/** The caret column is into an excerpt with newlines removed and at most 20 characters before it. */
+function caretOffset(template: string, excerpt: string, caret: number): number {
+  if (caret < 0) return 0;
+  const flatIndex: number[] = [];
+  let flat = '';
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] === '\n') continue;
+    flat += template[i];
+    flatIndex.push(i);
+  }
+  const lead = excerpt.startsWith('...') ? 3 : 0;
+  const core = excerpt.slice(lead).replace(/\.\.\.$/, '');
+  const at = flat.indexOf(core);
+  if (at < 0) return 0;
+  return flatIndex[at + caret - lead] ?? template.length;
 }
