@@ -2,8 +2,10 @@
 // patches and guarded list edits. Skipped when the patch would change nothing; only the objects
 // that would change are written, so a re-run makes no write at all.
 import { StepFailure } from '../../engine/errors.js';
-import type { StepType } from '../../engine/step-type.js';
+import jsonpatch from 'fast-json-patch';
+import type { StepContext, StepType } from '../../engine/step-type.js';
 import { patchOutcome, yamlDiff } from '../../kube/diff.js';
+import { deepEqual, isPlainObject } from '../../kube/json.js';
 import { isConflict, statusCodeOf } from '../../kube/errors.js';
 import type { JsonPatchOperation, KubeObject, PatchType } from '../../kube/types.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
@@ -105,9 +107,15 @@ export const patchStep: StepType<PatchInput> = {
             ...(input.force ? { force: true } : {}),
           });
         } catch (err) {
-          // A failed `test` means the list changed since we read it: read again and retry.
-          if (call.type === 'json' && (statusCodeOf(err) === 422 || isConflict(err)) && String((err as Error).message).match(/test/i)) {
-            throw new StepFailure(`${describeObject(p.obj)} changed while it was being patched`, { transient: true, cause: err });
+          // The server answers a failed `test` with a bare 422 that does not say which operation
+          // failed, so look again: if a tested element changed since we read it, another client
+          // changed the list meanwhile, and a retry reads fresh data and patches the right element.
+          if (call.type === 'json' && (statusCodeOf(err) === 422 || isConflict(err)) && (await testsFailNow(ctx, p.obj, call.patch as JsonPatchOperation[]))) {
+            throw new StepFailure(`${describeObject(p.obj)} changed while it was being patched`, {
+              transient: true,
+              cause: err,
+              hint: 'another client changed the object between our read and our write; a retry (retries: N) patches it afresh',
+            });
           }
           throw err;
         }
@@ -137,7 +145,8 @@ async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: P
     let current: unknown = obj;
     const calls: PlannedPatch['calls'] = [];
     if (input.patch !== undefined) {
-      const patch = type === 'json' ? dropRemovesOfAbsent(current, input.patch as JsonPatchOperation[]) : input.patch;
+      const patch =
+        type === 'json' ? dropRemovesOfAbsent(current, input.patch as JsonPatchOperation[]) : type === 'apply' ? withIdentity(obj, input.patch) : input.patch;
       const outcome = type === 'json' && (patch as unknown[]).length === 0 ? { changed: false, result: current } : patchOutcome(current, type, patch);
       if (outcome.changed) {
         calls.push({ type, patch });
@@ -154,4 +163,35 @@ async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: P
     if (calls.length) out.push({ obj, calls, after: current });
   }
   return out;
+}
+
+/**
+ * Server-side apply needs apiVersion, kind and metadata.name in the body (the server answers a
+ * bare "invalid object type" otherwise); a runbook author should only have to write the fields.
+ */
+function withIdentity(obj: KubeObject, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const metadata = isPlainObject(patch.metadata) ? patch.metadata : {};
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    ...patch,
+    metadata: { name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), ...metadata },
+  };
+}
+
+/** Whether a `test` operation of `ops` no longer holds on the live object (or it is gone). */
+async function testsFailNow(ctx: StepContext, obj: KubeObject, ops: readonly JsonPatchOperation[]): Promise<boolean> {
+  const tests = ops.filter((op) => op.op === 'test');
+  if (tests.length === 0) return false;
+  const now = await kubeOf(ctx).get(refOfObject(obj), { signal: ctx.signal }).catch(() => undefined);
+  if (now === undefined) return false;
+  if (now === null) return true;
+  return tests.some((op) => {
+    try {
+      return !deepEqual(jsonpatch.getValueByPointer(now, op.path), op.value);
+    } catch {
+      return true;
+    }
+  });
 }
