@@ -34,8 +34,8 @@ export async function hasDefaultNamespace(admin: ApiEndpoint): Promise<boolean> 
 }
 
 /**
- * Proves the controller-manager works, not just runs: a namespace can only finish deleting
- * once the namespace controller removes its `kubernetes` finalizer. Returns a check to poll.
+ * Proves the namespace controller works: a namespace can only finish deleting once it removes
+ * the `kubernetes` finalizer. Returns a check to poll.
  */
 export async function startNamespaceDeletionProbe(admin: ApiEndpoint): Promise<() => Promise<boolean>> {
   const name = `runbook-probe-${randomBytes(4).toString('hex')}`;
