@@ -1,0 +1,128 @@
+// Puts a scenario on the cluster: the OpenShift version, the operators already installed (their
+// Subscription, Succeeded CSV and operator Deployment, as OLM leaves them), the default DSCI and
+// DSC, and every object, with its status when the scenario gives one. Runs before the simulator
+// starts, so the simulated OLM finds these operators installed rather than installing them.
+import type { KubeClient } from '../../kube/client.js';
+import type { KubeObject } from '../../kube/types.js';
+import { csvName, findPackage } from '../simulator/catalog.js';
+import { DEFAULT_DSC_2_25_COMPONENTS } from '../simulator/components.js';
+import { runOperatorDeployment } from '../simulator/operator-pods.js';
+import { SimRuntime } from '../simulator/runtime.js';
+import type { Scenario } from './format.js';
+import { generatedObjects } from './generate.js';
+import { deepMerge } from './load.js';
+
+const OLM = 'operators.coreos.com/v1alpha1';
+
+export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (m: string) => void = () => undefined): Promise<void> {
+  const rt = new SimRuntime(kube, { speed: 0, faults: {} }, new AbortController().signal);
+  const namespaces = new Set<string>();
+  const ensureNamespace = async (name: string): Promise<void> => {
+    if (namespaces.has(name)) return;
+    namespaces.add(name);
+    if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name }))) await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  };
+
+  if (scenario.openshiftVersion) await createWithStatus(kube, clusterVersion(scenario.openshiftVersion));
+
+  for (const op of scenario.operators) {
+    const pkg = findPackage(op.package);
+    if (!pkg) throw new Error(`scenario ${scenario.name}: no package ${op.package} in the sandbox catalog`);
+    const name = op.name ?? op.package;
+    const csv = csvName(pkg, op.version);
+    await ensureNamespace(op.namespace);
+    const groups = await kube.list({ apiVersion: 'operators.coreos.com/v1', kind: 'OperatorGroup', namespace: op.namespace });
+    if (groups.items.length === 0) {
+      await kube.create({ apiVersion: 'operators.coreos.com/v1', kind: 'OperatorGroup', metadata: { name: op.namespace, namespace: op.namespace }, spec: {} });
+    }
+    const created = await createWithStatus(kube, {
+      apiVersion: OLM,
+      kind: 'ClusterServiceVersion',
+      metadata: { name: csv, namespace: op.namespace, labels: { [`operators.coreos.com/${pkg.name}.${op.namespace}`]: '' } },
+      spec: { displayName: pkg.displayName, version: op.version, install: { strategy: 'deployment', spec: { deployments: [{ name: pkg.deployment }] } } },
+      status: { phase: 'Succeeded', reason: 'InstallSucceeded', message: 'install strategy completed with no errors' },
+    });
+    if (created) await runOperatorDeployment(rt, created, pkg.deployment, `registry.redhat.io/${pkg.name}/operator:v${op.version}`);
+    await createWithStatus(kube, {
+      apiVersion: OLM,
+      kind: 'Subscription',
+      metadata: { name, namespace: op.namespace, labels: { [`operators.coreos.com/${pkg.name}.${op.namespace}`]: '' } },
+      spec: { name: pkg.name, channel: op.channel, source: 'redhat-operators', sourceNamespace: 'openshift-marketplace', installPlanApproval: op.approval ?? 'Automatic', startingCSV: csv },
+      status: { installedCSV: csv, currentCSV: csv, state: 'AtLatestKnown', lastUpdated: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+    });
+    log(`installed ${csv} in ${op.namespace}`);
+  }
+
+  const rhoai = scenario.operators.find((o) => o.package === 'rhods-operator');
+  if (rhoai) {
+    await createWithStatus(kube, {
+      apiVersion: 'dscinitialization.opendatahub.io/v1',
+      kind: 'DSCInitialization',
+      metadata: { name: 'default-dsci' },
+      spec: deepMerge(
+        {
+          applicationsNamespace: 'redhat-ods-applications',
+          monitoring: { managementState: 'Managed', namespace: 'redhat-ods-monitoring', metrics: {} },
+          serviceMesh: { managementState: 'Managed', controlPlane: { name: 'data-science-smcp', namespace: 'istio-system', metricsCollection: 'Istio' }, auth: { audiences: ['https://kubernetes.default.svc'] } },
+          trustedCABundle: { managementState: 'Managed', customCABundle: '' },
+        },
+        scenario.dscInitialization ?? {},
+      ),
+    });
+    await createWithStatus(kube, {
+      apiVersion: 'datasciencecluster.opendatahub.io/v1',
+      kind: 'DataScienceCluster',
+      metadata: { name: 'default-dsc' },
+      spec: { components: deepMerge(DEFAULT_DSC_2_25_COMPONENTS, scenario.dataScienceCluster ?? {}) },
+    });
+  }
+
+  const objects = [...scenario.objects, ...generatedObjects(scenario)];
+  for (const obj of objects) if (obj.kind === 'Namespace') await ensureNamespace(obj.metadata.name!);
+  for (const obj of objects) if (obj.metadata.namespace) await ensureNamespace(obj.metadata.namespace);
+  await inBatches(objects.filter((o) => o.kind !== 'Namespace'), 16, (o) => createWithStatus(kube, o));
+  log(`created ${objects.length} objects`);
+}
+
+/** Creates an object (skipped when it exists) and writes its status through the subresource. */
+async function createWithStatus(kube: KubeClient, obj: KubeObject): Promise<KubeObject | undefined> {
+  const { status, ...rest } = obj as KubeObject & { status?: unknown };
+  const ref = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+  if (await kube.get(ref)) return undefined;
+  const created = await kube.create(rest as KubeObject);
+  if (status !== undefined) {
+    const mapping = await kube.mapping(obj.apiVersion, obj.kind);
+    if (mapping.subresources.includes('status')) return kube.patch(ref, 'merge', { status }, { subresource: 'status' });
+  }
+  return created;
+}
+
+async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function clusterVersion(version: string): KubeObject {
+  const [major, minor] = version.split('.');
+  return {
+    apiVersion: 'config.openshift.io/v1',
+    kind: 'ClusterVersion',
+    metadata: { name: 'version' },
+    spec: { channel: `stable-${major}.${minor}`, clusterID: '00000000-0000-4000-8000-000000000000' },
+    status: {
+      desired: { version, image: `quay.io/openshift-release-dev/ocp-release:${version}-x86_64` },
+      history: [{ state: 'Completed', version, startedTime: '2026-01-01T00:00:00Z', completionTime: '2026-01-01T01:00:00Z', verified: true }],
+      observedGeneration: 1,
+      versionHash: 'sandbox',
+      availableUpdates: null,
+      conditions: [
+        { type: 'Available', status: 'True', message: `Done applying ${version}`, lastTransitionTime: '2026-01-01T01:00:00Z' },
+        { type: 'Progressing', status: 'False', message: `Cluster version is ${version}`, lastTransitionTime: '2026-01-01T01:00:00Z' },
+      ],
+    },
+  } as KubeObject;
+}

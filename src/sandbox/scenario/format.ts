@@ -1,0 +1,96 @@
+// The scenario format: the starting state of a sandbox cluster, as data. A scenario file is either
+// one `SandboxScenario` document, or plain objects (a multi-document YAML, a `List`, or a folder of
+// them, e.g. exported from a real cluster), which load on top of the `minimal` scenario.
+import type { JsonSchema } from '../../engine/step-type.js';
+import type { KubeObject } from '../../kube/types.js';
+import type { Faults } from '../simulator/runtime.js';
+
+export interface ScenarioOperator {
+  package: string;
+  namespace: string;
+  /** Subscription name (default: the package). */
+  name?: string;
+  channel: string;
+  version: string;
+  approval?: 'Automatic' | 'Manual';
+}
+
+export interface GenerateSpec {
+  namespaces: number;
+  perNamespace: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Another scenario this one starts from. */
+  base?: string;
+  openshiftVersion?: string;
+  operators: ScenarioOperator[];
+  /** spec.components of the default DSC, merged over the 2.25 defaults. */
+  dataScienceCluster?: Record<string, unknown>;
+  /** spec of the default DSCI, merged over the 2.25 defaults. */
+  dscInitialization?: Record<string, unknown>;
+  objects: KubeObject[];
+  generate?: { notebooks?: GenerateSpec; inferenceServices?: GenerateSpec };
+  faults?: Faults;
+}
+
+const OPERATOR: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['package', 'namespace', 'channel', 'version'],
+  properties: {
+    package: { type: 'string' },
+    namespace: { type: 'string' },
+    name: { type: 'string' },
+    channel: { type: 'string' },
+    version: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+' },
+    approval: { enum: ['Automatic', 'Manual'] },
+  },
+};
+
+const GENERATE: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['namespaces', 'perNamespace'],
+  properties: { namespaces: { type: 'integer', minimum: 1 }, perNamespace: { type: 'integer', minimum: 1 } },
+};
+
+export const SCENARIO_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiVersion', 'kind', 'metadata'],
+  properties: {
+    apiVersion: { const: 'runbook.dev/v1' },
+    kind: { const: 'SandboxScenario' },
+    metadata: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: { name: { type: 'string' }, description: { type: 'string' } },
+    },
+    spec: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        base: { type: 'string', description: 'A scenario this one starts from.' },
+        openshiftVersion: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' },
+        operators: { type: 'array', items: OPERATOR },
+        dataScienceCluster: { type: 'object' },
+        dscInitialization: { type: 'object' },
+        objects: { type: 'array', items: { type: 'object', required: ['apiVersion', 'kind', 'metadata'] } },
+        generate: { type: 'object', additionalProperties: false, properties: { notebooks: GENERATE, inferenceServices: GENERATE } },
+        faults: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            dscNeverReady: { type: 'boolean' },
+            installPlanFails: { type: 'array', items: { type: 'string' } },
+            slowOperators: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+};

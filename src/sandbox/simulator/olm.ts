@@ -1,0 +1,273 @@
+// Simulated OLM: Subscription → InstallPlan (`install-` names, RequiresApproval when Manual) →
+// approval → Installing → Complete; CSV Pending → InstallReady → Installing → Succeeded; the
+// replaced CSV goes away; Subscription status as OLM writes it. Resolution follows the catalog's
+// channels, replaces and skipRange.
+import semver from 'semver';
+import type { KubeObject } from '../../kube/types.js';
+import { CATALOG, channelHead, csvName, findPackage, versionOfCsv, type CatalogPackage } from './catalog.js';
+import { Informer, keyOf } from './informer.js';
+import { runOperatorDeployment } from './operator-pods.js';
+import { type Condition, type SimRuntime, withTimes } from './runtime.js';
+import { WorkQueue } from './work-queue.js';
+
+const OLM = 'operators.coreos.com/v1alpha1';
+
+export class OlmController {
+  private readonly subs: Informer;
+  private readonly plans: Informer;
+  private readonly csvs: Informer;
+  private readonly queue: WorkQueue;
+
+  constructor(
+    private readonly rt: SimRuntime,
+    /** Called when a CSV changes: which operators run may have changed. */
+    private readonly onCsvChange: () => void = () => undefined,
+  ) {
+    const enqueue = (kind: string) => (_t: string, obj: KubeObject) => this.queue.add(`${kind}:${keyOf(obj)}`);
+    this.subs = new Informer(rt.kube, { apiVersion: OLM, kind: 'Subscription' }, enqueue('sub'), rt.signal);
+    this.plans = new Informer(rt.kube, { apiVersion: OLM, kind: 'InstallPlan' }, (t, obj) => {
+      enqueue('plan')(t, obj);
+      for (const o of (obj.metadata.ownerReferences as { name: string }[] | undefined) ?? []) this.queue.add(`sub:${obj.metadata.namespace}/${o.name}`);
+    }, rt.signal);
+    this.csvs = new Informer(rt.kube, { apiVersion: OLM, kind: 'ClusterServiceVersion' }, (t, obj) => {
+      enqueue('csv')(t, obj);
+      for (const s of this.subs.list(obj.metadata.namespace)) this.queue.add(`sub:${keyOf(s)}`);
+      this.onCsvChange();
+    }, rt.signal);
+    this.queue = new WorkQueue((k) => this.reconcile(k), (k, err) => rt.log(`olm: ${k}: ${(err as Error).message}`));
+  }
+
+  informers(): Informer[] {
+    return [this.subs, this.plans, this.csvs];
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  /** CSVs that are Succeeded, for other controllers (which operators are running). */
+  succeededCsvs(): KubeObject[] {
+    return this.csvs.list().filter((c) => phaseOf(c) === 'Succeeded');
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    const [ns, name] = rest.split('/') as [string, string];
+    if (kind === 'sub') return this.reconcileSubscription(ns, name);
+    if (kind === 'plan') return this.reconcilePlan(ns, name);
+    if (kind === 'csv') return this.reconcileCsv(ns, name);
+  }
+
+  private async reconcileSubscription(ns: string, name: string): Promise<void> {
+    const sub = this.subs.get(name, ns);
+    if (!sub) return;
+    const spec = (sub.spec ?? {}) as { name?: string; channel?: string; startingCSV?: string; installPlanApproval?: string };
+    const status = (sub.status ?? {}) as Record<string, unknown> & { installedCSV?: string; conditions?: Condition[] };
+    const pkg = findPackage(spec.name ?? '');
+    const fail = (message: string): Promise<unknown> =>
+      this.rt.setStatus(sub, {
+        state: status.installedCSV ? 'AtLatestKnown' : '',
+        conditions: withTimes(status.conditions, [{ type: 'ResolutionFailed', status: 'True', reason: 'ConstraintsNotSatisfiable', message }]),
+        lastUpdated: now(),
+      });
+    if (!pkg) return void (await fail(`no operators found in package ${spec.name} in the catalog referenced by subscription ${name}`));
+    const channel = spec.channel ?? pkg.defaultChannel;
+    const head = channelHead(pkg, channel);
+    if (!head) return void (await fail(`no operators found in channel ${channel} of package ${pkg.name} in the catalog referenced by subscription ${name}`));
+
+    const installed = status.installedCSV;
+    const installedCsv = installed ? this.csvs.get(installed, ns) : undefined;
+    const headName = csvName(pkg, head.version);
+    if (installed === headName && installedCsv && phaseOf(installedCsv) === 'Succeeded') {
+      await this.rt.setStatus(sub, { state: 'AtLatestKnown', currentCSV: headName, conditions: withTimes(status.conditions, [{ type: 'CatalogSourcesUnhealthy', status: 'False', reason: 'AllCatalogSourcesHealthy', message: 'all available catalogsources are healthy' }]), lastUpdated: now() });
+      return;
+    }
+    let target = installed ? headName : (spec.startingCSV ?? headName);
+    if (installed && installed !== headName) {
+      const from = versionOfCsv(pkg, installed);
+      if (!canUpgrade(pkg, channel, from, head.version)) {
+        return void (await fail(`constraints not satisfiable: no upgrade path from ${installed} to ${headName} in channel ${channel}`));
+      }
+    }
+    if (installed === target) return;
+    const plans = this.plans.list(ns).filter((p) => ownedBy(p, sub));
+    let plan = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) !== 'Failed');
+    const failed = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) === 'Failed');
+    if (failed && !plan) {
+      await this.rt.setStatus(sub, {
+        state: 'UpgradeFailed',
+        conditions: withTimes(status.conditions, [{ type: 'InstallPlanFailed', status: 'True', reason: 'InstallComponentFailed', message: messageOf(failed) }]),
+        lastUpdated: now(),
+      });
+      return;
+    }
+    if (!plan) {
+      const approval = spec.installPlanApproval ?? 'Automatic';
+      plan = await this.rt.kube.create({
+        apiVersion: OLM,
+        kind: 'InstallPlan',
+        metadata: {
+          generateName: 'install-',
+          namespace: ns,
+          ownerReferences: [{ apiVersion: OLM, kind: 'Subscription', name, uid: sub.metadata.uid!, blockOwnerDeletion: false, controller: false }],
+          labels: { [`operators.coreos.com/${pkg.name}.${ns}`]: '' },
+        },
+        spec: { clusterServiceVersionNames: [target], approval, approved: approval === 'Automatic', generation: plans.length + 1 },
+      });
+      plan = (await this.rt.setStatus(plan, {
+        phase: approval === 'Manual' ? 'RequiresApproval' : 'Installing',
+        catalogSources: ['redhat-operators'],
+        conditions: withTimes([], [{ type: 'Resolved', status: 'True' }]),
+      })) ?? plan;
+      this.rt.log(`olm: ${ns}/${plan.metadata.name} for ${target} (${approval})`);
+      if (approval !== 'Manual') this.queue.addAfter(`plan:${ns}/${plan.metadata.name}`, this.rt.delay(2000));
+    }
+    const phase = phaseOf(plan) ?? 'Planning';
+    await this.rt.setStatus(sub, {
+      currentCSV: target,
+      state: 'UpgradePending',
+      installPlanRef: { apiVersion: OLM, kind: 'InstallPlan', name: plan.metadata.name, namespace: ns, uid: plan.metadata.uid, resourceVersion: plan.metadata.resourceVersion },
+      installplan: { apiVersion: OLM, kind: 'InstallPlan', name: plan.metadata.name, uuid: plan.metadata.uid },
+      conditions: withTimes(status.conditions, [{ type: 'InstallPlanPending', status: 'True', reason: phase, ...(phase === 'RequiresApproval' ? { message: 'install plan requires approval' } : {}) }]),
+      lastUpdated: now(),
+    });
+  }
+
+  private async reconcilePlan(ns: string, name: string): Promise<void> {
+    const plan = this.plans.get(name, ns);
+    if (!plan) return;
+    const spec = (plan.spec ?? {}) as { approved?: boolean; clusterServiceVersionNames?: string[] };
+    const phase = phaseOf(plan);
+    const conditions = ((plan.status as { conditions?: Condition[] } | undefined)?.conditions ?? []) as Condition[];
+    if (phase === 'RequiresApproval' && spec.approved) {
+      await this.rt.setStatus(plan, { phase: 'Installing' });
+      this.queue.addAfter(`plan:${ns}/${name}`, this.rt.delay(3000));
+      return;
+    }
+    if (phase !== 'Installing') return;
+    for (const csv of spec.clusterServiceVersionNames ?? []) {
+      if (this.rt.options.faults.installPlanFails?.includes(csv)) {
+        await this.rt.setStatus(plan, {
+          phase: 'Failed',
+          conditions: withTimes(conditions, [
+            { type: 'Resolved', status: 'True' },
+            { type: 'Installed', status: 'False', reason: 'InstallComponentFailed', message: `error creating csv ${csv}: install strategy failed: deployment rollout failed` },
+          ]),
+        });
+        return;
+      }
+      await this.createCsv(ns, csv);
+    }
+    await this.rt.setStatus(plan, { phase: 'Complete', conditions: withTimes(conditions, [{ type: 'Resolved', status: 'True' }, { type: 'Installed', status: 'True' }]) });
+  }
+
+  private async createCsv(ns: string, name: string): Promise<void> {
+    if (this.csvs.get(name, ns) || (await this.rt.kube.get({ apiVersion: OLM, kind: 'ClusterServiceVersion', name, namespace: ns }))) return;
+    const pkg = CATALOG.find((p) => name.startsWith(p.csvPrefix))!;
+    const version = versionOfCsv(pkg, name)!;
+    const entry = Object.values(pkg.channels).flat().find((c) => c.version === version);
+    const csv = await this.rt.kube.create({
+      apiVersion: OLM,
+      kind: 'ClusterServiceVersion',
+      metadata: {
+        name,
+        namespace: ns,
+        labels: { [`operators.coreos.com/${pkg.name}.${ns}`]: '' },
+        annotations: { ...(entry?.skipRange ? { 'olm.skipRange': entry.skipRange } : {}), 'operatorframework.io/properties': JSON.stringify({ properties: [{ type: 'olm.package', value: { packageName: pkg.name, version } }] }) },
+      },
+      spec: {
+        displayName: pkg.displayName,
+        version,
+        ...(entry?.replaces ? { replaces: entry.replaces } : {}),
+        install: { strategy: 'deployment', spec: { deployments: [{ name: pkg.deployment }] } },
+      },
+    });
+    await this.rt.setStatus(csv, { phase: 'Pending', reason: 'RequirementsUnknown', message: 'requirements not yet checked' });
+    this.queue.addAfter(`csv:${ns}/${name}`, this.rt.delay(1500, this.isSlow(pkg)));
+  }
+
+  private async reconcileCsv(ns: string, name: string): Promise<void> {
+    const csv = this.csvs.get(name, ns);
+    if (!csv) return;
+    const pkg = CATALOG.find((p) => name.startsWith(p.csvPrefix));
+    if (!pkg) return;
+    const slow = this.isSlow(pkg);
+    const next = (phase: string, reason: string, message: string, after: number): Promise<unknown> =>
+      this.rt.setStatus(csv, { phase, reason, message, lastUpdateTime: now() }).then(() => this.queue.addAfter(`csv:${ns}/${name}`, this.rt.delay(after, slow)));
+    switch (phaseOf(csv)) {
+      case undefined:
+      case 'Pending':
+        return void (await next('InstallReady', 'AllRequirementsMet', 'all requirements found, attempting install', 1000));
+      case 'InstallReady':
+        return void (await next('Installing', 'InstallSucceeded', 'waiting for install components to report healthy', 2000));
+      case 'Installing': {
+        const version = versionOfCsv(pkg, name)!;
+        await runOperatorDeployment(this.rt, csv, pkg.deployment, `registry.redhat.io/${pkg.name}/operator:v${version}`);
+        await this.rt.setStatus(csv, { phase: 'Succeeded', reason: 'InstallSucceeded', message: 'install strategy completed with no errors', lastUpdateTime: now() });
+        const replaces = (csv.spec as { replaces?: string } | undefined)?.replaces;
+        // The CSVs this one replaces (or skips) go away, as OLM garbage-collects them.
+        for (const old of this.csvs.list(ns).filter((c) => c.metadata.name !== name && c.metadata.name!.startsWith(pkg.csvPrefix))) {
+          const oldVersion = versionOfCsv(pkg, old.metadata.name!);
+          if (old.metadata.name === replaces || (oldVersion && semver.valid(oldVersion) && semver.lt(oldVersion, version))) {
+            await this.rt.setStatus(old, { phase: 'Replacing', reason: 'BeingReplaced', message: `being replaced by csv: ${name}` });
+            await this.rt.kube.delete({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: old.metadata.name!, namespace: ns }).catch(() => undefined);
+          }
+        }
+        for (const sub of this.subs.list(ns)) {
+          const s = (sub.status ?? {}) as { currentCSV?: string; conditions?: Condition[] };
+          if (s.currentCSV === name) {
+            await this.rt.setStatus(sub, { installedCSV: name, state: 'AtLatestKnown', conditions: withTimes(s.conditions, []), lastUpdated: now() });
+          }
+        }
+        this.rt.log(`olm: ${ns}/${name} Succeeded`);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private isSlow(pkg: CatalogPackage): boolean {
+    return this.rt.options.faults.slowOperators?.includes(pkg.name) ?? false;
+  }
+}
+
+function canUpgrade(pkg: CatalogPackage, channel: string, from: string | undefined, to: string): boolean {
+  if (!from) return true;
+  const entries = pkg.channels[channel] ?? [];
+  const target = entries.find((e) => e.version === to);
+  if (target?.skipRange && semver.satisfies(from, target.skipRange, { includePrerelease: true })) return true;
+  // Follow the replaces chain back from the head.
+  let cur = target;
+  while (cur?.replaces) {
+    if (cur.replaces === csvName(pkg, from)) return true;
+    const prev = versionOfCsv(pkg, cur.replaces);
+    cur = entries.find((e) => e.version === prev);
+  }
+  return entries.some((e) => e.version === from);
+}
+
+export function phaseOf(obj: KubeObject | undefined): string | undefined {
+  return (obj?.status as { phase?: string } | undefined)?.phase;
+}
+
+function csvNamesOf(plan: KubeObject): string[] {
+  return (plan.spec as { clusterServiceVersionNames?: string[] } | undefined)?.clusterServiceVersionNames ?? [];
+}
+
+function ownedBy(plan: KubeObject, sub: KubeObject): boolean {
+  return ((plan.metadata.ownerReferences as { uid?: string }[] | undefined) ?? []).some((o) => o.uid === sub.metadata.uid);
+}
+
+function messageOf(plan: KubeObject): string {
+  const c = ((plan.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((x) => x.type === 'Installed');
+  return c?.message ?? 'install plan failed';
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
