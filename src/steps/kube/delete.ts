@@ -1,10 +1,14 @@
 // `delete`: remove objects by name or selector and wait until they are gone. Skipped when absent.
+import { StepFailure } from '../../engine/errors.js';
 import type { StepType } from '../../engine/step-type.js';
+import { yamlDiff } from '../../kube/diff.js';
+import { isConflict } from '../../kube/errors.js';
 import { deleted } from '../../kube/readiness.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
+import type { KubeObject } from '../../kube/types.js';
 
 interface DeleteInput extends Target {
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
@@ -12,11 +16,18 @@ interface DeleteInput extends Target {
   timeout?: string | number;
 }
 
+/**
+ * What `check` read, reused by `apply` in the same attempt (the executor passes the same input
+ * object to both): one read instead of two, and the uid precondition then guards the whole span
+ * from the check to the delete, not only apply's own read.
+ */
+const seen = new WeakMap<object, KubeObject[]>();
+
 export const deleteStep: StepType<DeleteInput> = {
   name: 'delete',
   summary: 'Delete objects by name or selector, and wait until they are gone.',
   description:
-    'Skipped when nothing matches. Each delete carries the uid of the object read, so an object recreated meanwhile under the same name is not deleted by mistake. By default the step waits until the objects are gone (finalizers done); `wait: false` returns once the deletes are accepted.',
+    'Skipped when nothing matches. Each delete carries the uid of the object read, so an object recreated meanwhile under the same name is not deleted by mistake (the step fails as transient and a retry decides again). By default the step waits until the objects are gone (finalizers done); `wait: false` returns once the deletes are accepted.',
   input: {
     type: 'object',
     additionalProperties: false,
@@ -40,19 +51,36 @@ export const deleteStep: StepType<DeleteInput> = {
   async check(ctx, input) {
     const found = await resolveTargets(ctx, targetOf(input));
     const live = found.filter((o) => !o.metadata.deletionTimestamp || input.wait !== false);
-    return live.length === 0 ? { holds: true, reason: `no ${describeTarget(targetOf(input))}` } : { holds: false };
+    if (live.length === 0) return { holds: true, reason: `no ${describeTarget(targetOf(input))}` };
+    seen.set(input, found);
+    return { holds: false };
   },
   async apply(ctx, input) {
     const kube = kubeOf(ctx);
-    const found = await resolveTargets(ctx, targetOf(input));
+    const found = seen.get(input) ?? (await resolveTargets(ctx, targetOf(input)));
+    seen.delete(input);
     const names: string[] = [];
+    const diffs: string[] = [];
     for (const obj of found) {
       if (!obj.metadata.deletionTimestamp) {
-        await kube.delete(refOfObject(obj), {
-          signal: ctx.signal,
-          ...(input.propagationPolicy ? { propagationPolicy: input.propagationPolicy } : {}),
-          ...(obj.metadata.uid ? { preconditions: { uid: obj.metadata.uid } } : {}),
-        });
+        try {
+          await kube.delete(refOfObject(obj), {
+            signal: ctx.signal,
+            ...(input.propagationPolicy ? { propagationPolicy: input.propagationPolicy } : {}),
+            ...(obj.metadata.uid ? { preconditions: { uid: obj.metadata.uid } } : {}),
+          });
+        } catch (err) {
+          // 409 on a uid precondition: the name now belongs to a new object we never read.
+          if (isConflict(err)) {
+            throw new StepFailure(`${describeObject(obj)} was replaced by a new object of the same name since it was read; the new one was not deleted`, {
+              transient: true,
+              cause: err,
+              hint: 'a retry reads the new object and decides again',
+            });
+          }
+          throw err;
+        }
+        diffs.push(yamlDiff(obj, null, { fromLabel: describeObject(obj), toLabel: ctx.dryRun === 'none' ? '(deleted)' : `(deleted, dry run: ${ctx.dryRun})` }));
       }
       names.push(describeObject(obj));
     }
@@ -67,6 +95,11 @@ export const deleteStep: StepType<DeleteInput> = {
         });
       }
     }
-    return { changed: names.length > 0, summary: names.length === 1 ? `deleted ${names[0]}` : `deleted ${names.length} objects`, output: { deleted: names } };
+    return {
+      changed: names.length > 0,
+      summary: names.length === 1 ? `deleted ${names[0]}` : `deleted ${names.length} objects`,
+      diff: diffs.join('\n'),
+      output: { deleted: names },
+    };
   },
 };
