@@ -1,9 +1,9 @@
 // Resolves the values of every var scope: given values (--var, --vars-file, RUNBOOK_VAR_*), import
 // bindings, inherited values and defaults, coerced to each var's declared type.
-import { closest } from 'fastest-levenshtein';
 import { parse as parseYaml } from 'yaml';
 import type { Problem } from '../engine/errors.js';
 import { readSource } from './source.js';
+import { suggestion } from './suggest.js';
 import { isTemplate, renderString } from './template.js';
 import type { Plan, VarSpec } from './types.js';
 
@@ -56,13 +56,14 @@ export function resolveVars(plan: Plan, given: Record<string, unknown>): { vars?
   const problems: Problem[] = [];
   const scopes: Record<string, Record<string, unknown>> = {};
   const secrets = new Set<string>();
+  const failed = new Set<string>();
   const root = plan.scopes['']!;
   const rootNames = root.vars.map((v) => v.name);
   for (const name of Object.keys(given)) {
     if (!rootNames.includes(name)) {
       problems.push({
         message: `unknown var "${name}": the runbook declares no such var`,
-        hint: rootNames.length ? `did you mean "${closest(name, rootNames)}"? Vars: ${rootNames.join(', ')}` : 'this runbook declares no vars',
+        hint: rootNames.length ? suggestion(name, rootNames, `Vars: ${rootNames.join(', ')}`) : 'this runbook declares no vars',
       });
     }
   }
@@ -77,12 +78,15 @@ export function resolveVars(plan: Plan, given: Record<string, unknown>): { vars?
       try {
         if (id === '' && given[spec.name] !== undefined) value = given[spec.name];
         else if (spec.name in scope.bindings) value = renderValue(scope.bindings[spec.name], parentValues);
-        else if (spec.name in parentValues) value = parentValues[spec.name];
+        // Inherited by name, unless the importer's var has no value: then this file's default holds.
+        else if (parentValues[spec.name] !== undefined) value = parentValues[spec.name];
         else value = renderValue(spec.default, values);
         values[spec.name] = coerce(value, spec);
       } catch (err) {
-        problems.push({ message: `var "${spec.name}": ${(err as Error).message}`, at: spec.at });
+        const where = id === '' ? '' : ` of ${scope.file}`;
+        problems.push({ message: `var "${spec.name}"${where}: ${(err as Error).message}`, hint: coercionHint(spec), at: spec.at });
         values[spec.name] = undefined;
+        failed.add(`${id}\0${spec.name}`);
       }
       if (spec.secret && typeof values[spec.name] === 'string' && values[spec.name] !== '') secrets.add(values[spec.name] as string);
     }
@@ -90,13 +94,25 @@ export function resolveVars(plan: Plan, given: Record<string, unknown>): { vars?
     return values;
   };
   for (const id of Object.keys(plan.scopes)) resolveScope(id);
-  for (const spec of root.vars) {
-    if (spec.required && (scopes['']![spec.name] === undefined || scopes['']![spec.name] === null)) {
-      problems.push({
-        message: `missing required var "${spec.name}"`,
-        hint: `give it with --var ${spec.name}=VALUE, in a --vars-file, or as RUNBOOK_VAR_${spec.name}`,
-        at: spec.at,
-      });
+  for (const [id, scope] of Object.entries(plan.scopes)) {
+    for (const spec of scope.vars) {
+      const value = scopes[id]![spec.name];
+      // A value that failed coercion was reported already; "missing" would say the wrong thing.
+      if (!spec.required || (value !== undefined && value !== null) || failed.has(`${id}\0${spec.name}`)) continue;
+      problems.push(
+        id === ''
+          ? {
+              message: `missing required var "${spec.name}"`,
+              hint: `give it with --var ${spec.name}=VALUE, in a --vars-file, or as RUNBOOK_VAR_${spec.name}`,
+              at: spec.at,
+            }
+          : {
+              // Bound or inherited from a var that ended up without a value.
+              message: `required var "${spec.name}" of ${scope.file} has no value`,
+              hint: 'give a value to the var of the importing runbook that it is bound to or inherits from',
+              at: spec.at,
+            },
+      );
     }
   }
   return {
@@ -110,15 +126,15 @@ function renderValue(value: unknown, context: Record<string, unknown>): unknown 
 }
 
 /** Values from flags and env arrive as strings; turn them into the declared type. */
-function coerce(value: unknown, spec: VarSpec): unknown {
+export function coerce(value: unknown, spec: Pick<VarSpec, 'type'>): unknown {
   if (value === undefined || value === null) return value;
   switch (spec.type) {
     case 'string':
       if (typeof value === 'object') throw new Error(`expected a string, got ${JSON.stringify(value)}`);
       return String(value);
     case 'number': {
-      const n = typeof value === 'number' ? value : Number(value);
-      if (typeof value === 'boolean' || value === '' || Number.isNaN(n)) throw new Error(`expected a number, got ${JSON.stringify(value)}`);
+      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      if (!Number.isFinite(n)) throw new Error(`expected a number, got ${JSON.stringify(value)}`);
       return n;
     }
     case 'boolean':
@@ -127,10 +143,35 @@ function coerce(value: unknown, spec: VarSpec): unknown {
       throw new Error(`expected true or false, got ${JSON.stringify(value)}`);
     case 'list':
     case 'object': {
-      const v = typeof value === 'string' ? parseYaml(value) : value;
+      const v = typeof value === 'string' ? parseStructured(value) : value;
       const ok = spec.type === 'list' ? Array.isArray(v) : v !== null && typeof v === 'object' && !Array.isArray(v);
       if (!ok) throw new Error(`expected ${spec.type === 'list' ? 'a list' : 'a mapping'}, got ${JSON.stringify(value)}`);
       return v;
     }
+  }
+}
+
+/** A list or mapping given as text: YAML flow style, which JSON is part of. */
+function parseStructured(text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch {
+    // Reported by the caller as "expected a list/mapping, got <text>", with an example in the hint.
+    return undefined;
+  }
+}
+
+function coercionHint(spec: VarSpec): string | undefined {
+  switch (spec.type) {
+    case 'number':
+      return `e.g. --var ${spec.name}=3`;
+    case 'boolean':
+      return `e.g. --var ${spec.name}=true`;
+    case 'list':
+      return `give a list in YAML or JSON flow style, e.g. --var '${spec.name}=[east, west]'`;
+    case 'object':
+      return `give a mapping in YAML or JSON flow style, e.g. --var '${spec.name}={name: demo, replicas: 2}'`;
+    default:
+      return undefined;
   }
 }
