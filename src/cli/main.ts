@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `runbook` command line. Each command's module is loaded only when it runs, so `--help` and
 // `validate` start fast.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { reportError } from './fail.js';
 import { withKubeOptions, withRunOptions, withVarOptions, type LoadFlags, type RunFlags } from './global-options.js';
 
@@ -110,6 +110,65 @@ program
   .action(async (runId: string | undefined, flags: { stateDir: string; output: string }) => {
     const { statusCommand } = await import('./commands/status.js');
     exit(await statusCommand(runId, flags));
+  });
+
+const sandbox = program
+  .command('sandbox')
+  .description('A simulated OpenShift AI cluster on a real local control plane, to rehearse upgrades')
+  .addHelpText(
+    'after',
+    `
+Scenarios: minimal, full (every component in use), blocked (below the supported path), large
+(thousands of workbenches and models), or a file/folder of your own objects (oc get -o yaml).
+
+Examples:
+  runbook sandbox run runbooks/upgrade-2.25-to-3.3.yaml --scenario full
+  runbook sandbox up --scenario full && export KUBECONFIG=...
+  runbook sandbox down`,
+  );
+const sandboxOptions = (cmd: Command): Command =>
+  cmd
+    .option('--scenario <name|file>', 'starting cluster: minimal, full, blocked, large, or a file or folder of objects', 'full')
+    .option('--speed <speed>', 'operator delays: instant, realistic, or a factor (0.1 = a tenth of realistic)', 'instant')
+    .option('--state-dir <dir>', 'where the sandbox record, its log and rehearsal runs are kept', '.runbook');
+
+sandboxOptions(sandbox.command('up').description('Start a sandbox in the background and print the kubeconfig to use')).action(
+  async (flags: { scenario: string; speed: string; stateDir: string }) => {
+    const { sandboxUp } = await import('./commands/sandbox.js');
+    exit(await sandboxUp(flags));
+  },
+);
+sandbox
+  .command('down')
+  .description('Stop the sandbox started by sandbox up')
+  .option('--state-dir <dir>', 'as given to sandbox up', '.runbook')
+  .action(async (flags: { stateDir: string }) => {
+    const { sandboxDown } = await import('./commands/sandbox.js');
+    exit(await sandboxDown(flags));
+  });
+sandbox
+  .command('status')
+  .description('Show whether a sandbox is running and how to reach it')
+  .option('--state-dir <dir>', 'as given to sandbox up', '.runbook')
+  .action(async (flags: { stateDir: string }) => {
+    const { sandboxStatus } = await import('./commands/sandbox.js');
+    exit(await sandboxStatus(flags));
+  });
+withVarOptions(
+  sandboxOptions(
+    sandbox
+      .command('run')
+      .description('Start a sandbox, run a runbook on it without questions (--yes), print the summary and stop')
+      .argument('<file>', 'runbook file'),
+  ),
+)
+  .option('--only <id|tag>', 'run only these steps (repeatable)', (v: string, p: string[]) => [...p, v], [])
+  .option('--skip <id|tag>', 'skip these steps (repeatable)', (v: string, p: string[]) => [...p, v], [])
+  .addOption(new Option('-o, --output <format>', 'progress output').choices(['auto', 'tty', 'plain', 'json']).default('auto'))
+  .option('--report <dir>', 'also copy the run report into this folder')
+  .action(async (file: string, flags: RunFlags & { scenario: string; speed: string }) => {
+    const { sandboxRun } = await import('./commands/sandbox.js');
+    exit(await sandboxRun(file, { ...flags, approve: [] }, await registry()));
   });
 
 program
