@@ -10,7 +10,14 @@ import {
   type KubeConfig,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { EXPIRED_RESOURCE_VERSION } from '../../src/sandbox/controlplane/launcher.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readInstanceRecord, writeInstanceRecord } from '../../src/sandbox/controlplane/instance-record.js';
+import { EXPIRED_RESOURCE_VERSION, startControlPlane } from '../../src/sandbox/controlplane/launcher.js';
+import { processStartTime } from '../../src/sandbox/controlplane/pids.js';
+import { startServer } from '../../src/sandbox/controlplane/processes.js';
+import { reapAbandonedInstances } from '../../src/sandbox/controlplane/reaper.js';
+import { startWatchdog } from '../../src/sandbox/controlplane/watchdog.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminKubeconfigPath,
@@ -20,6 +27,7 @@ import {
   uniqueName,
   viewerKubeconfigPath,
 } from './support/cluster.js';
+import { fakeBinDir, isRunning, scratchDir, spawnIdleProcess } from './support/processes.js';
 import { openWatch } from './support/watch.js';
 
 const patchAs = (strategy: PatchStrategy) => setHeaderOptions('Content-Type', strategy);
@@ -248,5 +256,79 @@ describe('control plane', () => {
     expect(listed.items.length).toBeGreaterThan(0);
     expect(await statusOf(viewer.createNamespacedConfigMap({ namespace, body: configMap('forbidden') }))).toBe(403);
     expect(await statusOf(viewer.deleteNamespacedConfigMap({ name: 'alpha', namespace }))).toBe(403);
+  });
+});
+
+describe('control plane lifecycle', () => {
+  it('stops every server and removes its folder', async () => {
+    const controlPlane = await startControlPlane({ baseDir: scratchDir('runbook-cp-stop'), controllers: false });
+    const pids = readInstanceRecord(controlPlane.dir)?.processes.map((p) => p.pid) ?? [];
+    expect(pids).toHaveLength(2); // etcd and kube-apiserver
+    expect(pids.every(isRunning)).toBe(true);
+
+    await controlPlane.stop();
+    expect(pids.filter(isRunning)).toEqual([]);
+    expect(existsSync(controlPlane.dir)).toBe(false);
+  });
+
+  it('has the watchdog kill the servers when the owning process dies', async () => {
+    const dir = scratchDir('runbook-cp-watchdog');
+    const owner = spawnIdleProcess();
+    const server = startServer({ name: 'idle', binary: 'sleep', args: ['120'], logFile: join(dir, 'idle.log') });
+    writeInstanceRecord(dir, {
+      ownerPid: owner,
+      ownerStartTime: processStartTime(owner),
+      processes: [{ name: 'idle', pid: server.pid, startTime: processStartTime(server.pid) }],
+    });
+    startWatchdog(dir, owner, processStartTime(owner));
+    expect(isRunning(server.pid)).toBe(true);
+
+    process.kill(owner, 'SIGKILL');
+    await eventually('the server to be killed and the folder removed', async () => !isRunning(server.pid) && !existsSync(dir), {
+      timeoutMs: 20_000,
+    });
+  });
+
+  it('reaps the servers of an owner that died together with its watchdog', async () => {
+    const baseDir = scratchDir('runbook-cp-reaper');
+    const abandoned = join(baseDir, 'abandoned');
+    const alive = join(baseDir, 'alive');
+    const owner = spawnIdleProcess();
+    const orphan = spawnIdleProcess();
+    const kept = spawnIdleProcess();
+    for (const [dir, ownerPid, serverPid] of [
+      [abandoned, owner, orphan],
+      [alive, process.pid, kept],
+    ] as const) {
+      mkdirSync(dir);
+      writeInstanceRecord(dir, {
+        ownerPid,
+        ownerStartTime: processStartTime(ownerPid),
+        processes: [{ name: 'idle', pid: serverPid, startTime: processStartTime(serverPid) }],
+      });
+    }
+    process.kill(owner, 'SIGKILL');
+    await eventually('the owner to be gone', async () => !isRunning(owner));
+
+    await reapAbandonedInstances(baseDir);
+    expect(isRunning(orphan)).toBe(false);
+    expect(existsSync(abandoned)).toBe(false);
+    // An instance whose owner still lives is left alone.
+    expect(isRunning(kept)).toBe(true);
+    expect(existsSync(alive)).toBe(true);
+    process.kill(kept, 'SIGKILL');
+  });
+
+  it('names the failing server, its log file and its last lines when start-up fails', async () => {
+    const binDir = fakeBinDir({
+      etcd: 'echo "listen tcp 127.0.0.1: bind: address already in use" >&2; exit 3',
+      'kube-apiserver': 'echo "Kubernetes v0.0.0-fake"',
+    });
+    const failure = await startControlPlane({ binDir, baseDir: scratchDir('runbook-cp-fail') }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    const message = (failure as Error).message;
+    expect(message).toMatch(/etcd exited \(exit code 3\) while waiting for etcd \/health/);
+    expect(message).toMatch(/runbook-cp-fail-\w+\/instance-\w+\/etcd\.log/);
+    expect(message).toContain('bind: address already in use');
   });
 });
