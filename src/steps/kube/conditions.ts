@@ -75,7 +75,16 @@ export function compileCondition(
   if (c.expression !== undefined) {
     const expression = c.expression;
     return (s) => {
-      const value = ctx.evaluate(expression, named ? { object: s } : { objects: s });
+      let value: unknown;
+      try {
+        value = ctx.evaluate(expression, named ? { object: s } : { objects: s });
+      } catch (err) {
+        // A field the expression reads is not there yet (no status before the controller writes
+        // one, or no object yet): that is a state to wait through, not a failure.
+        const message = (err as Error).message;
+        if (/no such key/i.test(message)) return pending(`${expression} cannot be judged yet: ${message}`);
+        throw new StepFailure(`${label}: ${expression}: ${message}`);
+      }
       if (typeof value !== 'boolean') throw new StepFailure(`${label}: "${expression}" gave ${JSON.stringify(value)}, not true or false`);
       return value ? done(`${expression} holds`) : pending(`${expression} is false`);
     };
