@@ -57,6 +57,8 @@ export interface RunStepOptions {
   common?: Record<string, unknown>;
   approvals?: Partial<ApprovalPolicy>;
   signal?: AbortSignal;
+  /** Sees every event as it happens, e.g. to act once a wait has judged the first state. */
+  onEvent?: (event: RunEvent) => void;
 }
 
 export interface StepRun {
@@ -124,7 +126,10 @@ export async function runSteps(stepsYaml: string, options: RunStepOptions = {}):
     approvals: { all: false, ids: new Set(), ...options.approvals },
     selection: { only: [], skip: [] },
     redactor: new Redactor(vars.secrets),
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
   }).run();
   const after = base.stats;
   const ends = events.filter((e): e is Extract<RunEvent, { type: 'node:end' }> => e.type === 'node:end' && e.node.id === STEP_ID);
@@ -206,4 +211,11 @@ export function stepContext(kube: KubeClient, options: { dryRun?: DryRunMode; va
     services: { kube: dryRun === 'none' ? kube : kube.withDryRun(dryRun) },
     logs,
   };
+}
+
+/** Resolves at the step's first log line: for a wait, the first state has been listed and judged. */
+export function firstLog(): { onEvent: (e: RunEvent) => void; logged: Promise<string> } {
+  let resolve: (message: string) => void = () => {};
+  const logged = new Promise<string>((r) => (resolve = r));
+  return { onEvent: (e) => e.type === 'step:log' && resolve(e.message), logged };
 }
