@@ -191,6 +191,12 @@ const subscriptionAtLatest = withObject((obj) => {
 /** DataScienceCluster / DSCInitialization: phase Ready; while not ready, name the conditions that are not True. */
 const odhPhaseReady = withObject((obj) => {
   const phase = status(obj).phase;
+  // Right after a spec change the status still describes the previous spec: a Ready phase only
+  // counts once the operator has observed the current generation (when it reports one).
+  const observed = status(obj).observedGeneration;
+  if (typeof observed === 'number' && obj.metadata.generation !== undefined && observed < obj.metadata.generation) {
+    return pending(`phase ${String(phase)} of generation ${observed}; the operator has not yet reconciled generation ${obj.metadata.generation}`);
+  }
   if (phase === 'Ready') return done('phase Ready');
   const notTrue = conditionsOf(obj)
     .filter((c) => c.status !== 'True' && c.reason !== 'Removed')

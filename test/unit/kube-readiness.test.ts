@@ -31,6 +31,8 @@ describe('readinessFor', () => {
     ['subscription at latest', obj('operators.coreos.com/v1alpha1', 'Subscription', { status: { state: 'AtLatestKnown', installedCSV: 'op.v2' } }), 'done', /op.v2/],
     ['dsc not ready', obj('datasciencecluster.opendatahub.io/v1', 'DataScienceCluster', { status: { phase: 'Not Ready', conditions: [{ type: 'KserveReady', status: 'False', message: 'no serverless' }, { type: 'RayReady', status: 'False', reason: 'Removed' }] } }), 'pending', /KserveReady=False: no serverless$/],
     ['dsci ready', obj('dscinitialization.opendatahub.io/v1', 'DSCInitialization', { status: { phase: 'Ready' } }), 'done'],
+    ['dsc Ready but for the previous spec', obj('datasciencecluster.opendatahub.io/v1', 'DataScienceCluster', { metadata: { name: 'x', generation: 3 }, status: { phase: 'Ready', observedGeneration: 2 } }), 'pending', /not yet reconciled generation 3/],
+    ['dsc Ready for the current spec', obj('datasciencecluster.opendatahub.io/v1', 'DataScienceCluster', { metadata: { name: 'x', generation: 3 }, status: { phase: 'Ready', observedGeneration: 3 } }), 'done'],
     ['job failed', obj('batch/v1', 'Job', { status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } }), 'failed'],
     ['generic ready false', obj('example.com/v1', 'Widget', { status: { conditions: [{ type: 'Ready', status: 'False', message: 'warming up' }] } }), 'pending', /warming up/],
     ['generic without conditions exists', obj('example.com/v1', 'Widget'), 'done'],

@@ -178,6 +178,7 @@ export class RhoaiOperator {
       phase: degraded.status === 'True' && !major3 ? 'Error' : 'Ready',
       conditions: withTimes(previous, conditions),
       release: { name: RELEASE_NAME, version },
+      observedGeneration: dsci.metadata.generation ?? 1,
     });
   }
 
