@@ -438,7 +438,8 @@ export class Executor {
       ...values,
       ...this.o.state.registered,
       vars: values,
-      run: { id: this.o.state.runId, dryRun: this.o.dryRun !== 'none' },
+      // run.now: when the step starts, for annotations and time-window guards (timestamp(run.now)).
+      run: { id: this.o.state.runId, dryRun: this.o.dryRun !== 'none', now: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
       ...frame.loopVars,
     };
   }
