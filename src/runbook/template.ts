@@ -6,6 +6,22 @@ import { stringify as toYaml } from 'yaml';
 
 const hb = Handlebars.create();
 
+// With noEscape, handlebars joins the parts of a template with a bare `+`, so when it starts with
+// two values, "{{ major }}{{ minor }}" of 4 and 19 gave 23. This compiler makes every part text
+// before it is joined; nested blocks use it too (handlebars creates them from `compiler`).
+interface CodeEmitter {
+  appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown;
+}
+const BaseCompiler = (hb as unknown as { JavaScriptCompiler: new () => CodeEmitter }).JavaScriptCompiler;
+class TextJoiningCompiler extends BaseCompiler {
+  override appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown {
+    const parts: unknown[] = Array.isArray(source) ? source : [source];
+    return super.appendToBuffer(['""+(', ...parts, ')'], location, explicit);
+  }
+}
+(TextJoiningCompiler.prototype as unknown as { compiler: unknown }).compiler = TextJoiningCompiler;
+(hb as unknown as { JavaScriptCompiler: unknown }).JavaScriptCompiler = TextJoiningCompiler;
+
 // Helpers are plain functions of their arguments; handlebars passes an options hash last.
 type HelperArgs = unknown[];
 const args = (a: HelperArgs): unknown[] => a.slice(0, -1);
@@ -74,8 +90,11 @@ export function isTemplate(value: unknown): value is string {
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
-/** A whole value that is one plain reference keeps its type: "{{ replicas }}" renders as 3, not "3". */
-const SINGLE_REFERENCE = /^\s*\{\{\{?\s*([A-Za-z_@][\w-]*(?:\.[\w-]+)*)\s*\}?\}\}\s*$/;
+/**
+ * A whole value that is one plain reference keeps its type: "{{ replicas }}" renders as 3, not
+ * "3". Data references (@root.x, @index) are left to handlebars, which knows them.
+ */
+const SINGLE_REFERENCE = /^\s*\{\{\{?\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}?\}\}\s*$/;
 
 export function renderString(template: string, context: Record<string, unknown>): unknown {
   const single = SINGLE_REFERENCE.exec(template);
@@ -92,7 +111,9 @@ export function renderText(template: string, context: Record<string, unknown>): 
   try {
     return fn(context);
   } catch (err) {
-    throw new TemplateError(explainHandlebarsError(err));
+    // Compilation is lazy: a syntax error surfaces here, explained as the validator explains it.
+    const syntax = /^Parse error|doesn't match/.test((err as Error).message ?? '') ? inspectTemplate(template).error : undefined;
+    throw new TemplateError(syntax?.message ?? explainHandlebarsError(template, err));
   }
 }
 
@@ -121,10 +142,18 @@ function lookupPath(context: Record<string, unknown>, path: string): unknown {
   return current;
 }
 
-function explainHandlebarsError(err: unknown): string {
+function explainHandlebarsError(template: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
+  // Strict mode names only the last segment ("c" for obj.a.c), and a helper given a path through
+  // a missing value fails with a TypeError; name the whole path as written in the template.
   const missing = /^"([^"]+)" not defined in/.exec(message);
-  if (missing) return `"${missing[1]}" is not defined`;
+  const through = /^Cannot read properties of (undefined|null) \(reading '([^']+)'\)/.exec(message);
+  const segment = missing?.[1] ?? through?.[2];
+  if (segment !== undefined) {
+    const path = inspectTemplate(template).refs.find((r) => r.path === segment || r.path.endsWith(`.${segment}`))?.path ?? segment;
+    if (missing || path === segment) return `"${path}" is not defined`;
+    return `"${path}" is not defined: "${path.slice(0, -segment.length - 1)}" is ${through![1]}`;
+  }
   return message.split('\n')[0]!;
 }
 
@@ -208,8 +237,10 @@ function explainParseError(template: string, err: unknown): { message: string; o
   const mismatch = /^(\S+) doesn't match (\S+)/.exec(text);
   if (mismatch) {
     const lines = template.split('\n').slice(0, (e.lineNumber ?? 1) - 1);
-    const offset = lines.reduce((n, l) => n + l.length + 1, 0) + (e.column ?? 0);
-    return { message: `{{/${mismatch[2]}}} does not close {{#${mismatch[1]}}}`, offset };
+    // The parser points at the opening block; the closing one is the mistake.
+    const opening = lines.reduce((n, l) => n + l.length + 1, 0) + (e.column ?? 0);
+    const closing = template.indexOf(`{{/${mismatch[2]}`, opening);
+    return { message: `{{/${mismatch[2]}}} does not close {{#${mismatch[1]}}}`, offset: closing >= 0 ? closing : opening };
   }
   const [, excerpt = '', caret = ''] = text.split('\n');
   const expecting = /Expecting (.*), got '(\w+)'/.exec(text);
