@@ -25,7 +25,12 @@ export const LIST_EDIT_SCHEMA = {
   required: ['list', 'match'],
   description: 'Remove or replace the list elements that match, checked with JSON patch test operations.',
   properties: {
-    list: { type: 'string', pattern: '^/', description: 'JSON pointer to the list, e.g. /spec/template/spec/containers.' },
+    list: {
+      type: 'string',
+      pattern: '^/',
+      description:
+        'JSON pointer to the list, e.g. /spec/template/spec/containers. A segment may pick a list element by a field: /spec/template/spec/containers[name=main]/env.',
+    },
     match: { description: 'A value (a finalizer string) or the fields an element has (e.g. {name: oauth-proxy}).' },
     remove: { type: 'boolean', description: 'Remove the matching elements.' },
     replace: { description: 'Replace the matching elements with this value.' },
@@ -34,32 +39,72 @@ export const LIST_EDIT_SCHEMA = {
 
 export function compileListEdits(live: unknown, edits: readonly ListEdit[]): JsonPatchOperation[] {
   const ops: JsonPatchOperation[] = [];
+  // Edits apply in order within one patch: each is computed against the document as the previous
+  // ones leave it, so removing container 0 does not shift an index a later edit relies on.
+  let doc = live;
   for (const edit of edits) {
     if (!edit.remove && edit.replace === undefined) {
       throw new StepFailure(`list edit of ${edit.list}: say what to do with the matches (remove: true, or replace: …)`);
     }
-    let list: unknown;
-    try {
-      list = jsonpatch.getValueByPointer(live as object, edit.list);
-    } catch {
-      list = undefined;
-    }
-    if (list === undefined || list === null) continue; // No list: nothing matches, nothing to do.
-    if (!Array.isArray(list)) throw new StepFailure(`list edit: ${edit.list} is not a list in the live object`);
+    const located = locateList(doc, edit.list);
+    if (!located) continue; // No list: nothing matches, nothing to do.
+    const { pointer, list, guards } = located;
     const matching = list.map((item, i) => ({ item, i })).filter(({ item }) => matches(item, edit.match));
+    const editOps: JsonPatchOperation[] = [];
     if (edit.remove) {
       // Highest index first, so earlier indexes stay valid within the one patch.
       for (const { item, i } of matching.reverse()) {
-        ops.push({ op: 'test', path: `${edit.list}/${i}`, value: item }, { op: 'remove', path: `${edit.list}/${i}` });
+        editOps.push({ op: 'test', path: `${pointer}/${i}`, value: item }, { op: 'remove', path: `${pointer}/${i}` });
       }
     } else {
       for (const { item, i } of matching) {
         if (deepEqual(item, edit.replace)) continue;
-        ops.push({ op: 'test', path: `${edit.list}/${i}`, value: item }, { op: 'replace', path: `${edit.list}/${i}`, value: edit.replace });
+        editOps.push({ op: 'test', path: `${pointer}/${i}`, value: item }, { op: 'replace', path: `${pointer}/${i}`, value: edit.replace });
       }
     }
+    if (editOps.length === 0) continue;
+    ops.push(...guards, ...editOps);
+    doc = jsonpatch.applyPatch(jsonpatch.deepClone(doc), jsonpatch.deepClone([...guards, ...editOps]) as jsonpatch.Operation[], false, false).newDocument;
   }
   return ops;
+}
+
+/**
+ * Resolves a list pointer against the live object. Segments like `containers[name=ray-head]`
+ * select the element of a list by a field rather than by index; each such step adds a `test`
+ * that the element at that index still has that field value, so the patch cannot land on
+ * another element if the list changed meanwhile.
+ */
+function locateList(doc: unknown, path: string): { pointer: string; list: unknown[]; guards: JsonPatchOperation[] } | undefined {
+  const guards: JsonPatchOperation[] = [];
+  let pointer = '';
+  let current: unknown = doc;
+  for (const raw of path.split('/').slice(1)) {
+    const select = /^(.*)\[([^=\]]+)=([^\]]*)\]$/.exec(raw);
+    const key = select ? select[1]! : raw;
+    current = step(current, key);
+    pointer += `/${key}`;
+    if (select) {
+      if (!Array.isArray(current)) return undefined;
+      const [, , field, value] = select as unknown as [string, string, string, string];
+      const index = current.findIndex((item) => isPlainObject(item) && String(item[field]) === value);
+      if (index < 0) return undefined;
+      current = current[index];
+      pointer += `/${index}`;
+      guards.push({ op: 'test', path: `${pointer}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: (current as Record<string, unknown>)[field] });
+    }
+    if (current === undefined || current === null) return undefined;
+  }
+  if (!Array.isArray(current)) {
+    throw new StepFailure(`list edit: ${path} is not a list in the live object`);
+  }
+  return { pointer, list: current, guards };
+}
+
+function step(value: unknown, key: string): unknown {
+  const k = key.replace(/~1/g, '/').replace(/~0/g, '~');
+  if (Array.isArray(value) && /^\d+$/.test(k)) return value[Number(k)];
+  return isPlainObject(value) ? value[k] : undefined;
 }
 
 function matches(item: unknown, match: unknown): boolean {
