@@ -5,7 +5,10 @@
 export function slug(text: string): string {
   const s = text
     .toLowerCase()
+    // Decomposed accents are dropped, so "Über" gives "uber", not "u-ber".
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 60)
