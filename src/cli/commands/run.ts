@@ -59,9 +59,7 @@ export async function runCommand(req: RunRequest): Promise<number> {
   state.runbook.digest = prepared.plan.digest;
   const runDir = await store.prepare(state.runId);
   const lock = await acquireRunLock(runDir, state.runId);
-
-  const services = await createServices(prepared.plan, flags);
-  const renderer = chooseRenderer(flags.output, prepared.plan);
+  // Said at once: whatever happens next, the user learns that an earlier executor died.
   if (lock.takenOver) process.stderr.write(`note: ${lock.takenOver}\n`);
 
   const controller = new AbortController();
@@ -76,10 +74,20 @@ export async function runCommand(req: RunRequest): Promise<number> {
     process.stderr.write(`\n${signal}: stopping after the current operation (again to stop at once)…\n`);
     controller.abort(new Error(`received ${signal}`));
   };
+  // A step that waits on a promise nothing will settle leaves Node with no work: it would exit 0
+  // mid-run. Say so and fail instead; the step is still recorded as running, so resume re-enters it.
+  const onStall = (): void => {
+    process.stderr.write(`\nerror: the run stalled: a step waited on something that can never happen (a bug in its step type)\n  resume with: runbook resume ${state.runId}\n`);
+    process.exitCode = EXIT.stepFailed;
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.once('beforeExit', onStall);
 
+  let services: Awaited<ReturnType<typeof createServices>> | undefined;
   try {
+    services = await createServices(prepared.plan, flags);
+    const renderer = chooseRenderer(flags.output, prepared.plan);
     const executor = new Executor({
       plan: prepared.plan,
       registry: req.registry,
@@ -105,7 +113,8 @@ export async function runCommand(req: RunRequest): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await services.close();
+    process.off('beforeExit', onStall);
+    await services?.close();
     await lock.release();
   }
 }
