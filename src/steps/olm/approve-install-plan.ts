@@ -84,21 +84,25 @@ export const approveInstallPlanStep: StepType<ApproveInput> = {
     const wanted = describeWanted(input);
 
     // Wait for a plan that serves the subscription and installs the wanted CSV.
-    let seen: string[] = [];
-    const found = await waitFor(kube, {
-      target: { ...INSTALL_PLAN, namespace: input.namespace },
-      predicate: (state: KubeObject | null | KubeObject[]): Verdict => {
-        const plans = (state as KubeObject[]).filter((p) => servesSubscription(p, sub));
-        seen = plans.map((p) => `${p.metadata.name} (${planCsvs(p).join(', ')}; ${planPhase(p)})`);
-        return plans.some((p) => planCsvs(p).some((c) => csvMatches(c, input)))
-          ? { status: 'done', description: `found a plan for ${wanted}` }
-          : { status: 'pending', description: seen.length ? `plans so far: ${seen.join('; ')}` : `no install plan for subscription ${input.subscription} yet` };
-      },
-      timeoutMs,
-      signal: ctx.signal,
-      onUpdate: (v) => ctx.log(v.description),
-    });
-    const plan = (found.state as KubeObject[]).filter((p) => servesSubscription(p, sub) && planCsvs(p).some((c) => csvMatches(c, input))).pop()!;
+    const predicate = (state: KubeObject | null | KubeObject[]): Verdict => {
+      const plans = (state as KubeObject[]).filter((p) => servesSubscription(p, sub));
+      const seen = plans.map((p) => `${p.metadata.name} (${planCsvs(p).join(', ')}; ${planPhase(p)})`);
+      return plans.some((p) => planCsvs(p).some((c) => csvMatches(c, input)))
+        ? { status: 'done', description: `found a plan for ${wanted}` }
+        : { status: 'pending', description: seen.length ? `plans so far: ${seen.join('; ')}` : `no install plan for subscription ${input.subscription} yet` };
+    };
+    const planTarget = { ...INSTALL_PLAN, namespace: input.namespace };
+    let plans: KubeObject[];
+    if (ctx.dryRun !== 'none') {
+      // A dry run looks once: before the channel changes for real, no plan will come.
+      plans = (await kube.list(planTarget, { signal: ctx.signal })).items;
+      const verdict = predicate(plans);
+      if (verdict.status !== 'done') return { changed: false, summary: `would wait for an install plan for ${wanted}: ${verdict.description}` };
+    } else {
+      const found = await waitFor(kube, { target: planTarget, predicate, timeoutMs, signal: ctx.signal, onUpdate: (v) => ctx.log(v.description) });
+      plans = found.state as KubeObject[];
+    }
+    const plan = plans.filter((p) => servesSubscription(p, sub) && planCsvs(p).some((c) => csvMatches(c, input))).pop()!;
     const csvName = planCsvs(plan).find((c) => csvMatches(c, input))!;
     const planRef = { ...INSTALL_PLAN, name: plan.metadata.name!, namespace: input.namespace };
 
