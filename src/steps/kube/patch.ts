@@ -20,6 +20,8 @@ interface PatchInput extends Target {
   force?: boolean;
   /** Fail when the target does not exist (default true for a named target). */
   mustExist?: boolean;
+  /** CEL over the live `object`: when true, the effect already holds and the object is left alone. */
+  unless?: string;
 }
 
 /**
@@ -58,8 +60,14 @@ export const patchStep: StepType<PatchInput> = {
       subresource: { enum: ['status', 'scale'], description: 'Patch a subresource instead of the object.' },
       force: { type: 'boolean', description: 'Server-side apply: take over fields other managers own.' },
       mustExist: { type: 'boolean', description: 'Fail when a named object does not exist (default true).' },
+      unless: {
+        type: 'string',
+        description:
+          'CEL over the live `object`: objects for which it is true already have the effect and are not patched. Makes a patch that is not idempotent by itself (a JSON patch add to a list end) safe to run again.',
+      },
     },
   },
+  expressionFields: ['unless'],
   examples: [
     `- name: Set Kueue to Removed in the DSC
   patch:
@@ -142,6 +150,7 @@ async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: P
   const type = input.type ?? 'merge';
   const out: PlannedPatch[] = [];
   for (const obj of targets) {
+    if (input.unless !== undefined && ctx.evaluate(input.unless, { object: obj }) === true) continue;
     let current: unknown = obj;
     const calls: PlannedPatch['calls'] = [];
     if (input.patch !== undefined) {
