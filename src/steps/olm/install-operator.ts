@@ -2,7 +2,7 @@
 // Succeeded — the whole "install from OperatorHub" as one idempotent step. Skipped when the
 // subscription is there with its CSV Succeeded.
 import type { StepContext, StepType } from '../../engine/step-type.js';
-import type { Verdict } from '../../kube/readiness.js';
+import { describeCondition, findCondition, type Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
@@ -64,15 +64,21 @@ export const installOperatorStep: StepType<InstallInput> = {
     const name = input.name ?? input.package;
     const timeoutMs = parseDuration(input.timeout) ?? DEFAULT_WAIT_MS;
     const created: string[] = [];
+    // A server dry run cannot create in a namespace it did not really create: the server refuses
+    // with "namespace not found". What goes into that namespace is then only reported.
+    let unchecked = false;
+    const create = async (obj: KubeObject, label: string): Promise<void> => {
+      if (!unchecked) await kube.create(obj, { signal: ctx.signal });
+      created.push(label);
+    };
     if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: input.namespace }, { signal: ctx.signal }))) {
-      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: input.namespace } }, { signal: ctx.signal });
-      created.push(`Namespace ${input.namespace}`);
+      await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: input.namespace } }, `Namespace ${input.namespace}`);
+      unchecked = ctx.dryRun === 'server';
     }
-    const groups = await kube.list({ ...OPERATOR_GROUP, namespace: input.namespace }, { signal: ctx.signal });
+    const groups = unchecked ? { items: [] } : await kube.list({ ...OPERATOR_GROUP, namespace: input.namespace }, { signal: ctx.signal });
     if (groups.items.length === 0) {
       const spec = input.targetNamespaces?.length ? { targetNamespaces: input.targetNamespaces } : {};
-      await kube.create({ ...OPERATOR_GROUP, metadata: { name: input.namespace, namespace: input.namespace }, spec }, { signal: ctx.signal });
-      created.push(`OperatorGroup ${input.namespace}/${input.namespace}`);
+      await create({ ...OPERATOR_GROUP, metadata: { name: input.namespace, namespace: input.namespace }, spec }, `OperatorGroup ${input.namespace}/${input.namespace}`);
     }
     const subscription: KubeObject = {
       ...SUBSCRIPTION,
@@ -86,11 +92,8 @@ export const installOperatorStep: StepType<InstallInput> = {
         ...(input.startingCSV ? { startingCSV: input.startingCSV } : {}),
       },
     };
-    const existing = await kube.get({ ...SUBSCRIPTION, name, namespace: input.namespace }, { signal: ctx.signal });
-    if (!existing) {
-      await kube.create(subscription, { signal: ctx.signal });
-      created.push(`Subscription ${input.namespace}/${name}`);
-    }
+    const existing = unchecked ? null : await kube.get({ ...SUBSCRIPTION, name, namespace: input.namespace }, { signal: ctx.signal });
+    if (!existing) await create(subscription, `Subscription ${input.namespace}/${name}`);
     if (ctx.dryRun !== 'none') return { changed: created.length > 0, summary: `would create ${created.join(', ') || 'nothing'}` };
 
     if ((input.approval ?? 'Automatic') === 'Manual') {
@@ -100,8 +103,13 @@ export const installOperatorStep: StepType<InstallInput> = {
     const sub = await waitFor(kube, {
       target: { ...SUBSCRIPTION, name, namespace: input.namespace },
       predicate: (s: KubeObject | null | KubeObject[]): Verdict => {
-        const installed = subscriptionStatus(s as KubeObject | null).installedCSV;
-        return installed ? { status: 'done', description: `installed ${installed}` } : { status: 'pending', description: `state ${subscriptionStatus(s as KubeObject | null).state || 'not resolved yet'}` };
+        const sub = s as KubeObject | null;
+        const installed = subscriptionStatus(sub).installedCSV;
+        if (installed) return { status: 'done', description: `installed ${installed}` };
+        // OLM marks the subscription when its plan failed: no CSV will come, so stop now.
+        const failed = findCondition(sub, 'InstallPlanFailed');
+        if (failed?.status === 'True') return { status: 'failed', description: describeCondition(failed, 'InstallPlanFailed') };
+        return { status: 'pending', description: `state ${subscriptionStatus(sub).state || 'not resolved yet'}` };
       },
       timeoutMs,
       signal: ctx.signal,
