@@ -118,6 +118,13 @@ export class OlmPlayer {
           phase: 'Failed',
           conditions: [{ type: 'Installed', status: 'False', reason: 'InstallComponentFailed', message: failure }],
         });
+        // OLM also marks the subscription, so its waiters need not watch the plan.
+        const owner = (plan.metadata.ownerReferences as { name: string }[])[0]!.name;
+        const sub = await this.kube.get(this.ref(SUBSCRIPTION, owner));
+        await this.setStatus(SUBSCRIPTION, owner, {
+          ...(sub?.status as object),
+          conditions: [{ type: 'InstallPlanFailed', status: 'True', reason: 'InstallComponentFailed', message: failure }],
+        });
         this.log.push(`failed ${plan.metadata.name}`);
         continue;
       }
