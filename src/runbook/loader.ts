@@ -8,11 +8,15 @@ import type { JsonSchema } from '../engine/step-type.js';
 import { syntaxError } from './expressions.js';
 import { COMMON_STEP_FIELDS, DEFAULT_BACKOFF, RUNBOOK_SPEC, STRUCTURE_FIELDS, parseDuration } from './format.js';
 import { IdAllocator } from './ids.js';
+import { inFileOrder } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { positionOf, positionWithin, readSource, type SourceFile, type YamlPath } from './source.js';
-import { didYouMean, suggestion } from './suggest.js';
-import { HELPER_NAMES, inspectTemplate, isTemplate } from './template.js';
-import type { CommonFields, Plan, PlanNode, Section, VarScope, VarSpec, VarType } from './types.js';
+import { classifyStep, notAMapping, type Shape } from './step-shape.js';
+import { suggestion } from './suggest.js';
+import { isTemplate } from './template.js';
+import { checkTemplates, type PendingTemplate } from './template-check.js';
+import type { CommonFields, Plan, PlanNode, Section, VarScope, VarSpec } from './types.js';
+import { readVarSpecs } from './var-specs.js';
 
 export interface LoadOptions {
   registry: StepRegistry;
@@ -25,9 +29,6 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-/** Names every template and expression may use besides vars, registers and loop variables. */
-const BUILTIN_NAMES = new Set(['vars', 'run']);
-
 interface BuildContext {
   source: SourceFile;
   baseDir: string;
@@ -36,17 +37,6 @@ interface BuildContext {
   loopVars: readonly string[];
   /** Absolute paths of the files being imported, for cycle detection. */
   chain: readonly string[];
-}
-
-interface PendingTemplate {
-  text: string;
-  scope: string;
-  loopVars: readonly string[];
-  source: SourceFile;
-  path: YamlPath;
-  subject: string;
-  /** Names the template may use, when not those of its scope (var defaults). */
-  known?: readonly string[];
 }
 
 interface RawSection {
@@ -62,8 +52,6 @@ interface RawRunbook {
   sections?: RawSection[];
   followUps?: string[];
 }
-
-const VAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'list', 'object'];
 
 // Schemas for parts of a step node, checked in place so messages name fields as written. Module
 // constants: the schema checker caches compiled validators per schema object.
@@ -115,13 +103,19 @@ class Loader {
   async load(file: string): Promise<LoadResult> {
     this.rootDir = dirname(file);
     const source = await this.read(file, undefined);
-    if (!source) return { problems: this.sorted() };
+    if (!source) return { problems: inFileOrder(this.problems) };
     const raw = source.value as RawRunbook;
     this.scopes[''] = { id: '', file, vars: this.readVars(source, raw), bindings: {} };
     const sections = await this.buildSections(source, raw, { scope: '', parentId: '', chain: [file] });
     this.checkRequiredVars();
-    this.checkTemplates();
-    if (this.problems.length > 0) return { problems: this.sorted() };
+    this.problems.push(
+      ...checkTemplates(this.templates, {
+        varNames: (scope) => this.varNames(scope),
+        parentOf: (scope) => this.scopes[scope]?.parent,
+        registers: this.registers,
+      }),
+    );
+    if (this.problems.length > 0) return { problems: inFileOrder(this.problems) };
     const plan: Plan = {
       name: raw.metadata?.name ?? basename(file, extname(file)),
       description: raw.metadata?.description,
@@ -132,28 +126,6 @@ class Loader {
       followUps: raw.followUps ?? [],
     };
     return { plan, problems: [] };
-  }
-
-  /**
-   * Problems in file order (the root first, then imports as met), then by position, without the
-   * repeats an imported file checked once per import would give.
-   */
-  private sorted(): Problem[] {
-    const files: string[] = [];
-    for (const p of this.problems) if (p.at && !files.includes(p.at.file)) files.push(p.at.file);
-    const seen = new Set<string>();
-    const unique = this.problems.filter((p) => {
-      const key = `${p.at?.file}:${p.at?.line}:${p.at?.column}:${p.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    const rank = (p: Problem): [number, number, number] =>
-      p.at ? [files.indexOf(p.at.file), p.at.line, p.at.column] : [-1, 0, 0];
-    return unique
-      .map((p, i) => ({ p, i, r: rank(p) }))
-      .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.r[2] - b.r[2] || a.i - b.i)
-      .map(({ p }) => p);
   }
 
   /** A file's name for messages: relative to the root runbook, which is how imports are written. */
@@ -190,43 +162,12 @@ class Loader {
     return ok ? source : undefined;
   }
 
-  /** The vars a file declares; `parent` is the scope of its importer (none for the root). */
+  /** The vars a file declares; templated defaults are checked with the other templates. */
   private readVars(source: SourceFile, raw: RawRunbook): VarSpec[] {
-    const specs: VarSpec[] = [];
-    for (const [name, spec] of Object.entries(raw.vars ?? {})) {
-      const at = positionOf(source, ['vars', name], true);
-      const type = (spec?.type as VarType | undefined) ?? 'string';
-      // An unknown type is reported by the schema check; judging the default by it would repeat that.
-      const knownType = VAR_TYPES.includes(type);
-      const v: VarSpec = {
-        name,
-        type,
-        default: spec?.default,
-        description: spec?.description as string | undefined,
-        required: spec?.required === true,
-        secret: spec?.secret === true,
-        at,
-      };
-      if (knownType && v.default !== undefined && v.default !== null && !isTemplate(v.default) && !matchesType(v.default, type)) {
-        this.problems.push({
-          message: `var "${name}": default ${JSON.stringify(v.default)} is not a ${type}`,
-          hint: `change the default, or declare the var as type: ${inferType(v.default)}`,
-          at: positionOf(source, ['vars', name, 'default']),
-        });
-      }
-      if (v.secret && v.default !== undefined) {
-        this.problems.push({
-          message: `var "${name}" is secret but has a default value written in the runbook`,
-          hint: 'remove the default and pass the value at run time (--var, --vars-file or RUNBOOK_VAR_' + name + ')',
-          at: positionOf(source, ['vars', name, 'default']),
-        });
-      }
-      if (isTemplate(v.default)) {
-        // A default is rendered with the vars declared before it in the same file, nothing else.
-        const known = specs.map((s) => s.name);
-        this.templates.push({ text: v.default, scope: '', known, loopVars: [], source, path: ['vars', name, 'default'], subject: `var "${name}"` });
-      }
-      specs.push(v);
+    const { specs, problems, defaults } = readVarSpecs(source, raw.vars ?? {});
+    this.problems.push(...problems);
+    for (const d of defaults) {
+      this.templates.push({ text: d.text, scope: '', known: d.known, loopVars: [], source, path: d.path, subject: `var "${d.name}"` });
     }
     return specs;
   }
@@ -362,7 +303,8 @@ class Loader {
 
     // Shape, common fields and contents are each checked even when another part is wrong, so one
     // pass reports every problem; the node is built only when none was found.
-    const shape = this.classify(step, path, label, source);
+    const { shape, problems: shapeProblems } = classifyStep(step, path, label, source, this.options.registry);
+    this.problems.push(...shapeProblems);
     const common = this.readCommon(step, path, label, ctx);
     const id = this.allocateId(step, common?.name, path, ctx);
     if (!shape) return undefined;
@@ -488,80 +430,6 @@ class Loader {
     }
     const children = await this.buildNodes(childSteps, [...path, 'steps'], { ...ctx, parentId: id });
     return { kind: 'group', children };
-  }
-
-  /** Decides what a node is, reporting every key that does not fit; undefined when it cannot tell. */
-  private classify(step: Record<string, unknown>, path: YamlPath, label: string, source: SourceFile): Shape | undefined {
-    const registry = this.options.registry;
-    const keys = Object.keys(step);
-    // `confirm` is both a common field (a question, before any step) and a step type (a mapping).
-    const typeKeys = keys.filter((k) => registry.has(k) && !(k in COMMON_STEP_FIELDS && typeof step[k] !== 'object'));
-    const structure = keys.filter((k) => k in STRUCTURE_FIELDS && !(k in COMMON_STEP_FIELDS));
-    const unknown = keys.filter((k) => !(k in COMMON_STEP_FIELDS) && !(k in STRUCTURE_FIELDS) && !typeKeys.includes(k));
-    const commonNames = Object.keys(COMMON_STEP_FIELDS);
-    const kindNames = [...registry.names(), 'steps', 'forEach', 'import'];
-    const typeList = `Step types: ${registry.names().join(', ')}; or "steps" for a group`;
-    let typeGuessed = false;
-    let ambiguous = false;
-    for (const key of unknown) {
-      // Without any type, an unknown key is most likely a misspelt type, unless it looks like a
-      // misspelt common field (retires) more than like a type.
-      const asType =
-        typeKeys.length === 0 && structure.length === 0 && !(didYouMean(key, commonNames) && !didYouMean(key, kindNames));
-      typeGuessed ||= asType;
-      this.problems.push({
-        message: asType ? `${label}: unknown step type "${key}"` : `${label}: unknown field "${key}"`,
-        hint: asType
-          ? suggestion(key, kindNames, typeList)
-          : suggestion(key, [...commonNames, ...kindNames], `Fields of every step: ${commonNames.join(', ')}`),
-        at: positionOf(source, [...path, key], true),
-      });
-    }
-    const kinds = [...typeKeys, ...(structure.includes('import') ? ['import'] : [])];
-    if (kinds.length > 1) {
-      ambiguous = true;
-      this.problems.push({
-        message: `${label}: a step has exactly one type, found ${kinds.map((k) => `"${k}"`).join(' and ')}`,
-        hint: 'split it into two steps, or nest them under "steps" as a group',
-        at: positionOf(source, [...path, kinds[1]!], true),
-      });
-    }
-    const nested = structure.includes('forEach') ? 'forEach' : structure.includes('steps') ? 'steps' : undefined;
-    if (kinds.length > 0 && nested) {
-      ambiguous = true;
-      this.problems.push({
-        message: `${label}: "${kinds[0]}" cannot be combined with "${nested}"`,
-        hint: 'put the step inside the group or loop under "steps"',
-        at: positionOf(source, [...path, kinds[0]!], true),
-      });
-    }
-    if (structure.includes('vars') && !structure.includes('import')) {
-      this.problems.push({
-        message: `${label}: "vars" is only allowed together with "import"`,
-        hint: 'vars binds the vars of an imported runbook; declare runbook vars at the top level under vars:',
-        at: positionOf(source, [...path, 'vars'], true),
-      });
-    }
-    if (structure.includes('forEach') && !structure.includes('steps')) {
-      ambiguous = true;
-      this.problems.push({
-        message: `${label}: "forEach" needs "steps", the steps to run for each item`,
-        hint: 'add steps: with the steps to repeat, indented under the loop',
-        at: positionOf(source, [...path, 'forEach'], true),
-      });
-    }
-    if (kinds.length === 0 && nested === undefined && !typeGuessed) {
-      this.problems.push({
-        message: `${label}: no step type`,
-        hint: `add one of: ${registry.names().join(', ')}; or "steps" for a group`,
-        at: positionOf(source, path),
-      });
-      return undefined;
-    }
-    if (ambiguous || typeGuessed) return undefined;
-    if (typeKeys.length === 1) return { kind: 'step', type: typeKeys[0]! };
-    if (structure.includes('import')) return { kind: 'import' };
-    return { kind: nested === 'forEach' ? 'forEach' : 'group' };
   }
 
   private readCommon(step: Record<string, unknown>, path: YamlPath, label: string, ctx: BuildContext): CommonFields | undefined {
@@ -718,57 +586,7 @@ class Loader {
     return new Set(this.scopes[scopeId]?.vars.map((v) => v.name) ?? []);
   }
 
-  private checkTemplates(): void {
-    for (const t of this.templates) {
-      const { refs, helpers, error } = inspectTemplate(t.text);
-      if (error) {
-        this.problems.push({
-          message: `${t.subject}: template syntax: ${error.message}`,
-          hint: 'templates are handlebars: {{ name }}, {{ helper arg }}, {{#if cond}}…{{/if}}',
-          at: positionWithin(t.source, t.path, error.offset),
-        });
-        continue;
-      }
-      for (const h of helpers) {
-        if (!HELPER_NAMES.has(h.name)) {
-          this.problems.push({
-            message: `${t.subject}: unknown template helper "${h.name}"`,
-            hint: suggestion(h.name, HELPER_NAMES, `Helpers: ${[...HELPER_NAMES].join(', ')}`),
-            at: positionWithin(t.source, t.path, h.offset),
-          });
-        }
-      }
-      const known = new Set(t.known ?? [...this.varNames(t.scope), ...this.registers, ...t.loopVars, ...BUILTIN_NAMES]);
-      for (const ref of refs) {
-        if (known.has(ref.name)) continue;
-        this.problems.push({
-          message: `${t.subject}: unknown variable "${ref.path}" in template`,
-          hint: this.unknownVariableHint(t, ref.name, known),
-          at: positionWithin(t.source, t.path, ref.offset),
-        });
-      }
-    }
-  }
-
-  private unknownVariableHint(t: PendingTemplate, name: string, known: ReadonlySet<string>): string {
-    if (t.known && this.varNames(t.scope).has(name)) {
-      return `vars get their values in the order they are declared: declare "${name}" before this var`;
-    }
-    if (t.known && (this.registers.has(name) || BUILTIN_NAMES.has(name))) {
-      return `this template is rendered before the run, with vars only: "${name}" does not exist yet`;
-    }
-    for (let s = this.scopes[t.scope]; s?.parent !== undefined; s = this.scopes[s.parent]) {
-      if (this.varNames(s.parent).has(name)) {
-        return `"${name}" is a var of the importing runbook, which this file cannot see: declare it here too (vars: { ${name}: {} }) to receive its value by name`;
-      }
-    }
-    const guess = didYouMean(name, known);
-    const loops = t.loopVars.length ? ` (loop variables here: ${t.loopVars.join(', ')})` : '';
-    return `${guess ? `did you mean "${guess}"? ` : ''}declare it under vars:, register it from an earlier step, or fix the name${loops}`;
-  }
 }
-
-type Shape = { kind: 'step'; type: string } | { kind: 'import' } | { kind: 'forEach' } | { kind: 'group' };
 
 interface ForEachSpec {
   items: unknown;
@@ -785,50 +603,8 @@ type BuiltShape =
   | { kind: 'forEach'; forEach: ForEachSpec; children: PlanNode[] }
   | { kind: 'import'; sections: (base: NodeBase) => PlanNode[] };
 
-/** What to say about a list item that is not a step mapping at all. */
-function notAMapping(raw: unknown, types: readonly string[], at: SourcePosition): Problem {
-  const typeHint = `one step type (${types.join(', ')})`;
-  if (typeof raw === 'string') {
-    return {
-      message: `step "${raw}" is text, but a step is a mapping with a name and one step type`,
-      hint: `write - name: ${raw} and add ${typeHint}`,
-      at,
-    };
-  }
-  if (raw === null || raw === undefined) {
-    return { message: 'empty step', hint: `remove the lone "-", or write a name and ${typeHint} after it`, at };
-  }
-  return {
-    message: `a step must be a mapping with a name and one step type, not ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}`,
-    hint: Array.isArray(raw) ? 'nested steps go under "steps" of a group that has a name' : `write - name: ... and add ${typeHint}`,
-    at,
-  };
-}
-
 function defaultsOf(name: string): CommonFields {
   return { name, retries: 0, backoff: { ...DEFAULT_BACKOFF }, tags: [], continueOnError: false };
-}
-
-function matchesType(value: unknown, type: VarType): boolean {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string';
-    case 'number':
-      return typeof value === 'number';
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'list':
-      return Array.isArray(value);
-    case 'object':
-      return typeof value === 'object' && value !== null && !Array.isArray(value);
-  }
-}
-
-function inferType(value: unknown): VarType {
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'number' || typeof value === 'boolean') return typeof value as VarType;
-  if (typeof value === 'object') return 'object';
-  return 'string';
 }
 
 export function digest(value: unknown): string {
