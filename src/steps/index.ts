@@ -7,6 +7,7 @@ import { execStep } from './exec.js';
 import { httpStep } from './http.js';
 import { applyStep } from './kube/apply.js';
 import { backupStep } from './kube/backup.js';
+import { canIStep } from './kube/can-i.js';
 import { deleteStep } from './kube/delete.js';
 import { patchStep } from './kube/patch.js';
 import { queryStep } from './kube/query.js';
@@ -15,6 +16,8 @@ import { approveInstallPlanStep } from './olm/approve-install-plan.js';
 import { installOperatorStep } from './olm/install-operator.js';
 import { subscriptionStep } from './olm/subscription.js';
 import { uninstallOperatorStep } from './olm/uninstall-operator.js';
+import { setStep } from './set.js';
+import { writeFileStep } from './write-file.js';
 
 export const BUILTIN_STEPS: readonly AnyStepType[] = [
   applyStep,
@@ -24,6 +27,7 @@ export const BUILTIN_STEPS: readonly AnyStepType[] = [
   assertStep,
   queryStep,
   backupStep,
+  canIStep,
   execStep,
   confirmStep,
   httpStep,
@@ -31,6 +35,8 @@ export const BUILTIN_STEPS: readonly AnyStepType[] = [
   approveInstallPlanStep,
   installOperatorStep,
   uninstallOperatorStep,
+  setStep,
+  writeFileStep,
 ];
 
 export function builtinRegistry(): StepRegistry {
