@@ -10,7 +10,7 @@ import {
   type KubeConfig,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readInstanceRecord, writeInstanceRecord } from '../../src/sandbox/controlplane/instance-record.js';
 import { EXPIRED_RESOURCE_VERSION, startControlPlane } from '../../src/sandbox/controlplane/launcher.js';
@@ -321,7 +321,7 @@ describe('control plane lifecycle', () => {
 
   it('names the failing server, its log file and its last lines when start-up fails', async () => {
     const binDir = fakeBinDir({
-      etcd: 'echo "listen tcp 127.0.0.1: bind: address already in use" >&2; exit 3',
+      etcd: 'echo "etcdmain: error verifying flags, data dir is not writable" >&2; exit 3',
       'kube-apiserver': 'echo "Kubernetes v0.0.0-fake"',
     });
     const failure = await startControlPlane({ binDir, baseDir: scratchDir('runbook-cp-fail') }).catch((error: unknown) => error);
@@ -329,6 +329,17 @@ describe('control plane lifecycle', () => {
     const message = (failure as Error).message;
     expect(message).toMatch(/etcd exited \(exit code 3\) while waiting for etcd \/health/);
     expect(message).toMatch(/runbook-cp-fail-\w+\/instance-\w+\/etcd\.log/);
-    expect(message).toContain('bind: address already in use');
+    expect(message).toContain('data dir is not writable');
+  });
+
+  it('retries with new ports when a server finds its port taken', async () => {
+    const attempts = join(scratchDir('runbook-cp-attempts'), 'count');
+    const binDir = fakeBinDir({
+      etcd: `echo attempt >> ${attempts}; echo "listen tcp 127.0.0.1:2379: bind: address already in use" >&2; exit 1`,
+      'kube-apiserver': 'echo "Kubernetes v0.0.0-fake"',
+    });
+    const failure = await startControlPlane({ binDir, baseDir: scratchDir('runbook-cp-conflict') }).catch((error: unknown) => error);
+    expect((failure as Error).message).toContain('bind: address already in use');
+    expect(readFileSync(attempts, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 });
