@@ -6,7 +6,7 @@
 import semver from 'semver';
 import type { KubeObject, ResourceRef } from '../../kube/types.js';
 import { Informer, keyOf } from './informer.js';
-import { type Condition, type SimRuntime, withTimes } from './runtime.js';
+import { type Condition, type SimRuntime, refOf, withTimes } from './runtime.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ClusterFacts {
@@ -23,6 +23,8 @@ interface Rule {
   status(obj: KubeObject, facts: ClusterFacts, major3: boolean): Record<string, unknown> | undefined;
   /** Extra work (e.g. a 2.x controller removing its finalizer on deletion). */
   finalize?(obj: KubeObject, rt: SimRuntime, major3: boolean): Promise<void>;
+  /** Mark each object with the RHOAI major it was first seen under (CREATED_UNDER). */
+  stampCreatedUnder?: boolean;
 }
 
 const ann = (o: KubeObject, k: string): string | undefined => o.metadata.annotations?.[k];
@@ -31,6 +33,12 @@ const cond = (type: string, ok: boolean, reason: string, message: string): Condi
 export const REMOVED_RUNTIMES = ['ovms', 'caikit-standalone-serving-template', 'caikit-tgis-serving-template', 'caikit-standalone', 'caikit-tgis'];
 export const STOPPED_ANNOTATION = 'kubeflow-resource-stopped';
 export const OAUTH_FINALIZER = 'notebook-oauth-client-finalizer.opendatahub.io';
+/**
+ * The RHOAI major version ("2" or "3") an object was first seen under. A real cluster knows this
+ * from where the data lives (SQLite files of 2.25); the simulator needs it written down so that an
+ * object created after the upgrade is not reported as carrying unmigrated 2.25 data.
+ */
+export const CREATED_UNDER = 'runbook.dev/sandbox-created-under';
 
 function containersOf(podSpec: unknown): { name?: string; env?: { name: string; value?: string }[] }[] {
   return ((podSpec as { containers?: unknown[] } | undefined)?.containers ?? []) as { name?: string; env?: { name: string; value?: string }[] }[];
@@ -146,7 +154,7 @@ const llamaStack: Rule = {
   status(obj, _facts, major3) {
     const env = (obj.spec as { server?: { containerSpec?: { env?: { name: string }[] } } } | undefined)?.server?.containerSpec?.env ?? [];
     const has = (n: string): boolean => env.some((e) => e.name === n);
-    const created2x = ann(obj, 'runbook.dev/sandbox-created-under') !== '3';
+    const created2x = ann(obj, CREATED_UNDER) !== '3';
     const conditions: Condition[] = [];
     let phase = 'Ready';
     if (major3 && !has('POSTGRES_HOST')) {
@@ -160,6 +168,7 @@ const llamaStack: Rule = {
     }
     return { phase, version: { operatorVersion: major3 ? '3.3' : '2.25' }, conditions };
   },
+  stampCreatedUnder: true,
 };
 
 const simpleReady = (apiVersion: string, kind: string): Rule => ({
@@ -220,6 +229,11 @@ export class WorkloadControllers {
     const major3 = semver.major(version) >= 3;
     await rule.finalize?.(obj, this.rt, major3);
     if (obj.metadata.deletionTimestamp) return;
+    if (rule.stampCreatedUnder && ann(obj, CREATED_UNDER) === undefined) {
+      // The status follows when the stamped object comes back through the watch.
+      await this.rt.kube.patch(refOf(obj), 'merge', { metadata: { annotations: { [CREATED_UNDER]: String(semver.major(version)) } } }, { signal: this.rt.signal });
+      return;
+    }
     const status = rule.status(obj, this.facts, major3);
     if (!status) return;
     const previous = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
