@@ -15,7 +15,43 @@ const env = new Environment({
   .registerFunction('semverLt(string, string): bool', (a: string, b: string) => semver.lt(coerce(a), coerce(b)))
   .registerFunction('semverSatisfies(string, string): bool', (v: string, range: string) =>
     semver.satisfies(coerce(v), range, { includePrerelease: true }),
-  );
+  )
+  // Building an object from another one, as runbooks transform what they read: a JSON merge patch
+  // (RFC 7386: maps merge, null removes a key, anything else replaces) and a map without the keys a
+  // regular expression matches, e.g. dropKeys(labels, "istio|knative").
+  .registerFunction('mergePatch(dyn, dyn): dyn', (target: unknown, patch: unknown) => mergePatch(target, patch))
+  .registerFunction('dropKeys(map, string): map', (map: unknown, pattern: string) => dropKeys(map, pattern));
+
+function isMapValue(v: unknown): boolean {
+  if (v instanceof Map) return true;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function entriesOf(v: unknown): [string, unknown][] {
+  return v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.entries(v as object);
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isMapValue(patch)) return patch;
+  const out: Record<string, unknown> = isMapValue(target) ? Object.fromEntries(entriesOf(target)) : {};
+  for (const [k, v] of entriesOf(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function dropKeys(map: unknown, pattern: string): Record<string, unknown> {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (err) {
+    throw new ExpressionError(`dropKeys: invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+  }
+  return Object.fromEntries(entriesOf(map).filter(([k]) => !re.test(k)));
+}
 
 // CEL has no mixed int/double arithmetic: `replicas * 1.5` would be "no such overload". A runbook
 // author thinks of numbers, so mixing gives a double, as it would in any other language.
