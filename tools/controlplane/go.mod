@@ -1,7 +1,9 @@
 // Builds the real Kubernetes control plane (kube-apiserver, kube-controller-manager, etcd, kubectl)
 // from source modules, so the tests and the sandbox run against a real API server.
 // k8s.io/kubernetes replaces its staging modules with local paths; we point each at its
-// published v0.<minor>.<patch> module instead. Regenerate with: npm run controlplane:gomod
+// published v0.<minor>.<patch> module instead. To move to another Kubernetes version, take the
+// list from `go mod download -json k8s.io/kubernetes@<version>` (each `=> ./staging/src/k8s.io/<name>`
+// line of the go.mod it names), then `go mod tidy`.
 module github.com/runbook/controlplane
 
 go 1.24.0
