@@ -83,6 +83,7 @@ export const STRUCTURE_FIELDS: Record<string, JsonSchema> = {
 export const VAR_SPEC: JsonSchema = {
   type: 'object',
   additionalProperties: false,
+  description: 'A var is a mapping of type, default, description, required and secret, e.g. dscName: { default: default-dsc }.',
   properties: {
     type: {
       enum: ['string', 'number', 'boolean', 'list', 'object'],
@@ -128,10 +129,11 @@ export const RUNBOOK_SPEC: JsonSchema = {
   additionalProperties: false,
   required: ['apiVersion', 'kind', 'metadata'],
   properties: {
-    apiVersion: { const: API_VERSION },
-    kind: { const: 'Runbook' },
+    apiVersion: { const: API_VERSION, description: `The format version: ${API_VERSION}.` },
+    kind: { const: 'Runbook', description: 'Always Runbook.' },
     metadata: {
       type: 'object',
+      description: 'The runbook name (required), a description and labels.',
       additionalProperties: false,
       required: ['name'],
       properties: {

@@ -15,7 +15,7 @@ import { classifyStep, notAMapping, type Shape } from './step-shape.js';
 import { suggestion } from './suggest.js';
 import { isTemplate } from './template.js';
 import { checkTemplates, type PendingTemplate } from './template-check.js';
-import type { CommonFields, Plan, PlanNode, Section, VarScope, VarSpec } from './types.js';
+import { API_VERSION, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
 import { readVarSpecs } from './var-specs.js';
 
 export interface LoadOptions {
@@ -62,12 +62,29 @@ const IMPORT_NODE: JsonSchema = {
 };
 const FOR_EACH_NODE: JsonSchema = { type: 'object', properties: { forEach: STRUCTURE_FIELDS.forEach! } };
 
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const RUNBOOK_START = `a runbook is a mapping that starts with apiVersion: ${API_VERSION}, kind: Runbook and metadata: { name: ... }`;
+
+function notARunbook(source: SourceFile): Problem {
+  const v = source.value;
+  const at = { file: source.file, line: 1, column: 1 };
+  if (v === null || v === undefined) return { message: 'the file is empty', hint: RUNBOOK_START, at };
+  const what = Array.isArray(v) ? 'a list' : `a ${typeof v}`;
+  return {
+    message: `the file holds ${what}, not a runbook`,
+    hint: `${RUNBOOK_START}${Array.isArray(v) ? '; steps go under sections: - name: ... steps:' : ''}`,
+    at: positionOf(source, []),
+  };
+}
+
 /**
  * Whether a file that failed the format check can still be walked for more problems: only the
  * parts the loader reads (vars, imports, sections) need the right shape.
  */
 function hasUsableShape(value: unknown): boolean {
-  const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isMapping(value)) return false;
   const { vars, imports, sections } = value;
   if (vars !== undefined && !(isMapping(vars) && Object.values(vars).every(isMapping))) return false;
@@ -150,6 +167,12 @@ class Loader {
       this.problems.push(...problems);
     }
     if (!source) {
+      this.sources.set(file, null);
+      return undefined;
+    }
+    if (!isMapping(source.value)) {
+      // Nothing else can be said about a file that is not a runbook at all.
+      this.problems.push(notARunbook(source));
       this.sources.set(file, null);
       return undefined;
     }

@@ -41,7 +41,10 @@ function syntaxProblems(file: string, text: string, lines: LineCounter, errors: 
     let offset = err.pos[0];
     let message = `YAML syntax: ${firstLine(err.message)}`;
     let hint = yamlHint(err.code, lineAt(text, offset));
-    if (err.code === 'DUPLICATE_KEY') {
+    if (err.code === 'MULTIPLE_DOCS') {
+      message = 'YAML syntax: a runbook file holds one YAML document, but "---" starts another';
+      hint = 'remove the "---" line, or put the second document in a file of its own and import it';
+    } else if (err.code === 'DUPLICATE_KEY') {
       const key = /^("[^"]*"|'[^']*'|[^:\n]*[^:\s])\s*:/.exec(text.slice(offset))?.[1];
       if (key) message = `YAML syntax: duplicate key ${/^["']/.test(key) ? key : `"${key}"`}`;
     } else if (/^Missing closing ["']quote/.test(err.message)) {

@@ -6,7 +6,9 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   const list = [...candidates];
   if (list.length === 0) return undefined;
   const best = closest(word, list);
-  if (distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3))) return best;
+  const d = distance(word.toLowerCase(), best.toLowerCase());
+  // Two edits are a typo in a long word but a different word when short ("<<" is not "id").
+  if (d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length - 1) return best;
   // A word added or dropped: "lowercase" for "lower".
   const lower = word.toLowerCase();
   const nested = list.filter((c) => c.length >= 3 && (lower.includes(c.toLowerCase()) || c.toLowerCase().includes(lower)));

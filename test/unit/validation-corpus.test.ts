@@ -64,7 +64,11 @@ const cases: Record<string, Expected[]> = {
   'unquoted-template.yaml': [['13:20', NOT_TEMPLATE, 'key: "{{ name }}"']],
   'unquoted-template-in-list.yaml': [['12:40', NOT_TEMPLATE, 'quotes']],
   'template-with-suffix-unquoted.yaml': [['12:24', 'YAML syntax:', 'must be quoted as a whole']],
+  'multiple-documents.yaml': [['4:1', 'YAML syntax: a runbook file holds one YAML document', 'remove the "---" line']],
   // The document
+  'empty-file.yaml': [['1:1', 'the file is empty', 'apiVersion: runbook.dev/v1, kind: Runbook']],
+  'not-a-mapping.yaml': [['1:1', 'the file holds a list, not a runbook', 'steps go under sections:']],
+  'missing-api-version.yaml': [['1:1', 'runbook: missing required field "apiVersion"', 'runbook.dev/v1']],
   'wrong-api-version.yaml': [['1:13', 'runbook: "apiVersion" must be "runbook.dev/v1"']],
   'wrong-kind.yaml': [['2:7', 'runbook: "kind" must be "Runbook"']],
   'missing-metadata-name.yaml': [['3:1', 'runbook: missing required field "metadata.name"', 'lower-case letters']],
@@ -80,6 +84,7 @@ const cases: Record<string, Expected[]> = {
   'var-default-wrong-type.yaml': [['8:14', 'var "replicas": default "three" is not a number', 'declare the var as type: string']],
   'secret-var-default.yaml': [['8:14', 'var "token" is secret but has a default value', 'pass the value at run time']],
   'unknown-var-type.yaml': [['7:11', 'runbook: "vars.replicas.type" must be one of "string", "number"', 'number (integers too)']],
+  'var-not-a-mapping.yaml': [['5:7', 'runbook: "vars.ns" must be a mapping', 'dscName: { default: default-dsc }']],
   'bad-var-name.yaml': [['6:3', 'runbook: the name "dsc-name" under "vars" has the wrong form', 'dscName, not dsc-name']],
   'var-default-uses-later-var.yaml': [['6:31', 'var "url": unknown variable "host" in template', 'declare "host" before this var']],
   'missing-required-var.yaml': [['6:3', 'missing required var "cluster" (the cluster to upgrade)', '--var cluster=VALUE']],
@@ -116,6 +121,7 @@ const cases: Record<string, Expected[]> = {
   'bad-step-id.yaml': [['9:13', 'step "Run": "id" has the wrong form', 'lower-case letters, digits']],
   'when-syntax-error.yaml': [['9:34', 'step "Run": invalid expression: unexpected end of expression', CEL_HINT]],
   'until-syntax-error.yaml': [['9:34', 'step "Run": invalid expression: unexpected end of expression', CEL_HINT]],
+  'when-boolean.yaml': [['8:15', 'step "x": "when" must be a string', 'quote it to make it a string: "false"']],
   'when-template.yaml': [['11:15', 'step "Run": expressions are CEL, not templates: remove the {{ }}', 'vars.dscName == "default-dsc"']],
   // Templates
   'template-unknown-var.yaml': [['12:44', 'step "Run" (exec): unknown variable "namespce" in template', 'did you mean "namespace"?']],
