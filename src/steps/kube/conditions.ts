@@ -3,7 +3,7 @@
 import { JSONPath } from 'jsonpath-plus';
 import { StepFailure } from '../../engine/errors.js';
 import type { JsonSchema, StepContext } from '../../engine/step-type.js';
-import { conditionIs, deleted, everyItem, exists, readinessFor, type ObjectPredicate, type Verdict } from '../../kube/readiness.js';
+import { conditionIs, deleted, describeCondition, everyItem, exists, findCondition, readinessFor, type ObjectPredicate, type Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 
 export interface WaitCondition {
@@ -64,7 +64,17 @@ export function compileCondition(
   if (c.ready) return perObject(readinessFor(target.apiVersion, target.kind));
   if (c.exists) return named ? (s) => exists(s as KubeObject | null) : (s) => ((s as KubeObject[]).length > 0 ? done(`${(s as KubeObject[]).length} match`) : pending('none match yet'));
   if (c.deleted) return named ? (s) => deleted(s as KubeObject | null) : (s) => ((s as KubeObject[]).length === 0 ? done('none left') : pending(`${(s as KubeObject[]).length} still exist`));
-  if (c.condition) return perObject(conditionIs(c.condition.type, c.condition.status ?? 'True', []));
+  if (c.condition) {
+    const { type, status = 'True', reason } = c.condition;
+    if (reason === undefined) return perObject(conditionIs(type, status, []));
+    // With a reason, only that reason counts: KueueReady False because Removed is not a failure.
+    return perObject((obj) => {
+      if (!obj) return pending('does not exist yet');
+      const found = findCondition(obj, type);
+      const text = describeCondition(found, type);
+      return found?.status === status && found.reason === reason ? done(text) : pending(text);
+    });
+  }
   if (c.count) {
     const { min = 0, max = Infinity } = c.count;
     return (s) => {

@@ -23,6 +23,12 @@ export function kubeOf(ctx: StepContext): KubeClient {
 /** The objects a target names now: one (or none) by name, or all selector matches. */
 export async function resolveTargets(ctx: StepContext, t: Target): Promise<KubeObject[]> {
   const kube = kubeOf(ctx);
+  // A kind the cluster does not serve has no objects: an operator that was never installed has no
+  // operands to delete, a CRD-less cluster no CRs to check. Say so, rather than fail.
+  if (!(await kube.mapper.tryMap(t.apiVersion, t.kind))) {
+    ctx.log(`${t.apiVersion} ${t.kind} is not served by this cluster (its CRD is not installed): nothing matches`);
+    return [];
+  }
   if (t.name) {
     const obj = await kube.get(refOf(t), { signal: ctx.signal });
     return obj ? [obj] : [];
