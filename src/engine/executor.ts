@@ -71,7 +71,9 @@ export class Executor {
   private blocking: Finding | undefined;
   /** Before the --from step: nodes are skipped until it is reached. */
   private beforeFrom: boolean;
+  /** The last checkpoint write, and one queued behind it that has not started yet. */
   private saving: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
 
   /** Steps whose recorded findings stopped an earlier run: they, and what holds them, run again. */
   private readonly recheck: string[];
@@ -485,12 +487,24 @@ export class Executor {
     await this.checkpoint();
   }
 
-  /** Writes are serialised: two transitions never race on the state file. */
+  /**
+   * Writes are serialised: two transitions never race on the state file. Transitions that come
+   * while a write is under way (concurrent loop items) share the next one, which records them all
+   * since it reads the state when it starts.
+   */
   private checkpoint(): Promise<void> {
     const store = this.o.store;
     if (!store) return Promise.resolve();
-    this.saving = this.saving.then(() => store.save(this.o.state));
-    return this.saving;
+    if (this.queued) return this.queued;
+    const next = this.saving
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return store.save(this.o.state);
+      });
+    this.queued = next;
+    this.saving = next;
+    return next;
   }
 
   private emit(event: Parameters<EventListener>[0]): void {

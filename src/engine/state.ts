@@ -1,13 +1,14 @@
-// The checkpointed state of a run: written atomically (temp file, fsync, rename) after every step
-// transition, so a SIGKILL at any instant leaves a readable record to resume from. Secret values
-// are replaced before anything reaches the disk; files are private to their owner.
+// The checkpointed state of a run, written after every step transition so a SIGKILL at any
+// instant leaves a readable record to resume from: a snapshot plus a log of changes, each written
+// so that a kill cannot tear it (see state-journal.ts). Secret values are replaced before anything
+// reaches the disk; files are private to their owner.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { RunStatus, StepResult } from './events.js';
 import type { Finding } from './findings.js';
 import type { Redactor } from './redact.js';
+import { RunJournal, SNAPSHOT, readRunState, removeTemporaries } from './state-journal.js';
 
 export const STATE_VERSION = 1;
 
@@ -40,6 +41,8 @@ export interface RunState {
   /** Ids of manual gates passed, so a resume does not ask again. */
   approved: string[];
   message?: string;
+  /** Number of the last change written to disk (see state-journal.ts). */
+  seq?: number;
 }
 
 export function newRunId(name: string, now = new Date()): string {
@@ -48,6 +51,8 @@ export function newRunId(name: string, now = new Date()): string {
 }
 
 export class StateStore {
+  private readonly journals = new Map<string, RunJournal>();
+
   constructor(
     readonly root: string,
     private readonly redactor: Redactor,
@@ -58,31 +63,40 @@ export class StateStore {
     return join(this.root, 'runs', runId);
   }
 
+  /** The snapshot; the run's state is the snapshot plus state.log (read it with load). */
   statePath(runId: string): string {
-    return join(this.runDir(runId), 'state.json');
+    return join(this.runDir(runId), SNAPSHOT);
   }
 
   async prepare(runId: string): Promise<string> {
     const dir = this.runDir(runId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    await removeTemporaries(dir, await readdir(dir));
     return dir;
   }
 
+  /** Records the state; calls for one run must not overlap (the executor serialises them). */
   async save(state: RunState): Promise<void> {
     state.updatedAt = new Date().toISOString();
-    const text = this.redactor.redact(JSON.stringify(state, null, 1));
-    await writeFileAtomic(this.statePath(state.runId), text + '\n', { mode: 0o600, fsync: this.fsync });
+    let journal = this.journals.get(state.runId);
+    if (!journal) {
+      journal = new RunJournal(this.runDir(state.runId), this.redactor, this.fsync);
+      this.journals.set(state.runId, journal);
+    }
+    await journal.write(state);
+  }
+
+  /** Lets go of open files; a later save starts from a fresh snapshot. */
+  async close(): Promise<void> {
+    const journals = [...this.journals.values()];
+    this.journals.clear();
+    await Promise.all(journals.map((j) => j.close()));
   }
 
   async load(runId: string): Promise<RunState | undefined> {
-    try {
-      const state = JSON.parse(await readFile(this.statePath(runId), 'utf8')) as RunState;
-      if (state.version !== STATE_VERSION) throw new Error(`state format ${state.version} is not supported`);
-      return state;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const state = await readRunState(this.runDir(runId));
+    if (state && state.version !== STATE_VERSION) throw new Error(`state format ${state.version} is not supported`);
+    return state;
   }
 
   /** Every run recorded here, newest first. */

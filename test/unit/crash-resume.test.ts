@@ -46,6 +46,6 @@ describe('crash and resume', () => {
       const result = await driver.run(scenario, reference);
       expect(result.violations, `${scenario.name}${result.kept ? ` (kept ${result.kept})` : ''}`).toEqual([]);
       expect(result.kills).toBeGreaterThanOrEqual(1);
-    }, 90_000);
+    }, 120_000);
   }
 });

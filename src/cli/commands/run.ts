@@ -115,6 +115,7 @@ export async function runCommand(req: RunRequest): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('beforeExit', onStall);
     await services?.close();
+    await store.close();
     await lock.release();
   }
 }

@@ -1,0 +1,194 @@
+// How one run's checkpoint lives on disk: a snapshot (state.json) plus a change log (state.log)
+// with one JSON line per transition, holding only what changed. Rewriting the whole state at every
+// transition made a run of n steps write O(n²) bytes (a loop over thousands of objects wrote
+// gigabytes); an append costs the same at step 5 and at step 5,000.
+//
+// Crash safety: every line carries a sequence number and the snapshot the number of the last change
+// it includes. A snapshot is written whole to a temporary file and renamed into place, and only
+// then is the log emptied; a kill in between leaves lines the snapshot already holds, which the
+// reader skips by number. A kill during an append leaves at most a torn last line (no newline),
+// which the reader ignores: that transition had not completed.
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Redactor } from './redact.js';
+import type { RunState } from './state.js';
+
+export const SNAPSHOT = 'state.json';
+export const LOG = 'state.log';
+
+/** Fields whose entries change one at a time: logged per entry, by identity. */
+const KEYED = ['steps', 'registered', 'stepDigests'] as const;
+type Keyed = (typeof KEYED)[number];
+
+interface Change {
+  seq: number;
+  steps?: Record<string, unknown>;
+  registered?: Record<string, unknown>;
+  stepDigests?: Record<string, unknown>;
+  /** Other fields, whole. */
+  set?: Record<string, unknown>;
+  unset?: string[];
+}
+
+/** The log is folded into a new snapshot once it outgrows the snapshot (and this). */
+const MIN_COMPACT_BYTES = 256 * 1024;
+
+export class RunJournal {
+  private seq = 0;
+  private readonly seen: Record<Keyed, Map<string, unknown>> = { steps: new Map(), registered: new Map(), stepDigests: new Map() };
+  /** JSON of the other fields as last written. */
+  private readonly fields = new Map<string, string>();
+  private log: FileHandle | undefined;
+  private logBytes = 0;
+  private snapshotBytes = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly redactor: Redactor,
+    private readonly fsync: boolean,
+  ) {}
+
+  async write(state: RunState): Promise<void> {
+    try {
+      const change = this.log && this.diff(state);
+      if (change === undefined) return await this.compact(state);
+      if (change === null) return;
+      const line = `${this.redactor.redact(JSON.stringify(change))}\n`;
+      await this.log!.appendFile(line);
+      if (this.fsync) await this.log!.datasync();
+      this.seq = change.seq;
+      this.logBytes += Buffer.byteLength(line);
+      if (this.logBytes > Math.max(MIN_COMPACT_BYTES, this.snapshotBytes)) await this.compact(state);
+    } catch (err) {
+      // What was remembered as written may not be: the next write starts from a snapshot.
+      await this.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const log = this.log;
+    this.log = undefined;
+    await log?.close();
+  }
+
+  /** What changed since the last write; null when nothing did, undefined when a snapshot is due. */
+  private diff(state: RunState): Change | null | undefined {
+    const change: Change = { seq: this.seq + 1 };
+    let changed = false;
+    for (const k of KEYED) {
+      const now = state[k] as Record<string, unknown>;
+      const seen = this.seen[k];
+      let part: Record<string, unknown> | undefined;
+      let count = 0;
+      for (const key in now) {
+        count++;
+        const value = now[key];
+        if (seen.get(key) !== value || !seen.has(key)) {
+          (part ??= {})[key] = value;
+          seen.set(key, value);
+        }
+      }
+      // An entry was removed: rare enough to write a snapshot for.
+      if (count < seen.size) return undefined;
+      if (part) {
+        change[k] = part;
+        changed = true;
+      }
+    }
+    for (const [field, value] of Object.entries(state)) {
+      if ((KEYED as readonly string[]).includes(field) || field === 'seq' || value === undefined) continue;
+      const json = JSON.stringify(value);
+      if (this.fields.get(field) !== json) {
+        (change.set ??= {})[field] = value;
+        this.fields.set(field, json);
+        changed = true;
+      }
+    }
+    for (const field of this.fields.keys()) {
+      if ((state as unknown as Record<string, unknown>)[field] === undefined) {
+        (change.unset ??= []).push(field);
+        this.fields.delete(field);
+        changed = true;
+      }
+    }
+    return changed ? change : null;
+  }
+
+  /** Writes the whole state as the new snapshot, then empties the log. */
+  private async compact(state: RunState): Promise<void> {
+    // A state read back from disk continues its numbering: lines of an earlier process that are
+    // still in the log (a kill before it was emptied) must stay below the new snapshot's number.
+    this.seq = Math.max(this.seq, state.seq ?? 0);
+    state.seq = this.seq;
+    const text = `${this.redactor.redact(JSON.stringify(state, null, 1))}\n`;
+    const path = join(this.dir, SNAPSHOT);
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, text, { mode: 0o600, flush: this.fsync });
+    await rename(temp, path);
+    if (this.fsync) await syncDir(this.dir);
+    this.snapshotBytes = text.length;
+
+    this.log ??= await open(join(this.dir, LOG), 'a', 0o600);
+    await this.log.truncate(0);
+    if (this.fsync) await this.log.datasync();
+    this.logBytes = 0;
+    for (const k of KEYED) {
+      this.seen[k].clear();
+      for (const [key, value] of Object.entries(state[k] as Record<string, unknown>)) this.seen[k].set(key, value);
+    }
+    this.fields.clear();
+    for (const [field, value] of Object.entries(state)) {
+      if (!(KEYED as readonly string[]).includes(field) && field !== 'seq' && value !== undefined) this.fields.set(field, JSON.stringify(value));
+    }
+  }
+}
+
+/** Reads a run's state: the snapshot with the logged changes after it applied in order. */
+export async function readRunState(dir: string): Promise<RunState | undefined> {
+  let state: RunState;
+  try {
+    state = JSON.parse(await readFile(join(dir, SNAPSHOT), 'utf8')) as RunState;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  let seq = state.seq ?? 0;
+  const text = await readFile(join(dir, LOG), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  const lines = text.split('\n');
+  // The last piece is empty, or a line torn by a kill mid-append: that transition never completed.
+  lines.pop();
+  for (const [i, line] of lines.entries()) {
+    let change: Change;
+    try {
+      change = JSON.parse(line) as Change;
+    } catch {
+      throw new Error(`${join(dir, LOG)}: line ${i + 1} is damaged`);
+    }
+    if (change.seq <= seq) continue; // already in the snapshot
+    if (change.seq !== seq + 1) throw new Error(`${join(dir, LOG)}: change ${seq + 1} is missing before line ${i + 1}`);
+    for (const k of KEYED) if (change[k]) Object.assign((state[k] ??= {}) as Record<string, unknown>, change[k]);
+    if (change.set) Object.assign(state, change.set);
+    for (const field of change.unset ?? []) delete (state as unknown as Record<string, unknown>)[field];
+    seq = change.seq;
+  }
+  state.seq = seq;
+  return state;
+}
+
+/** Removes temporary snapshots left by a process killed while writing one. */
+export async function removeTemporaries(dir: string, names: readonly string[]): Promise<void> {
+  await Promise.all(names.filter((n) => n.startsWith(`${SNAPSHOT}.`) && n.endsWith('.tmp')).map((n) => rm(join(dir, n), { force: true })));
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
