@@ -174,6 +174,13 @@ function toProblem(
         at,
       };
     }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const bound = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[err.keyword];
+      return { message: `${subject}: ${field} must be ${bound} ${String(params.limit)}`, hint, at };
+    }
     case 'minItems':
       return { message: `${subject}: ${field} must have at least ${plural(Number(params.limit), 'item')}`, hint, at };
     case 'minLength':

@@ -111,7 +111,7 @@ const cases: Record<string, Expected[]> = {
     ['10:9', 'step "Run": unknown step type "exce"', 'did you mean "exec"?'],
   ],
   'retries-not-integer.yaml': [['9:18', 'step "Run": "retries" must be an integer']],
-  'retries-negative.yaml': [['9:18', 'step "Run": "retries" must be >= 0']],
+  'retries-negative.yaml': [['9:18', 'step "Run": "retries" must be at least 0']],
   'bad-timeout.yaml': [['9:18', 'step "Run": "timeout" has the wrong form', 'A duration such as 30s, 5m, 1h30m']],
   'bad-backoff-field.yaml': [['12:11', 'step "Run": unknown field "backoff.factr"', 'did you mean "factor"?']],
   'bad-register-name.yaml': [['9:19', 'step "Run": "register" has the wrong form', 'e.g. ocVersion']],
@@ -164,7 +164,7 @@ const cases: Record<string, Expected[]> = {
   'several-problems.yaml': [
     ['6:38', 'var "replicas": default "many" is not a number'],
     ['11:9', 'step "Check": unknown step type "asert"', 'did you mean "assert"?'],
-    ['13:18', 'step "Run": "retries" must be >= 0'],
+    ['13:18', 'step "Run": "retries" must be at least 0'],
     ['16:31', 'step "Later": invalid expression: unexpected end of expression'],
     ['17:35', 'step "Later" (exec): unknown variable "replica" in template', 'did you mean "replicas"?'],
   ],
