@@ -75,6 +75,10 @@ const inferenceService: Rule = {
       ok = false;
       reason = 'ModelMeshUnavailable';
       message = 'modelmeshserving is not Managed';
+    } else if (mode === 'RawDeployment' && unschedulable(predictor)) {
+      ok = false;
+      reason = 'MinimumReplicasUnavailable';
+      message = `Deployment does not have minimum availability: the predictor pod is Pending: 0/3 nodes are available: ${unschedulable(predictor)}`;
     }
     const url = mode === 'Serverless' ? `https://${name}-${ns}.apps.sandbox.example.com` : `http://${name}-predictor.${ns}.svc.cluster.local`;
     return {
@@ -86,6 +90,24 @@ const inferenceService: Rule = {
     };
   },
 };
+
+// The largest simulated worker node. A RawDeployment predictor asking for more never gets a node
+// and its InferenceService never becomes Ready: the guide's "not enough resources" case.
+const NODE_ALLOCATABLE = { cpu: 16, memory: 64 * 2 ** 30 };
+const QUANTITY_UNITS: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+function quantity(v: unknown): number {
+  const m = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(v ?? '0'));
+  return m ? Number(m[1]) * QUANTITY_UNITS[m[2] ?? '']! : 0;
+}
+
+function unschedulable(predictor: unknown): string | undefined {
+  const p = predictor as { model?: { resources?: unknown }; containers?: { resources?: unknown }[] } | undefined;
+  const resources = (p?.model?.resources ?? p?.containers?.[0]?.resources) as { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined;
+  const want = { ...resources?.limits, ...resources?.requests };
+  const short = [quantity(want.cpu) > NODE_ALLOCATABLE.cpu ? 'cpu' : '', quantity(want.memory) > NODE_ALLOCATABLE.memory ? 'memory' : ''].filter(Boolean);
+  return short.length ? `3 Insufficient ${short.join(', 3 Insufficient ')}` : undefined;
+}
 
 const llmInferenceService: Rule = {
   ref: { apiVersion: 'serving.kserve.io/v1alpha1', kind: 'LLMInferenceService' },
