@@ -55,6 +55,24 @@ export interface ApplyResult {
   summary?: string;
 }
 
+/**
+ * One permission a step needs: a verb on a kind (the preflight maps it to its resource through
+ * discovery) or directly on a resource of a group.
+ */
+export interface PermissionNeed {
+  verb: string;
+  /** API group; '' for the core group. */
+  group: string;
+  resource?: string;
+  kind?: string;
+  apiVersion?: string;
+  subresource?: string;
+  /** For namespaced kinds: omitted means the default namespace, unless `allNamespaces`. */
+  namespace?: string;
+  allNamespaces?: boolean;
+  name?: string;
+}
+
 export interface StepType<Input = unknown> {
   /** The key that selects this type in a step, e.g. `patch`. */
   name: string;
@@ -86,6 +104,12 @@ export interface StepType<Input = unknown> {
    * with this question before apply, exactly as for a step's `confirm` field.
    */
   gate?(input: Input): string;
+  /**
+   * What the step must be allowed to do with this input, for the permission preflight that
+   * reports every missing permission before a run changes anything. Optional: steps that do not
+   * talk to the cluster have none.
+   */
+  permissions?(input: Input): PermissionNeed[];
   /** Keys of the input that are expressions (CEL), not templates; they are not rendered. */
   expressionFields?: readonly string[];
   /** Keys of the input that are left raw for the step to render itself (e.g. per item). */
