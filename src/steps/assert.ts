@@ -8,6 +8,7 @@ import { SEVERITIES, type Finding, type Severity } from '../engine/findings.js';
 import type { StepContext, StepType } from '../engine/step-type.js';
 import { withoutServerFields } from '../kube/diff.js';
 import { TARGET_PROPERTIES } from './kube/fragments.js';
+import { reads } from './kube/permissions.js';
 import { describeObject, resolveTargets, targetOf, type Target } from './kube/target.js';
 
 interface AssertInput extends Partial<Target> {
@@ -71,6 +72,7 @@ export const assertStep: StepType<AssertInput> = {
     message: InferenceServices not converted to RawDeployment stop serving after the upgrade`,
   ],
   dryRun: 'native',
+  permissions: (input) => (input.apiVersion && input.kind ? reads(input as Target) : []),
   readOnly: true,
   async apply(ctx, input) {
     const expressions = Array.isArray(input.that) ? input.that : [input.that];

@@ -8,6 +8,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from './fragments.js';
 import { loadManifests } from './manifests.js';
+import { on, watches } from './permissions.js';
 import { describeObject, kubeOf } from './target.js';
 
 interface ApplyInput {
@@ -56,6 +57,18 @@ export const applyStep: StepType<ApplyInput> = {
     wait: true`,
   ],
   dryRun: 'native',
+  permissions(input) {
+    // Objects of a template file are known only once it is rendered at run time.
+    const objects = input.manifest === undefined ? [] : Array.isArray(input.manifest) ? input.manifest : [input.manifest];
+    return (objects as Partial<KubeObject>[])
+      .filter((o) => o?.apiVersion && o.kind)
+      .flatMap((o) => {
+        const t = { apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata?.name, namespace: o.metadata?.namespace };
+        // Server-side apply of an object that does not exist yet is a create as well.
+        const writes = input.mode === 'create' ? ['create'] : ['patch', 'create'];
+        return [...on(t, ['get', ...writes]), ...(input.wait ? watches(t) : [])];
+      });
+  },
   async check(ctx, input) {
     const work = await plan(ctx, input);
     if (work.length === 0) return { holds: true, reason: 'every object already holds the fields given' };

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import type { StepContext, StepType } from '../../engine/step-type.js';
 import { withoutServerFields } from '../../kube/diff.js';
 import type { KubeObject } from '../../kube/types.js';
+import { reads } from './permissions.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
 import { resolveTargets, targetOf, type Target } from './target.js';
 
@@ -67,6 +68,7 @@ export const backupStep: StepType<BackupInput> = {
         allNamespaces: true`,
   ],
   dryRun: 'native',
+  permissions: (input) => input.objects.flatMap((t) => reads(t)),
   readOnly: true,
   async check(ctx, input) {
     const dir = resolve(input.dir);

@@ -6,6 +6,7 @@ import { isConflict } from '../../kube/errors.js';
 import { deleted } from '../../kube/readiness.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
+import { on, reads, watches } from './permissions.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -48,6 +49,7 @@ export const deleteStep: StepType<DeleteInput> = {
     namespace: knative-serving`,
   ],
   dryRun: 'native',
+  permissions: (input) => [...reads(input), ...on(input, ['delete']), ...(input.wait !== false ? watches(input) : [])],
   async check(ctx, input) {
     const found = await resolveTargets(ctx, targetOf(input));
     const live = found.filter((o) => !o.metadata.deletionTimestamp || input.wait !== false);

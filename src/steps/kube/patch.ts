@@ -9,6 +9,7 @@ import { deepEqual, isPlainObject } from '../../kube/json.js';
 import { isConflict, statusCodeOf } from '../../kube/errors.js';
 import type { JsonPatchOperation, KubeObject, PatchType } from '../../kube/types.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
+import { on, reads } from './permissions.js';
 import { LIST_EDIT_SCHEMA, compileListEdits, dropRemovesOfAbsent, type ListEdit } from './list-edits.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
 
@@ -93,6 +94,7 @@ export const patchStep: StepType<PatchInput> = {
         remove: true`,
   ],
   dryRun: 'native',
+  permissions: (input) => [...reads(input), ...on(input, ['patch'], input.subresource ? { subresource: input.subresource } : {})],
   async check(ctx, input) {
     const plans = await plan(ctx, input);
     if (plans.length === 0) return { holds: true, reason: `no change needed for ${describeTarget(targetOf(input))}` };

@@ -3,6 +3,7 @@
 import { StepFailure } from '../../engine/errors.js';
 import type { StepType } from '../../engine/step-type.js';
 import { withoutServerFields } from '../../kube/diff.js';
+import { reads } from './permissions.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
 import { describeTarget, resolveTargets, targetOf, type Target } from './target.js';
 
@@ -44,6 +45,7 @@ export const queryStep: StepType<QueryInput> = {
   register: runningNotebooks`,
   ],
   dryRun: 'native',
+  permissions: (input) => reads(input),
   readOnly: true,
   async apply(ctx, input) {
     const target = targetOf(input);

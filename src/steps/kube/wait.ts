@@ -7,6 +7,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { compileCondition, WAIT_CONDITION_SCHEMA, type WaitCondition } from './conditions.js';
+import { watches } from './permissions.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
 import { describeTarget, kubeOf, resolveTargets, targetOf, type Target } from './target.js';
 
@@ -53,6 +54,7 @@ export const waitStep: StepType<WaitInput> = {
     for: { count: { max: 0 } }`,
   ],
   dryRun: 'native',
+  permissions: (input) => watches(input),
   readOnly: true,
   async apply(ctx, input) {
     const target = targetOf(input);

@@ -10,6 +10,7 @@ import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from '../kube/fragments.js';
 import { kubeOf } from '../kube/target.js';
+import { on } from '../kube/permissions.js';
 import {
   CSV,
   INSTALL_PLAN,
@@ -65,6 +66,14 @@ export const approveInstallPlanStep: StepType<ApproveInput> = {
     timeout: 30m`,
   ],
   dryRun: 'native',
+  permissions(input) {
+    const ns = { namespace: input.namespace };
+    return [
+      ...on({ ...SUBSCRIPTION, ...ns, name: input.subscription }, ['get']),
+      ...on({ ...INSTALL_PLAN, ...ns }, ['list', 'watch', 'patch']),
+      ...on({ ...CSV, ...ns }, ['get', 'list', 'watch']),
+    ];
+  },
   async check(ctx, input) {
     const kube = kubeOf(ctx);
     const sub = await kube.get({ ...SUBSCRIPTION, name: input.subscription, namespace: input.namespace }, { signal: ctx.signal });

@@ -8,8 +8,9 @@ import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from '../kube/fragments.js';
 import { kubeOf } from '../kube/target.js';
+import { on } from '../kube/permissions.js';
 import { approveInstallPlanStep } from './approve-install-plan.js';
-import { CSV, OPERATOR_GROUP, SUBSCRIPTION, subscriptionStatus, waitCsvSucceeded } from './olm.js';
+import { CSV, INSTALL_PLAN, OPERATOR_GROUP, SUBSCRIPTION, subscriptionStatus, waitCsvSucceeded } from './olm.js';
 
 interface InstallInput {
   package: string;
@@ -55,6 +56,16 @@ export const installOperatorStep: StepType<InstallInput> = {
     targetNamespaces: []`,
   ],
   dryRun: 'native',
+  permissions(input) {
+    const ns = { namespace: input.namespace };
+    return [
+      ...on({ apiVersion: 'v1', kind: 'Namespace', name: input.namespace }, ['get', 'create'], { named: false }),
+      ...on({ ...OPERATOR_GROUP, ...ns }, ['list', 'create']),
+      ...on({ ...SUBSCRIPTION, ...ns }, ['get', 'create', 'list', 'watch']),
+      ...on({ ...CSV, ...ns }, ['get', 'list', 'watch']),
+      ...((input.approval ?? 'Automatic') === 'Manual' ? on({ ...INSTALL_PLAN, ...ns }, ['list', 'watch', 'patch']) : []),
+    ];
+  },
   async check(ctx, input) {
     const csv = await installedCsv(ctx, input);
     return csv ? { holds: true, reason: `${csv} is installed and Succeeded`, output: { csv } } : { holds: false };

@@ -3,6 +3,7 @@
 import type { StepType } from '../../engine/step-type.js';
 import { yamlDiff } from '../../kube/diff.js';
 import { kubeOf } from '../kube/target.js';
+import { on } from '../kube/permissions.js';
 import { SUBSCRIPTION, noSubscription } from './olm.js';
 
 interface SubscriptionInput {
@@ -46,6 +47,7 @@ export const subscriptionStep: StepType<SubscriptionInput> = {
     installPlanApproval: Manual`,
   ],
   dryRun: 'native',
+  permissions: (input) => on({ ...SUBSCRIPTION, name: input.name, namespace: input.namespace }, ['get', 'patch']),
   async check(ctx, input) {
     const sub = await kubeOf(ctx).get({ ...SUBSCRIPTION, name: input.name, namespace: input.namespace }, { signal: ctx.signal });
     if (!sub) throw noSubscription(input.name, input.namespace);

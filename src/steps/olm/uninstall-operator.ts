@@ -7,6 +7,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from '../kube/fragments.js';
+import { on, reads, watches } from '../kube/permissions.js';
 import { describeObject, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from '../kube/target.js';
 import { CSV, OPERATOR_GROUP, SUBSCRIPTION, subscriptionStatus } from './olm.js';
 
@@ -56,6 +57,18 @@ export const uninstallOperatorStep: StepType<UninstallInput> = {
     deleteNamespace: true`,
   ],
   dryRun: 'native',
+  permissions(input) {
+    const ns = { namespace: input.namespace };
+    const removes = (t: Parameters<typeof on>[0]) => [...reads(t), ...on(t, ['delete']), ...watches(t)];
+    return [
+      ...(input.operands ?? []).flatMap(removes),
+      ...removes({ ...SUBSCRIPTION, ...ns, name: input.subscription }),
+      ...removes({ ...CSV, ...ns }),
+      ...on({ ...CSV, ...ns }, ['get']),
+      ...(input.deleteOperatorGroup ? removes({ ...OPERATOR_GROUP, ...ns }) : []),
+      ...(input.deleteNamespace ? removes({ apiVersion: 'v1', kind: 'Namespace', name: input.namespace }) : []),
+    ];
+  },
   async check(ctx, input) {
     const left = await remaining(ctx, input);
     return left.length === 0 ? { holds: true, reason: `${input.subscription} is not installed` } : { holds: false };
