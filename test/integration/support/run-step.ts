@@ -20,7 +20,7 @@ import { evaluate } from '../../../src/runbook/expressions.js';
 import { loadRunbook } from '../../../src/runbook/loader.js';
 import { renderText } from '../../../src/runbook/template.js';
 import type { Plan } from '../../../src/runbook/types.js';
-import { resolveVars } from '../../../src/runbook/vars.js';
+import { resolveVars, type ResolvedVars } from '../../../src/runbook/vars.js';
 import { builtinRegistry } from '../../../src/steps/index.js';
 import { adminKubeconfigPath, viewerKubeconfigPath } from './cluster.js';
 
@@ -87,8 +87,8 @@ export function runStep(type: string, input: unknown, options: RunStepOptions = 
   return runSteps(stringify([node]), options);
 }
 
-/** Runs the steps (YAML list text) of section `main`; the result is that of step `main/step`. */
-export async function runSteps(stepsYaml: string, options: RunStepOptions = {}): Promise<StepRun> {
+/** Writes a runbook with the steps (YAML list text) as section `main`, and loads it. */
+export async function loadSteps(stepsYaml: string, options: Pick<RunStepOptions, 'vars' | 'files'> = {}): Promise<{ plan: Plan; vars: ResolvedVars; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'runbook-step-'));
   for (const [path, text] of Object.entries(options.files ?? {})) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -103,7 +103,12 @@ export async function runSteps(stepsYaml: string, options: RunStepOptions = {}):
     sections: [{ name: 'main', steps: parse(stepsYaml) as unknown }],
   };
   await writeFile(file, stringify(doc));
-  const { plan, vars } = await loadPlan(file, options.vars ?? {});
+  return { ...(await loadPlan(file, options.vars ?? {})), dir };
+}
+
+/** Runs the steps (YAML list text) of section `main`; the result is that of step `main/step`. */
+export async function runSteps(stepsYaml: string, options: RunStepOptions = {}): Promise<StepRun> {
+  const { plan, vars, dir } = await loadSteps(stepsYaml, options);
 
   const base = options.kube ?? adminKube();
   const dryRun = options.dryRun ?? 'none';
