@@ -123,6 +123,9 @@ describe('the upgrade to 3.3 by hand', () => {
     expect(plan?.spec).toMatchObject({ clusterServiceVersionNames: ['rhods-operator.3.3.2'], approval: 'Manual', approved: false });
     expect(statusOf(plan).phase).toBe('RequiresApproval');
     expect(plan?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Subscription', name: 'rhods-operator', uid: sub.metadata.uid })]);
+    // One plan per CSV, however quickly the Subscription was reconciled again.
+    const plans = await kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: RHOAI_NS });
+    expect(plans.items.map((p) => (p.spec as { clusterServiceVersionNames: string[] }).clusterServiceVersionNames[0]).sort()).toEqual(['rhods-operator.2.25.5', 'rhods-operator.3.3.2']);
     // Nothing is installed before the approval.
     expect(await kube.get(CSV('rhods-operator.3.3.2'))).toBeNull();
   });

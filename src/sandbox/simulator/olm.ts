@@ -106,6 +106,12 @@ export class OlmController {
       return;
     }
     if (!plan) {
+      // The cache may not have seen the plan created by the previous pass yet: ask the server
+      // before creating, or a quick second pass makes a duplicate plan.
+      const live = (await this.rt.kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: ns }, { signal: this.rt.signal })).items.filter((p) => ownedBy(p, sub));
+      if (live.some((p) => csvNamesOf(p).includes(target))) return;
+    }
+    if (!plan) {
       const approval = spec.installPlanApproval ?? 'Automatic';
       plan = await this.rt.kube.create({
         apiVersion: OLM,

@@ -11,15 +11,21 @@ export class WorkQueue {
     private readonly onError: (key: string, err: unknown) => void,
   ) {}
 
+  /**
+   * Handles the key soon, unless it is scheduled for later: a step that takes a few seconds is not
+   * hurried along by the watch events its own status writes cause.
+   */
   add(key: string): void {
+    if (this.timers.has(key)) return;
     this.waiting.add(key);
     void this.drain();
   }
 
-  /** Handles the key after `ms` (0 = on the next turn); a later call replaces an earlier one. */
+  /** Handles the key after `ms` (0 = on the next turn), instead of sooner; a later call replaces an earlier one. */
   addAfter(key: string, ms: number): void {
     const existing = this.timers.get(key);
     if (existing) clearTimeout(existing);
+    this.waiting.delete(key);
     this.timers.set(
       key,
       setTimeout(() => {
