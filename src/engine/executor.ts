@@ -74,6 +74,7 @@ export class Executor {
   /** The last checkpoint write, and one queued behind it that has not started yet. */
   private saving: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
+  private queuedDurable = false;
 
   /** Steps whose recorded findings stopped an earlier run: they, and what holds them, run again. */
   private readonly recheck: string[];
@@ -101,7 +102,7 @@ export class Executor {
     const resumed = Object.keys(state.steps).length > 0;
     state.status = 'running';
     delete state.message;
-    await this.checkpoint();
+    await this.checkpoint(false);
     this.emit({
       type: 'run:start',
       runId: state.runId,
@@ -190,7 +191,9 @@ export class Executor {
       if (!run) return this.skip(info, `when: ${node.when}`);
     }
 
-    if (this.blocking && !(node.kind === 'step' && this.o.registry.get(node.type)?.readOnly)) throw this.blockedStop();
+    // After a blocking finding only read-only steps run; groups and loops are entered, since
+    // they change nothing themselves and may hold more checks.
+    if (this.blocking && node.kind === 'step' && !this.o.registry.get(node.type)?.readOnly) throw this.blockedStop();
 
     this.emit({ type: 'node:start', node: info });
     const gate = this.gateOf(node, context);
@@ -204,7 +207,7 @@ export class Executor {
 
   private async runGroup(info: NodeInfo, children: readonly PlanNode[], frame: Frame, scope: string): Promise<StepResult> {
     const started = Date.now();
-    await this.mark(info.id, { state: 'running', startedAt: new Date().toISOString() });
+    await this.mark(info.id, { state: 'running', startedAt: new Date().toISOString() }, false);
     const results: StepResult[] = [];
     let failed: string | undefined;
     for (const child of children) {
@@ -234,7 +237,7 @@ export class Executor {
     }
     const previous = this.o.state.steps[info.id];
     const done = new Set(previous?.itemsDone ?? []);
-    await this.mark(info.id, { state: 'running', startedAt: previous?.startedAt ?? new Date().toISOString(), itemsDone: [...done] });
+    await this.mark(info.id, { state: 'running', startedAt: previous?.startedAt ?? new Date().toISOString(), itemsDone: [...done] }, false);
 
     const keyed = items.map((item, index) => ({ item, key: this.itemKey(node, item, index, context) }));
     let next = 0;
@@ -323,7 +326,7 @@ export class Executor {
         onAttempt: (attempt) => {
           attempts = attempt;
           this.emit({ type: 'step:attempt', id: info.id, attempt });
-          return this.mark(info.id, { state: 'running', startedAt, attempts: priorAttempts + attempt });
+          return this.mark(info.id, { state: 'running', startedAt, attempts: priorAttempts + attempt }, false);
         },
         onRetry: (attempt, error, delayMs) =>
           this.emit({ type: 'step:retry', id: info.id, attempt, error: this.o.redactor.redact(errorMessage(error)), delayMs }),
@@ -482,25 +485,33 @@ export class Executor {
     return result;
   }
 
-  private async mark(id: string, record: StepState): Promise<void> {
+  /** `durable: false` for marks a crash may lose harmlessly (see checkpoint). */
+  private async mark(id: string, record: StepState, durable = true): Promise<void> {
     this.o.state.steps[id] = record;
-    await this.checkpoint();
+    await this.checkpoint(durable);
   }
 
   /**
    * Writes are serialised: two transitions never race on the state file. Transitions that come
    * while a write is under way (concurrent loop items) share the next one, which records them all
    * since it reads the state when it starts.
+   *
+   * Every write survives the process being killed. Only writes that record something finished are
+   * also forced to the disk (fsync), against a machine crash: losing a `running` mark there costs
+   * nothing, since a step without a record is entered at its check just the same.
    */
-  private checkpoint(): Promise<void> {
+  private checkpoint(durable = true): Promise<void> {
     const store = this.o.store;
     if (!store) return Promise.resolve();
+    this.queuedDurable ||= durable;
     if (this.queued) return this.queued;
     const next = this.saving
       .catch(() => undefined)
       .then(() => {
+        const options = { durable: this.queuedDurable };
         this.queued = undefined;
-        return store.save(this.o.state);
+        this.queuedDurable = false;
+        return store.save(this.o.state, options);
       });
     this.queued = next;
     this.saving = next;

@@ -48,14 +48,15 @@ export class RunJournal {
     private readonly fsync: boolean,
   ) {}
 
-  async write(state: RunState): Promise<void> {
+  /** `durable`: force it to the disk before returning (when the store fsyncs at all). */
+  async write(state: RunState, durable = true): Promise<void> {
     try {
       const change = this.log && this.diff(state);
       if (change === undefined) return await this.compact(state);
       if (change === null) return;
       const line = `${this.redactor.redact(JSON.stringify(change))}\n`;
       await this.log!.appendFile(line);
-      if (this.fsync) await this.log!.datasync();
+      if (this.fsync && durable) await this.log!.datasync();
       this.seq = change.seq;
       this.logBytes += Buffer.byteLength(line);
       if (this.logBytes > Math.max(MIN_COMPACT_BYTES, this.snapshotBytes)) await this.compact(state);

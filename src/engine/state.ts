@@ -75,15 +75,19 @@ export class StateStore {
     return dir;
   }
 
-  /** Records the state; calls for one run must not overlap (the executor serialises them). */
-  async save(state: RunState): Promise<void> {
+  /**
+   * Records the state; calls for one run must not overlap (the executor serialises them). Every
+   * save survives the process being killed; with fsync on, a durable save (the default) also
+   * survives a machine crash, and takes the saves before it along.
+   */
+  async save(state: RunState, options: { durable?: boolean } = {}): Promise<void> {
     state.updatedAt = new Date().toISOString();
     let journal = this.journals.get(state.runId);
     if (!journal) {
       journal = new RunJournal(this.runDir(state.runId), this.redactor, this.fsync);
       this.journals.set(state.runId, journal);
     }
-    await journal.write(state);
+    await journal.write(state, options.durable ?? true);
   }
 
   /** Lets go of open files; a later save starts from a fresh snapshot. */

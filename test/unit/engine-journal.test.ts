@@ -157,6 +157,19 @@ describe('state journal', () => {
     expect((await s.load('r1'))!.steps.a?.summary).toBe('logged in with <redacted>');
   });
 
+  it('with fsync, durable and non-durable saves read back alike', async () => {
+    const s = new StateStore(await mkdtemp(join(tmpdir(), 'runbook-journal-')), new Redactor(), true);
+    await s.prepare('r1');
+    const st = state();
+    await s.save(st, { durable: false });
+    st.steps.a = { state: 'running' };
+    await s.save(st, { durable: false });
+    st.steps.a = { state: 'done', status: 'ok' };
+    await s.save(st);
+    await s.close();
+    expect((await s.load('r1'))!.steps).toEqual({ a: { state: 'done', status: 'ok' } });
+  });
+
   it('prepare removes snapshots a killed writer left half-written', async () => {
     const s = await store();
     await writeFile(join(s.runDir('r1'), 'state.json.4242.tmp'), '{"half');
