@@ -12,10 +12,18 @@ declare module '../engine/step-type.js' {
   }
 }
 
+export interface ApiCalls {
+  reads: number;
+  writes: number;
+  watches: number;
+}
+
 export interface Services {
   services: Partial<StepServices>;
   /** Which cluster the run talked to, for the report (once the client was made). */
   readonly cluster: { server?: string; context?: string; user?: string } | undefined;
+  /** API calls the run made, once the client was made: what "a re-run writes nothing" is measured by. */
+  readonly calls: ApiCalls | undefined;
   close(): Promise<void>;
 }
 
@@ -38,6 +46,11 @@ export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFla
     services,
     get cluster() {
       return loaded ? { server: loaded.server, context: loaded.contextName, user: loaded.userName } : undefined;
+    },
+    get calls() {
+      if (!client) return undefined;
+      const { reads, writes, watches } = client.stats;
+      return { reads, writes, watches };
     },
     async close() {},
   };

@@ -4,13 +4,19 @@ import { formatMs } from '../engine/attempt.js';
 import type { RunSummary } from '../engine/events.js';
 import type { RunState } from '../engine/state.js';
 
-export function printSummary(summary: RunSummary, state: RunState, reportPath: string, json: boolean): void {
+export function printSummary(
+  summary: RunSummary,
+  state: RunState,
+  reportPath: string,
+  json: boolean,
+  calls?: { reads: number; writes: number; watches: number },
+): void {
   const c = summary.counts;
   const f = summary.findings;
   const findings = (['prohibited', 'critical', 'warning', 'info'] as const).filter((s) => f[s] > 0).map((s) => `${f[s]} ${s}`);
   const next = nextStep(summary, state);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ type: 'summary', runId: state.runId, ...summary, report: reportPath, next })}\n`);
+    process.stdout.write(`${JSON.stringify({ type: 'summary', runId: state.runId, ...summary, ...(calls ? { apiCalls: calls } : {}), report: reportPath, next })}\n`);
     return;
   }
   const lines = [
@@ -18,6 +24,7 @@ export function printSummary(summary: RunSummary, state: RunState, reportPath: s
     `Run ${state.runId}: ${summary.status.toUpperCase()} in ${formatMs(summary.durationMs)}${state.dryRun !== 'none' ? ` (dry run: ${state.dryRun}, nothing changed)` : ''}`,
     `  steps: ${c.changed} changed, ${c.ok} ok, ${c.skipped} skipped, ${c.failed} failed`,
     ...(findings.length ? [`  findings: ${findings.join(', ')}`] : []),
+    ...(calls ? [`  api calls: ${calls.reads} reads, ${calls.writes} writes`] : []),
     ...(state.message && summary.status !== 'succeeded' ? [`  ${state.message}`] : []),
     `  report: ${reportPath}`,
     ...(next ? [`  next: ${next}`] : []),

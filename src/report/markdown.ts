@@ -24,6 +24,7 @@ export function renderMarkdown(r: RunReport): string {
   if (r.dryRun !== 'none') out.push(`| Dry run | ${r.dryRun}: nothing was changed |`);
   if (r.cluster?.server) out.push(`| Cluster | ${r.cluster.server}${r.cluster.context ? ` (context \`${r.cluster.context}\`)` : ''} |`);
   out.push(`| Started | ${r.startedAt} |`, `| Last update | ${r.updatedAt} |`);
+  if (r.apiCalls) out.push(`| API calls | ${r.apiCalls.reads} reads, ${r.apiCalls.writes} writes, ${r.apiCalls.watches} watches |`);
   out.push(
     `| Steps | ${r.counts.changed} changed, ${r.counts.ok} ok, ${r.counts.skipped} skipped, ${r.counts.failed} failed |`,
     '',

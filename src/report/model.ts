@@ -26,6 +26,8 @@ export interface RunReport {
   startedAt: string;
   updatedAt: string;
   cluster?: { server?: string; context?: string; user?: string };
+  /** API calls of this invocation (a resumed run counts only its own). */
+  apiCalls?: { reads: number; writes: number; watches: number };
   vars: Record<string, unknown>;
   counts: Record<StepStatus, number>;
   findings: Finding[];
@@ -33,7 +35,7 @@ export interface RunReport {
   followUps: string[];
 }
 
-export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cluster']): RunReport {
+export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cluster'], apiCalls?: RunReport['apiCalls']): RunReport {
   const steps: ReportStep[] = [];
   const counts: Record<StepStatus, number> = { ok: 0, changed: 0, skipped: 0, failed: 0 };
   const loopItems = Object.keys(state.steps).filter((k) => k.includes('['));
@@ -72,6 +74,7 @@ export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cl
     startedAt: state.startedAt,
     updatedAt: state.updatedAt,
     cluster,
+    ...(apiCalls ? { apiCalls } : {}),
     vars: state.vars,
     counts,
     findings: [...state.findings].sort((a, b) => severityRank(a.severity) - severityRank(b.severity)),

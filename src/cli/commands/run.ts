@@ -105,10 +105,10 @@ export async function runCommand(req: RunRequest): Promise<number> {
     });
     const summary = await executor.run();
     await renderer.end();
-    const report = buildReport(prepared.plan, state, services.cluster);
+    const report = buildReport(prepared.plan, state, services.cluster, services.calls);
     const dirs = [runDir, ...(flags.report ? [resolve(flags.report)] : [])];
     const written = await writeReport(report, dirs, redactor);
-    printSummary(summary, state, written[0]!, flags.output === 'json');
+    printSummary(summary, state, written[0]!, flags.output === 'json', services.calls);
     return exitCodeFor(summary.status);
   } finally {
     process.off('SIGINT', onSignal);
