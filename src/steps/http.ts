@@ -32,7 +32,7 @@ export const httpStep: StepType<HttpInput> = {
     properties: {
       url: { type: 'string', pattern: '^https?://', description: 'The URL (templates allowed).' },
       method: { enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], description: 'Default GET.' },
-      headers: { type: 'object', additionalProperties: { type: 'string' } },
+      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Request headers (templates allowed; values are redacted from every output).' },
       body: { description: 'Request body: a string, or a value sent as JSON.' },
       expectStatus: { anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }], description: 'Accepted status codes (default 200).' },
       bodyContains: { type: 'string', description: 'Text the response body must contain.' },

@@ -27,6 +27,7 @@ export const canIStep: StepType<CanIInput> = {
       checks: {
         type: 'array',
         minItems: 1,
+        description: 'The permissions to check, asked all at once.',
         items: {
           type: 'object',
           additionalProperties: false,
@@ -35,16 +36,16 @@ export const canIStep: StepType<CanIInput> = {
             verb: { type: 'string', description: 'get, list, watch, create, update, patch, delete…' },
             group: { type: 'string', description: 'API group; "" for the core group.' },
             resource: { type: 'string', description: 'Plural resource, e.g. rayclusters.' },
-            subresource: { type: 'string' },
-            namespace: { type: 'string' },
-            name: { type: 'string' },
+            subresource: { type: 'string', description: 'e.g. status, scale.' },
+            namespace: { type: 'string', description: 'Omit for cluster-scoped resources or every namespace.' },
+            name: { type: 'string', description: 'One object by name.' },
           },
         },
       },
       severity: { enum: [...SEVERITIES], description: 'Severity of the finding when something is missing (default critical).' },
       check: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Short id of the check in reports.' },
       message: { type: 'string', description: 'What the missing permissions mean (default: a list of them).' },
-      remediation: { type: 'string' },
+      remediation: { type: 'string', description: 'How to fix it (default: run as an administrator or grant the permissions).' },
     },
   },
   examples: [

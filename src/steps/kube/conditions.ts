@@ -30,7 +30,12 @@ export const WAIT_CONDITION_SCHEMA: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['type'],
-      properties: { type: { type: 'string' }, status: { type: 'string', description: 'Default "True".' }, reason: { type: 'string' } },
+      description: 'A status condition with this type (and status, and reason when given).',
+      properties: {
+        type: { type: 'string', description: 'Condition type, e.g. Ready, Available, KueueReady.' },
+        status: { type: 'string', description: 'Default "True".' },
+        reason: { type: 'string', description: 'Only this reason counts, e.g. Removed.' },
+      },
     },
     expression: { type: 'string', description: 'CEL over `object` (named target, null while absent) or `objects` (selector target).' },
     jsonpath: { type: 'string', description: 'kubectl-style JSONPath, e.g. {.status.phase}; compared with `value`.' },
@@ -38,7 +43,7 @@ export const WAIT_CONDITION_SCHEMA: JsonSchema = {
     count: {
       type: 'object',
       additionalProperties: false,
-      properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } },
+      properties: { min: { type: 'integer', minimum: 0, description: 'At least this many (default 0).' }, max: { type: 'integer', minimum: 0, description: 'At most this many.' } },
       description: 'Selector targets: how many objects must match.',
     },
   },

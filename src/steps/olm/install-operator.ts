@@ -42,7 +42,7 @@ export const installOperatorStep: StepType<InstallInput> = {
       source: { type: 'string', description: 'CatalogSource (default redhat-operators).' },
       sourceNamespace: { type: 'string', description: 'Its namespace (default openshift-marketplace).' },
       approval: { enum: ['Automatic', 'Manual'], description: 'Install plan approval (default Automatic).' },
-      startingCSV: { type: 'string' },
+      startingCSV: { type: 'string', description: 'The CSV to install first, e.g. kueue-operator.v1.1.0 (default: the channel head).' },
       targetNamespaces: { type: 'array', items: { type: 'string' }, description: 'OperatorGroup target namespaces (default: all namespaces).' },
       timeout: TIMEOUT,
     },

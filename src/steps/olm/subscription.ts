@@ -32,10 +32,10 @@ export const subscriptionStep: StepType<SubscriptionInput> = {
       name: { type: 'string', description: 'Subscription name, e.g. rhods-operator.' },
       namespace: { type: 'string', description: 'Its namespace, e.g. redhat-ods-operator.' },
       channel: { type: 'string', description: 'Update channel, e.g. stable-3.3.' },
-      installPlanApproval: { enum: ['Automatic', 'Manual'] },
+      installPlanApproval: { enum: ['Automatic', 'Manual'], description: 'Manual: every InstallPlan waits for approval (see approveInstallPlan).' },
       source: { type: 'string', description: 'CatalogSource name.' },
-      sourceNamespace: { type: 'string' },
-      startingCSV: { type: 'string' },
+      sourceNamespace: { type: 'string', description: 'Namespace of the CatalogSource, e.g. openshift-marketplace.' },
+      startingCSV: { type: 'string', description: 'The CSV OLM installs first when the subscription starts.' },
     },
   },
   examples: [
