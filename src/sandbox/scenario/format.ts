@@ -79,7 +79,10 @@ export const SCENARIO_SCHEMA: JsonSchema = {
         operators: { type: 'array', items: OPERATOR },
         dataScienceCluster: { type: 'object' },
         dscInitialization: { type: 'object' },
-        objects: { type: 'array', items: { type: 'object', required: ['apiVersion', 'kind', 'metadata'] } },
+        objects: {
+          type: 'array',
+          items: { type: 'object', required: ['apiVersion', 'kind', 'metadata'], properties: { metadata: { type: 'object', required: ['name'] } } },
+        },
         generate: { type: 'object', additionalProperties: false, properties: { notebooks: GENERATE, inferenceServices: GENERATE } },
         faults: {
           type: 'object',

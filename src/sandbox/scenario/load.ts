@@ -1,13 +1,13 @@
 // Reads scenarios: the shipped ones by name, or a user's file or folder. Problems come back with
 // file:line:column, as for runbooks.
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, LineCounter } from 'yaml';
-import { InputError, type Problem } from '../../engine/errors.js';
+import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLSeq } from 'yaml';
+import { InputError, type Problem, type SourcePosition } from '../../engine/errors.js';
 import type { KubeObject } from '../../kube/types.js';
 import { checkAgainstSchema } from '../../runbook/schema-check.js';
-import { parseSource, readSource } from '../../runbook/source.js';
+import { parseSource } from '../../runbook/source.js';
 import { SCENARIO_SCHEMA, type Scenario } from './format.js';
 
 export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'sandbox', 'scenarios');
@@ -30,33 +30,25 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
     const objects: KubeObject[] = [];
     const problems: Problem[] = [];
     for (const f of files) {
-      const r = await readObjects(join(path, f));
+      const r = readObjects(join(path, f), await readFile(join(path, f), 'utf8'), true);
       objects.push(...r.objects);
       problems.push(...r.problems);
     }
-    if (problems.length) throw new InputError(problems);
-    return withBase({ name: path, description: `objects from ${path}`, base: 'minimal', operators: [], objects });
+    return objectsScenario(path, [path], { objects, problems });
   }
   return loadScenarioFile(path);
 }
 
 async function loadScenarioFile(file: string): Promise<Scenario> {
-  const { source, problems } = await readSource(file);
-  if (!source) {
-    // Several documents: a file of plain objects.
-    if (problems.some((p) => p.message.includes('multiple documents') || p.message.includes('Source contains multiple'))) {
-      const r = await readObjects(file);
-      if (r.problems.length) throw new InputError(r.problems);
-      return withBase({ name: file, description: `objects from ${file}`, base: 'minimal', operators: [], objects: r.objects });
-    }
-    throw new InputError(problems);
-  }
-  const doc = source.value as { kind?: string; metadata?: { name?: string; description?: string }; spec?: Record<string, unknown> };
-  if (doc?.kind !== 'SandboxScenario') {
-    const r = await readObjects(file);
-    if (r.problems.length) throw new InputError(r.problems);
-    return withBase({ name: file, description: `objects from ${file}`, base: 'minimal', operators: [], objects: r.objects });
-  }
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new InputError([{ message: err.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${err.message}` }]);
+  });
+  // Several documents: a file of plain objects (as `oc get -o yaml` and `---` joins print them).
+  if (documentsOf(text).length > 1) return objectsScenario(file, [file], readObjects(file, text));
+  const { source, problems } = parseSource(file, text);
+  if (!source) throw new InputError(problems);
+  const doc = source.value as { kind?: string; metadata?: { name?: string; description?: string }; spec?: Record<string, unknown> } | null;
+  if (doc?.kind !== 'SandboxScenario') return objectsScenario(file, [file], readObjects(file, text));
   const schemaProblems = checkAgainstSchema(doc, SCENARIO_SCHEMA, source, [], { subject: 'scenario' });
   if (problems.length || schemaProblems.length) throw new InputError([...problems, ...schemaProblems]);
   const spec = (doc.spec ?? {}) as Partial<Scenario>;
@@ -74,34 +66,65 @@ async function loadScenarioFile(file: string): Promise<Scenario> {
   });
 }
 
-/** Plain objects from a multi-document file; `List` documents are unwrapped. */
-async function readObjects(file: string): Promise<{ objects: KubeObject[]; problems: Problem[] }> {
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(file, 'utf8');
+function objectsScenario(name: string, files: string[], read: { objects: KubeObject[]; problems: Problem[] }): Promise<Scenario> {
+  if (read.problems.length) throw new InputError(read.problems);
+  return withBase({ name, description: `objects from ${files.join(', ')}`, base: 'minimal', operators: [], objects: read.objects });
+}
+
+function documentsOf(text: string, lines?: LineCounter): Document.Parsed[] {
+  const parsed = parseAllDocuments(text, { ...(lines ? { lineCounter: lines } : {}), prettyErrors: false });
+  // An empty file, or a "---" with nothing after it, holds no object.
+  return (Array.isArray(parsed) ? parsed : []).filter((d) => d.contents !== null || d.errors.length > 0);
+}
+
+/** Plain objects from a (multi-document) file; `List` documents are unwrapped. */
+function readObjects(file: string, text: string, inFolder = false): { objects: KubeObject[]; problems: Problem[] } {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines });
   const objects: KubeObject[] = [];
   const problems: Problem[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    for (const e of doc.errors) {
-      const p = lines.linePos(e.pos[0]);
-      problems.push({ message: `YAML syntax: ${e.message.split('\n')[0]}`, at: { file, line: p.line, column: p.col } });
+  const at = (node: { range?: [number, number, number] | null } | null | undefined): SourcePosition => {
+    const p = lines.linePos(node?.range?.[0] ?? 0);
+    return { file, line: p.line, column: p.col };
+  };
+  for (const doc of documentsOf(text, lines)) {
+    const error = doc.errors[0];
+    if (error) {
+      // The first error of a document; the rest usually follow from it.
+      const p = lines.linePos(error.pos[0]);
+      problems.push({ message: `YAML syntax: ${error.message.split('\n')[0]}`, at: { file, line: p.line, column: p.col } });
+      continue;
     }
-    if (doc.errors.length) continue;
-    const value = doc.toJS() as KubeObject | { kind: 'List'; items: KubeObject[] } | null;
-    if (!value) continue;
-    const at = lines.linePos(doc.range[0]);
-    const items = value.kind === 'List' ? ((value as { items: KubeObject[] }).items ?? []) : [value as KubeObject];
-    for (const item of items) {
-      if (!item || typeof item !== 'object' || !item.apiVersion || !item.kind || !item.metadata?.name) {
+    const value = doc.toJS({ maxAliasCount: 1000 }) as { kind?: unknown; items?: unknown } | null;
+    const isList = value !== null && typeof value === 'object' && value.kind === 'List';
+    const nodes: { node: unknown; value: unknown }[] = isList
+      ? (isSeq(doc.get('items', true)) ? (doc.get('items', true) as YAMLSeq).items : []).map((node, i) => ({ node, value: (value.items as unknown[])[i] }))
+      : [{ node: doc.contents, value }];
+    for (const { node, value: item } of nodes) {
+      const obj = item as Partial<KubeObject> | null;
+      if (obj?.kind === 'SandboxScenario') {
+        problems.push(
+          inFolder
+            ? { message: 'a folder of objects cannot hold a SandboxScenario', hint: 'give the scenario file by its own path; list the objects in its spec.objects or base it on another scenario', at: at(node as Node) }
+            : { message: 'a SandboxScenario must be the only document in its file', hint: "put the plain objects into the scenario's spec.objects, or into a file of their own", at: at(node as Node) },
+        );
+        continue;
+      }
+      const missing = [
+        typeof obj?.apiVersion === 'string' && obj.apiVersion ? '' : 'apiVersion',
+        typeof obj?.kind === 'string' && obj.kind ? '' : 'kind',
+        typeof obj?.metadata?.name === 'string' && obj.metadata.name ? '' : 'metadata.name',
+      ].filter(Boolean);
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || missing.length) {
+        // Point at the metadata when only the name is missing, else at the object.
+        const metadata = isMap(node) && missing.length === 1 && missing[0] === 'metadata.name' ? (node.items.find((pair) => isScalar(pair.key) && pair.key.value === 'metadata')?.key as Node | undefined) : undefined;
         problems.push({
-          message: 'every object needs apiVersion, kind and metadata.name',
-          hint: 'a scenario file holds Kubernetes objects (as oc get -o yaml prints them) or one SandboxScenario document',
-          at: { file, line: at.line, column: at.col },
+          message: `object without ${missing.length ? missing.join(', ') : 'apiVersion, kind, metadata.name'}`,
+          hint: 'a scenario file holds Kubernetes objects (as oc get -o yaml prints them, each with apiVersion, kind and metadata.name), or one SandboxScenario document',
+          at: at((metadata ?? node) as Node),
         });
         continue;
       }
-      objects.push(item);
+      objects.push(obj as KubeObject);
     }
   }
   return { objects, problems };
