@@ -173,7 +173,8 @@ describe('wait step', () => {
     );
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('ok');
-    expect(run.calls.watches).toBeGreaterThanOrEqual(3);
+    // At least one watch ended by the server and a new one opened, with no event lost between.
+    expect(run.calls.watches).toBeGreaterThanOrEqual(2);
   });
 
   it('dry run: reads the state once and says what it would wait for', async () => {
