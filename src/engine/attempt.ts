@@ -1,5 +1,6 @@
 // One step's lifecycle, as the executor runs it: check → apply → verify → until, inside retries
 // with backoff and a per-attempt timeout. Steps never loop or retry on their own.
+import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { evaluateBoolean } from '../runbook/expressions.js';
 import type { StepNode } from '../runbook/types.js';
@@ -47,11 +48,16 @@ export async function runWithRetries(
       maxTimeout: maxDelayMs,
       randomize: false,
       signal: hooks.runSignal,
-      shouldRetry: ({ error, attemptNumber, retriesLeft }) => {
+      shouldRetry: async ({ error, attemptNumber, retriesLeft }) => {
         // Never retry after the run was stopped, and only what retrying can fix.
         const retry = !hooks.runSignal.aborted && isTransient(error) && retriesLeft > 0;
-        if (retry) hooks.onRetry(attemptNumber, error, Math.min(maxDelayMs, delayMs * factor ** (attemptNumber - 1)));
-        return retry;
+        if (!retry) return false;
+        const backoff = Math.min(maxDelayMs, delayMs * factor ** (attemptNumber - 1));
+        // A server that said when to come back (429/503 Retry-After) gets at least that pause.
+        const extra = Math.max(0, retryAfterMs(error, maxDelayMs) - backoff);
+        hooks.onRetry(attemptNumber, error, backoff + extra);
+        if (extra > 0) await sleep(extra, undefined, { signal: hooks.runSignal }).catch(() => undefined);
+        return true;
       },
     },
   ).catch((err: unknown) => {
@@ -59,6 +65,12 @@ export async function runWithRetries(
     throw new AttemptsFailed(err, attempts);
   });
   return { outcome, attempts };
+}
+
+/** The server's Retry-After of a failed call, bounded so a bad header cannot stall the run. */
+function retryAfterMs(error: unknown, maxDelayMs: number): number {
+  const asked = error instanceof RunbookError ? error.data?.retryAfterMs : undefined;
+  return typeof asked === 'number' && Number.isFinite(asked) ? Math.min(asked, Math.max(maxDelayMs, 60_000)) : 0;
 }
 
 /** The last error of a step whose attempts all failed, with how many attempts were made. */
@@ -85,8 +97,10 @@ async function attemptOnce(node: StepNode, type: AnyStepType, input: unknown, ho
   } catch (err) {
     if (timeout?.signal.aborted && !hooks.runSignal.aborted) {
       const last = err instanceof RunbookError ? err.data : undefined;
+      // The timeout bounds one attempt: with retries, the next attempt gets its own.
       throw new StepTimeout(`timed out after ${formatMs(node.timeoutMs!)}${err instanceof StepTimeout ? `: ${err.message}` : ''}`, {
         data: last,
+        transient: true,
         hint: err instanceof RunbookError ? err.hint : 'raise the step timeout if the operation is known to take longer',
       });
     }

@@ -162,6 +162,14 @@ describe('per-attempt timeout', () => {
     expect(out.results.get('main/s')?.error?.message).toMatch(/timed out after 30ms/);
   });
 
+  it('a timed-out attempt is retried when the step has retries', async () => {
+    const { h, world } = await setup('- name: s\n  timeout: 40ms\n  retries: 2\n  backoff: { delay: 1ms }\n  probe: { key: a }');
+    world.slow('a', 1, 5000);
+    const out = await h.run();
+    expect(out.results.get('main/s')).toMatchObject({ status: 'changed', attempts: 2 });
+    expect(out.events.find((e) => e.type === 'step:retry')).toMatchObject({ error: 'timed out after 40ms' });
+  });
+
   it('each attempt gets its own timeout', async () => {
     const { h, world } = await setup('- name: s\n  timeout: 200ms\n  retries: 2\n  backoff: { delay: 1ms }\n  until: result.count >= 3\n  read: { key: a, sleepMs: 80 }');
     const out = await h.run();
