@@ -5,6 +5,7 @@ import { basename, dirname, extname, relative, resolve } from 'node:path';
 import type { Problem, SourcePosition } from '../engine/errors.js';
 import type { StepRegistry } from '../engine/registry.js';
 import type { JsonSchema } from '../engine/step-type.js';
+import { checkExpressionNames, type PendingExpression } from './expression-check.js';
 import { syntaxError } from './expressions.js';
 import { COMMON_STEP_FIELDS, DEFAULT_BACKOFF, RUNBOOK_SPEC, STRUCTURE_FIELDS, parseDuration } from './format.js';
 import { IdAllocator } from './ids.js';
@@ -14,7 +15,7 @@ import { positionOf, positionWithin, readSource, type SourceFile, type YamlPath 
 import { classifyStep, notAMapping, type Shape } from './step-shape.js';
 import { suggestion } from './suggest.js';
 import { isTemplate } from './template.js';
-import { checkTemplates, type PendingTemplate } from './template-check.js';
+import { checkTemplates, type PendingTemplate, type ScopeNames } from './template-check.js';
 import { API_VERSION, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
 import { readVarSpecs } from './var-specs.js';
 
@@ -108,6 +109,7 @@ class Loader {
   private readonly scopes: Record<string, VarScope> = {};
   private readonly registers = new Set<string>();
   private readonly templates: PendingTemplate[] = [];
+  private readonly expressions: PendingExpression[] = [];
   private readonly sources = new Map<string, SourceFile | null>();
   /** Where each id was taken, to say where a duplicate was first used. */
   private readonly idSites = new Map<string, { at: SourcePosition; name: string }>();
@@ -125,13 +127,12 @@ class Loader {
     this.scopes[''] = { id: '', file, vars: this.readVars(source, raw), bindings: {} };
     const sections = await this.buildSections(source, raw, { scope: '', parentId: '', chain: [file] });
     this.checkRequiredVars();
-    this.problems.push(
-      ...checkTemplates(this.templates, {
-        varNames: (scope) => this.varNames(scope),
-        parentOf: (scope) => this.scopes[scope]?.parent,
-        registers: this.registers,
-      }),
-    );
+    const names: ScopeNames = {
+      varNames: (scope) => this.varNames(scope),
+      parentOf: (scope) => this.scopes[scope]?.parent,
+      registers: this.registers,
+    };
+    this.problems.push(...checkTemplates(this.templates, names), ...checkExpressionNames(this.expressions, names));
     if (this.problems.length > 0) return { problems: inFileOrder(this.problems) };
     const plan: Plan = {
       name: raw.metadata?.name ?? basename(file, extname(file)),
@@ -173,6 +174,17 @@ class Loader {
     if (!isMapping(source.value)) {
       // Nothing else can be said about a file that is not a runbook at all.
       this.problems.push(notARunbook(source));
+      this.sources.set(file, null);
+      return undefined;
+    }
+    const kind = source.value.kind;
+    if (typeof kind === 'string' && kind !== 'Runbook') {
+      // Another kind of document (a scenario, a Kubernetes manifest): its fields are no mistakes.
+      this.problems.push({
+        message: `the file is a ${kind}, not a Runbook`,
+        hint: `a runbook has kind: Runbook; check that this is the file you meant`,
+        at: positionOf(source, ['kind']),
+      });
       this.sources.set(file, null);
       return undefined;
     }
@@ -443,11 +455,11 @@ class Loader {
       const fe = (step.forEach ?? {}) as ForEachSpec;
       const as = typeof fe.as === 'string' ? fe.as : 'item';
       if (typeof fe.items === 'string' && !isTemplate(fe.items)) {
-        this.checkExpression(fe.items, [...path, 'forEach', 'items'], label, source);
+        this.checkExpression(fe.items, [...path, 'forEach', 'items'], label, source, { ctx });
       } else {
         this.collectExpressionsAndTemplates(fe.items, [...path, 'forEach', 'items'], new Set(), [], label, ctx);
       }
-      if (typeof fe.key === 'string') this.checkExpression(fe.key, [...path, 'forEach', 'key'], label, source);
+      if (typeof fe.key === 'string') this.checkExpression(fe.key, [...path, 'forEach', 'key'], label, source, { ctx, extra: [as] });
       const children = await this.buildNodes(childSteps, [...path, 'steps'], { ...ctx, parentId: id, loopVars: [...ctx.loopVars, as] });
       return structural.length ? undefined : { kind: 'forEach', forEach: fe, children };
     }
@@ -463,8 +475,9 @@ class Loader {
     }
     const before = this.problems.length;
     this.problems.push(...checkAgainstSchema(common, COMMON_NODE, source, path, { subject: label }));
-    if (typeof common.when === 'string') this.checkExpression(common.when, [...path, 'when'], label, source);
-    if (typeof common.until === 'string') this.checkExpression(common.until, [...path, 'until'], label, source);
+    if (typeof common.when === 'string') this.checkExpression(common.when, [...path, 'when'], label, source, { ctx });
+    // until reads the attempt's output as `result`.
+    if (typeof common.until === 'string') this.checkExpression(common.until, [...path, 'until'], label, source, { ctx, extra: ['result'] });
     if (typeof common.confirm === 'string' && isTemplate(common.confirm)) {
       this.templates.push({
         text: common.confirm,
@@ -525,7 +538,17 @@ class Loader {
     return `${this.display(at.file)}:${at.line}:${at.column}`;
   }
 
-  private checkExpression(expression: string, path: YamlPath, label: string, source: SourceFile): void {
+  /**
+   * Checks an expression's syntax now and, given the names in force (`names`), the names it reads
+   * once every register is known.
+   */
+  private checkExpression(
+    expression: string,
+    path: YamlPath,
+    label: string,
+    source: SourceFile,
+    names?: { ctx: BuildContext; extra?: readonly string[] },
+  ): void {
     if (isTemplate(expression)) {
       this.problems.push({
         message: `${label}: expressions are CEL, not templates: remove the {{ }}`,
@@ -541,6 +564,9 @@ class Loader {
         hint: 'expressions use CEL syntax, e.g. vars.mode == "RawDeployment" && size(items) > 0',
         at: positionWithin(source, path, error.offset),
       });
+    } else if (names) {
+      const { ctx, extra = [] } = names;
+      this.expressions.push({ expression, scope: ctx.scope, loopVars: ctx.loopVars, extra, source, path, subject: label });
     }
   }
 

@@ -22,7 +22,7 @@ export interface PendingTemplate {
   known?: readonly string[];
 }
 
-export interface TemplateNames {
+export interface ScopeNames {
   /** The vars the templates of a scope can use. */
   varNames(scope: string): ReadonlySet<string>;
   /** The scope that imported this one, if any. */
@@ -31,7 +31,7 @@ export interface TemplateNames {
   registers: ReadonlySet<string>;
 }
 
-export function checkTemplates(templates: readonly PendingTemplate[], names: TemplateNames): Problem[] {
+export function checkTemplates(templates: readonly PendingTemplate[], names: ScopeNames): Problem[] {
   const problems: Problem[] = [];
   for (const t of templates) {
     const { refs, helpers, error } = inspectTemplate(t.text);
@@ -53,6 +53,16 @@ export function checkTemplates(templates: readonly PendingTemplate[], names: Tem
     }
     const known = new Set(t.known ?? [...names.varNames(t.scope), ...names.registers, ...t.loopVars, ...BUILTIN_NAMES]);
     for (const ref of refs) {
+      const field = ref.name === 'vars' && !t.known ? ref.path.split('.')[1] : undefined;
+      if (field !== undefined && !names.varNames(t.scope).has(field)) {
+        const vars = names.varNames(t.scope);
+        const guess = didYouMean(field, vars);
+        problems.push({
+          message: `${t.subject}: unknown var "vars.${field}" in template`,
+          hint: `${guess ? `did you mean "vars.${guess}"? ` : ''}vars here: ${[...vars].join(', ') || 'none'}`,
+          at: positionWithin(t.source, t.path, ref.offset + 'vars.'.length),
+        });
+      }
       if (known.has(ref.name)) continue;
       problems.push({
         message: `${t.subject}: unknown variable "${ref.path}" in template`,
@@ -64,7 +74,7 @@ export function checkTemplates(templates: readonly PendingTemplate[], names: Tem
   return problems;
 }
 
-function unknownVariableHint(t: PendingTemplate, name: string, known: ReadonlySet<string>, names: TemplateNames): string {
+function unknownVariableHint(t: PendingTemplate, name: string, known: ReadonlySet<string>, names: ScopeNames): string {
   if (t.known && names.varNames(t.scope).has(name)) {
     return `vars get their values in the order they are declared: declare "${name}" before this var`;
   }

@@ -1,0 +1,48 @@
+// The names in `when`, `until` and forEach expressions are checked once the whole runbook is read,
+// like templates: a name that is no var, registered output or loop variable there is a typo that
+// would otherwise fail the run when the step is reached. Expression fields of step types are not
+// checked: a step may add names of its own (the object it looks at, say).
+import type { Problem } from '../engine/errors.js';
+import { CEL_NAMES, freeNames } from './expression-names.js';
+import { positionWithin, type SourceFile, type YamlPath } from './source.js';
+import { didYouMean } from './suggest.js';
+import { BUILTIN_NAMES, type ScopeNames } from './template-check.js';
+
+export interface PendingExpression {
+  expression: string;
+  scope: string;
+  loopVars: readonly string[];
+  /** Names the evaluator adds for this expression: `result` for until, the loop variable for a key. */
+  extra: readonly string[];
+  source: SourceFile;
+  path: YamlPath;
+  subject: string;
+}
+
+export function checkExpressionNames(pending: readonly PendingExpression[], names: ScopeNames): Problem[] {
+  const problems: Problem[] = [];
+  for (const e of pending) {
+    const vars = names.varNames(e.scope);
+    const known = new Set([...vars, ...names.registers, ...e.loopVars, ...e.extra, ...BUILTIN_NAMES, ...CEL_NAMES]);
+    for (const use of freeNames(e.expression) ?? []) {
+      if (use.field !== undefined) {
+        if (vars.has(use.field)) continue;
+        const guess = didYouMean(use.field, vars);
+        problems.push({
+          message: `${e.subject}: unknown var "vars.${use.field}" in expression`,
+          hint: `${guess ? `did you mean "vars.${guess}"? ` : ''}vars here: ${[...vars].join(', ') || 'none'}; write vars.?${use.field}.orValue(...) for a var that may be missing`,
+          at: positionWithin(e.source, e.path, use.offset),
+        });
+      } else if (!known.has(use.name)) {
+        const guess = didYouMean(use.name, known);
+        const loops = e.loopVars.length ? ` (loop variables here: ${e.loopVars.join(', ')})` : '';
+        problems.push({
+          message: `${e.subject}: unknown name "${use.name}" in expression`,
+          hint: `${guess ? `did you mean "${guess}"? ` : ''}expressions read vars, registered outputs and loop variables${loops}`,
+          at: positionWithin(e.source, e.path, use.offset),
+        });
+      }
+    }
+  }
+  return problems;
+}
