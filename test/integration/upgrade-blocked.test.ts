@@ -13,7 +13,7 @@ describe('upgrade runbook on the blocked scenario', () => {
   });
   afterAll(() => sandbox?.stop());
 
-  it('stops at the gates with exit code 3, both gates reported, and zero writes', async () => {
+  it('stops at the gates with exit code 3, both gates reported, and zero writes', { timeout: 300_000 }, async () => {
     const run = await runCli([
       'run', 'runbooks/upgrade-2.25-to-3.3.yaml',
       '--kubeconfig', sandbox.controlPlane.kubeconfigPath,

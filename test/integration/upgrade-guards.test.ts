@@ -27,7 +27,7 @@ describe('skipped preparations on the full scenario', () => {
     sandbox = undefined;
   });
 
-  it('the guards stop the upgrade before the operator changes, each one reported', async () => {
+  it('the guards stop the upgrade before the operator changes, each one reported', { timeout: 600_000 }, async () => {
     sandbox = await startTestSandbox({ scenario: 'full', speed: 0 });
     const run = await upgrade(sandbox, SKIPPED);
     expect(run.code, run.stderr).toBe(3);
@@ -42,7 +42,7 @@ describe('skipped preparations on the full scenario', () => {
     expect((sub!.status as { installedCSV: string }).installedCSV).toBe('rhods-operator.2.25.4');
   });
 
-  it('with the guards overridden too, the cluster breaks the way the summit notes say', async () => {
+  it('with the guards overridden too, the cluster breaks the way the summit notes say', { timeout: 600_000 }, async () => {
     sandbox = await startTestSandbox({ scenario: 'full', speed: 0 });
     const run = await upgrade(sandbox, [
       ...SKIPPED,
