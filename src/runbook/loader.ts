@@ -226,27 +226,7 @@ class Loader {
     };
     for (const s of raw.sections ?? []) sectionFor(s.name, s.description);
 
-    // Top-level imports merge their sections into ours by name, before our own steps.
-    for (const [i, imp] of (raw.imports ?? []).entries()) {
-      const at = positionOf(source, ['imports', i, 'file']);
-      const file = resolve(baseDir, imp.file);
-      const stem = basename(imp.file, extname(imp.file));
-      const imported = await this.importFile(file, imp.file, at, { ...ctx, source }, imp.vars ?? {}, ['imports', i, 'vars']);
-      if (!imported) continue;
-      for (const s of imported.raw.sections ?? []) {
-        const target = sectionFor(s.name, s.description);
-        const parentId = ctx.parentId ? `${ctx.parentId}/${s.name}/${stem}` : `${s.name}/${stem}`;
-        const nodes = await this.buildNodes(s.steps ?? [], ['sections', (imported.raw.sections ?? []).indexOf(s), 'steps'], {
-          source: imported.source,
-          baseDir: dirname(file),
-          scope: imported.scope,
-          parentId,
-          loopVars: [],
-          chain: [...ctx.chain, file],
-        });
-        target.nodes.push(...nodes);
-      }
-    }
+    await this.mergeImports(source, raw, ctx, sectionFor);
 
     for (const [i, s] of (raw.sections ?? []).entries()) {
       const parentId = ctx.parentId ? `${ctx.parentId}/${s.name}` : s.name;
@@ -263,12 +243,44 @@ class Loader {
     return sections;
   }
 
+  /**
+   * Top-level imports merge their sections into ours by name, before our own steps; an imported
+   * file's own top-level imports are merged the same way, before its steps.
+   */
+  private async mergeImports(
+    source: SourceFile,
+    raw: RawRunbook,
+    ctx: Omit<BuildContext, 'source' | 'baseDir' | 'loopVars'>,
+    sectionFor: (name: string, description?: string) => Section,
+  ): Promise<void> {
+    for (const [i, imp] of (raw.imports ?? []).entries()) {
+      const at = positionOf(source, ['imports', i, 'file']);
+      const file = resolve(dirname(source.file), imp.file);
+      const stem = basename(imp.file, extname(imp.file));
+      const imported = await this.importFile(file, imp.file, at, { ...ctx, source }, imp.vars ?? {}, ['imports', i, 'vars']);
+      if (!imported) continue;
+      const chain = [...ctx.chain, file];
+      await this.mergeImports(imported.source, imported.raw, { ...ctx, scope: imported.scope, chain }, sectionFor);
+      for (const [si, s] of (imported.raw.sections ?? []).entries()) {
+        const nodes = await this.buildNodes(s.steps ?? [], ['sections', si, 'steps'], {
+          source: imported.source,
+          baseDir: dirname(file),
+          scope: imported.scope,
+          parentId: ctx.parentId ? `${ctx.parentId}/${s.name}/${stem}` : `${s.name}/${stem}`,
+          loopVars: [],
+          chain,
+        });
+        sectionFor(s.name, s.description).nodes.push(...nodes);
+      }
+    }
+  }
+
   /** Loads an imported file as a new var scope bound by `bindings`. */
   private async importFile(
     file: string,
     written: string,
     at: SourcePosition,
-    ctx: Omit<BuildContext, 'baseDir' | 'loopVars'>,
+    ctx: Omit<BuildContext, 'baseDir' | 'loopVars'> & { loopVars?: readonly string[] },
     bindings: Record<string, unknown>,
     bindingsPath: YamlPath,
     scopeId = `${ctx.scope ? ctx.scope + '>' : ''}${relative(this.rootDir, file)}`,
@@ -301,12 +313,12 @@ class Loader {
       }
       if (isTemplate(value)) {
         // Bindings are rendered once, before the run, with the importer's vars only: no registered
-        // outputs or loop variables exist yet.
+        // outputs or loop variables exist yet (loopVars is kept for the hint only).
         this.templates.push({
           text: value,
           scope: ctx.scope,
           known: [...this.varNames(ctx.scope)],
-          loopVars: [],
+          loopVars: ctx.loopVars ?? [],
           source: ctx.source,
           path: [...bindingsPath, name],
           subject: `import binding "${name}"`,

@@ -78,7 +78,7 @@ function unknownVariableHint(t: PendingTemplate, name: string, known: ReadonlySe
   if (t.known && names.varNames(t.scope).has(name)) {
     return `vars get their values in the order they are declared: declare "${name}" before this var`;
   }
-  if (t.known && (names.registers.has(name) || BUILTIN_NAMES.has(name))) {
+  if (t.known && (names.registers.has(name) || BUILTIN_NAMES.has(name) || t.loopVars.includes(name))) {
     return `this template is rendered before the run, with vars only: "${name}" does not exist yet`;
   }
   for (let s = names.parentOf(t.scope); s !== undefined; s = names.parentOf(s)) {

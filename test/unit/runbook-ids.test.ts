@@ -103,6 +103,18 @@ describe('ids of a loaded runbook', () => {
     expect(ids).toEqual(['before/shared/check', 'before/again', 'before/again/check', 'before/again-2', 'before/again-2/check']);
   });
 
+  it('merges the top-level imports of an imported file before its own steps', async () => {
+    const inner = head.replace('demo', 'inner') + 'sections:\n  - name: before\n    steps:\n' + step('Inner step');
+    const outer =
+      head.replace('demo', 'outer') + 'imports:\n  - file: inner.yaml\nsections:\n  - name: before\n    steps:\n' + step('Outer step');
+    const ids = await idsOf({
+      'main.yaml': head + 'imports:\n  - file: parts/outer.yaml\nsections:\n  - name: before\n    steps:\n' + step('Own step'),
+      'parts/outer.yaml': outer,
+      'parts/inner.yaml': inner,
+    });
+    expect(ids).toEqual(['before/inner/inner-step', 'before/outer/outer-step', 'before/own-step']);
+  });
+
   it('an imported file with several sections gets one group per section', async () => {
     const two =
       head.replace('demo', 'two') + 'sections:\n  - name: first\n    steps:\n' + step('A') + '  - name: second\n    steps:\n' + step('B');

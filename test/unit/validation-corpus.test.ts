@@ -154,6 +154,10 @@ const cases: Record<string, Expected[]> = {
   'import-cycle.yaml': [
     ['imports/cycle-b.yaml:9:17', 'import cycle: import-cycle.yaml → imports/cycle-b.yaml → import-cycle.yaml', 'may not import itself'],
   ],
+  'top-import-cycle.yaml': [
+    ['imports/top-cycle-b.yaml:6:11', 'import cycle: top-import-cycle.yaml → imports/top-cycle-b.yaml → top-import-cycle.yaml'],
+  ],
+  'import-binding-loop-var.yaml': [['13:36', 'import binding "namespace": unknown variable "ns" in template', 'rendered before the run']],
   'import-unknown-binding.yaml': [['12:11', 'import of imports/checks.yaml: it declares no var "namepsace"', 'did you mean "namespace"?']],
   'import-required-unbound.yaml': [
     ['9:17', 'import of imports/checks.yaml: missing required var "namespace" (where the operator runs)', 'vars: { namespace:'],
