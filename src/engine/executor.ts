@@ -169,6 +169,10 @@ export class Executor {
     };
     const previous = this.o.state.steps[key];
     if (previous && this.completed(previous, node, key)) {
+      // A value a completed step registered inside a loop item is back for its later siblings.
+      if (node.kind === 'step' && node.register && frame.suffix) {
+        frame.loopVars[node.register] = this.o.state.registered[node.register + frame.suffix] ?? null;
+      }
       return this.finish(info, { ...toResult(previous), resumed: true }, false);
     }
 
@@ -332,7 +336,14 @@ export class Executor {
           this.emit({ type: 'step:retry', id: info.id, attempt, error: this.o.redactor.redact(errorMessage(error)), delayMs }),
       });
       if (node.register) {
-        this.o.state.registered[node.register] = outcome.output ?? null;
+        if (frame.suffix) {
+          // Inside a loop item the value belongs to the item: items running at once never see
+          // each other's, and it is checkpointed under the item's key for a resume.
+          frame.loopVars[node.register] = outcome.output ?? null;
+          this.o.state.registered[node.register + frame.suffix] = outcome.output ?? null;
+        } else {
+          this.o.state.registered[node.register] = outcome.output ?? null;
+        }
       }
       this.recordFindings(outcome.findings, info.id);
       return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, true);

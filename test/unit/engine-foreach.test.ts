@@ -144,3 +144,33 @@ describe('forEach', () => {
     expect(disk.steps['main/loop/work[b]']?.status).toBe('changed');
   });
 });
+
+describe('forEach: registered values belong to their item', () => {
+  const body = [
+    '- name: compute',
+    '  probe: { key: "c-{{ item }}", sleepMs: 20, output: { for: "{{ item }}" } }',
+    '  register: computed',
+    '- name: use',
+    '  probe: { key: "use-{{ item }}-{{ computed.for }}", sleepMs: 5 }',
+  ].join('\n');
+
+  it('items running at once each see their own registered value', async () => {
+    const { h, world } = await setup(loop({ concurrency: 4, body }));
+    const out = await h.run();
+    expect(out.summary.status).toBe('succeeded');
+    expect(world.of('apply').filter((k) => k.startsWith('use-')).sort()).toEqual(['use-a-a', 'use-b-b', 'use-c-c', 'use-d-d']);
+    expect(out.state.registered['computed[b]']).toMatchObject({ for: 'b' });
+    expect(out.state.registered.computed).toBeUndefined();
+  });
+
+  it('a resumed item gets back the value its completed step registered', async () => {
+    const { h, world } = await setup(loop({ body }));
+    world.fail('use-c-c', 1, false);
+    expect((await h.run()).summary.status).toBe('failed');
+    const second = await h.run({ resume: true });
+    expect(second.summary.status).toBe('succeeded');
+    // compute[c] was not run again, yet use[c] saw its value.
+    expect(world.of('apply').filter((k) => k === 'c-c')).toHaveLength(1);
+    expect(world.of('apply')).toContain('use-c-c');
+  });
+});
