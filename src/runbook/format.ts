@@ -46,7 +46,7 @@ export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
     type: 'string',
     pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
     description:
-      'Save the step output under this name for later steps (templates and expressions): letters, digits and _, not starting with a digit, e.g. ocVersion.',
+      'Save the step output under this name for later steps (templates and expressions): letters, digits and _, not starting with a digit, e.g. ocVersion. Inside a forEach the value belongs to the current item.',
   },
   tags: { type: 'array', items: { type: 'string' }, description: 'Labels for --only and --skip.' },
   continueOnError: { type: 'boolean', description: 'A failure of this step is recorded but does not stop the run.' },
