@@ -69,6 +69,8 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
   const counters = { lists: 0, watches: 0 };
   let last: Verdict = { status: 'pending', description: 'nothing seen yet' };
   let lastState: KubeObject | null | KubeObject[] = target.name ? null : [];
+  /** The transient failure since the last good answer, so a timeout can say why nothing came. */
+  let lastError: unknown;
 
   const internal = new AbortController();
   const timer = setTimeout(() => internal.abort(TIMED_OUT), options.timeoutMs);
@@ -123,10 +125,12 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
         try {
           counters.lists++;
           const list = await client.list(ref, { ...selector, signal });
+          lastError = undefined;
           replaceAll(list.items);
           resourceVersion = list.metadata.resourceVersion;
         } catch (err) {
           if (signal.aborted || !isTransient(err)) throw err;
+          lastError = err;
           await pause();
           continue;
         }
@@ -149,6 +153,7 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
             signal,
           })) {
             events++;
+            lastError = undefined;
             delay = backoff.initialMs;
             resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
             if (event.type === 'BOOKMARK') continue;
@@ -162,16 +167,19 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
         } catch (err) {
           if (signal.aborted) throw err;
           if (isGone(err)) relist = true;
-          else if (isTransient(err)) await pause();
-          else throw err;
+          else if (isTransient(err)) {
+            lastError = err;
+            await pause();
+          } else throw err;
         }
       }
     }
   } catch (err) {
     if (signal.reason === TIMED_OUT) {
       const seconds = Math.round(options.timeoutMs / 100) / 10;
-      throw new StepTimeout(`timed out after ${seconds}s waiting for ${label}: ${last.description}`, {
-        data: { lastState: summarize(last, lastState), elapsedMs: Date.now() - started },
+      const failing = lastError instanceof Error ? lastError.message : undefined;
+      throw new StepTimeout(`timed out after ${seconds}s waiting for ${label}: ${last.description}${failing ? `; the last attempt failed: ${failing}` : ''}`, {
+        data: { lastState: summarize(last, lastState), elapsedMs: Date.now() - started, ...(failing ? { lastError: failing } : {}) },
       });
     }
     if (options.signal?.aborted) {
