@@ -112,7 +112,7 @@ describe('set', () => {
     expect(out.state.registered.same).toBe(true);
   });
 
-  it('sees the loop item', async () => {
+  it('sees the loop item, and its value belongs to the item', async () => {
     const h = await setup(
       [
         '- name: each',
@@ -120,12 +120,15 @@ describe('set', () => {
         '  steps:',
         '    - name: name it',
         '      set: { value: n + "-raw" }',
-        '      register: last',
+        '      register: named',
+        '    - name: use it',
+        '      set: { value: named + "!" }',
+        '      register: used',
       ].join('\n'),
     );
     const out = await h.run();
     expect(out.summary.status).toBe('succeeded');
-    expect(out.state.registered.last).toBe('b-raw');
+    expect(out.state.registered).toMatchObject({ 'named[a]': 'a-raw', 'used[a]': 'a-raw!', 'named[b]': 'b-raw', 'used[b]': 'b-raw!' });
   });
 
   it('registers null for an expression that gives null', async () => {
