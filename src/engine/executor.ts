@@ -79,7 +79,10 @@ export class Executor {
   /** Steps whose recorded findings stopped an earlier run: they, and what holds them, run again. */
   private readonly recheck: string[];
 
+  private readonly unsetRegisters: Record<string, null>;
+
   constructor(private readonly o: ExecutorOptions) {
+    this.unsetRegisters = Object.fromEntries(registerNames(o.plan.sections.flatMap((s) => s.nodes)).map((n) => [n, null]));
     this.stopOn = o.stopOn ?? DEFAULT_STOP_ON;
     this.beforeFrom = o.selection.from !== undefined;
     this.recheck = [...new Set(o.state.findings.filter((f) => this.stopOn.includes(f.severity) && f.stepId).map((f) => f.stepId!))];
@@ -452,6 +455,9 @@ export class Executor {
     const values = this.o.vars.scopes[frame.scope] ?? {};
     return {
       ...values,
+      // A register no step has set yet (skipped by when, --only or --skip) reads as null, not as
+      // an unknown variable.
+      ...this.unsetRegisters,
       ...this.o.state.registered,
       vars: values,
       // run.now: when the step starts, for annotations and time-window guards (timestamp(run.now)).
@@ -604,4 +610,8 @@ function within(key: string, stepKey: string): boolean {
 function splitKey(key: string): [string, string] {
   const i = key.indexOf('[');
   return i < 0 ? [key, ''] : [key.slice(0, i), key.slice(i)];
+}
+
+function registerNames(nodes: readonly PlanNode[]): string[] {
+  return nodes.flatMap((n) => [...(n.register ? [n.register] : []), ...(n.kind === 'step' ? [] : registerNames(n.children))]);
 }

@@ -139,3 +139,28 @@ describe('register', () => {
     expect(seen.map((s) => (s as { value: string }).value)).toEqual(['east', 'west']);
   });
 });
+
+describe('registers no step has set', () => {
+  it('read as null, so a when over them works when their step was skipped', async () => {
+    const world = new World();
+    const h = await Harness.create(
+      runbook({
+        main: [
+          '- name: decide',
+          '  id: decide',
+          '  probe: { key: decide, output: { upgraded: true } }',
+          '  register: decision',
+          '- name: act',
+          '  id: act',
+          '  when: decision == null || decision.upgraded != true',
+          '  probe: { key: act }',
+        ].join('\n'),
+      }),
+      standardTypes(world),
+    );
+    const out = await h.run({ selection: { skip: ['decide'] } });
+    expect(out.summary.status).toBe('succeeded');
+    expect(statusOf(out, 'act')).toBe('changed');
+    expect(world.of('apply')).toEqual(['act']);
+  });
+});
