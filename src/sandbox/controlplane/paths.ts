@@ -3,27 +3,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// This module runs both from src/ (tests, through vitest) and from dist/ (the CLI after tsc),
-// so tools/controlplane is found from the package root, never from the working directory.
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && readPackageName(manifest) === 'runbook') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the runbook package root above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-function readPackageName(manifest: string): string | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
-    return typeof parsed.name === 'string' ? parsed.name : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// tools/controlplane is found from the package root, never from the working directory.
+export { packageRoot } from '../../package-root.js';
+import { packageRoot } from '../../package-root.js';
 
 export function goModuleDir(): string {
   return join(packageRoot(), 'tools', 'controlplane');

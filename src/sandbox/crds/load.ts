@@ -3,28 +3,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAllYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { packageRoot } from '../../package-root.js';
 
 // The YAML ships as data under src/sandbox/crds (see package.json "files") while this code runs
 // from dist/ after tsc or from src/ under vitest, so the folder is found from the package root
 // rather than from this file's own directory.
 export function crdDirectory(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && packageName(manifest) === 'runbook') return join(dir, 'src', 'sandbox', 'crds');
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the runbook package root above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-function packageName(manifest: string): string | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
-    return typeof parsed.name === 'string' ? parsed.name : undefined;
-  } catch {
-    return undefined;
-  }
+  return join(packageRoot(), 'src', 'sandbox', 'crds');
 }
 
 /**

@@ -8,8 +8,9 @@ import { parseAllDocuments } from 'yaml';
 import { StepFailure } from '../../engine/errors.js';
 import type { StepContext } from '../../engine/step-type.js';
 import type { KubeObject } from '../../kube/types.js';
+import { packageRoot } from '../../package-root.js';
 
-const PACKAGE_TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'templates');
+const PACKAGE_TEMPLATES = join(packageRoot(), 'templates');
 
 export async function loadManifests(ctx: StepContext, manifest: unknown, template: string | undefined, extra: Record<string, unknown> = {}): Promise<KubeObject[]> {
   const objects: unknown[] = [];

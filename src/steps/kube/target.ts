@@ -3,16 +3,10 @@ import { StepFailure } from '../../engine/errors.js';
 import type { StepContext } from '../../engine/step-type.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject, ObjectRef } from '../../kube/types.js';
+import type { WaitTarget } from '../../kube/wait.js';
 
-export interface Target {
-  apiVersion: string;
-  kind: string;
-  name?: string;
-  namespace?: string;
-  allNamespaces?: boolean;
-  labelSelector?: string;
-  fieldSelector?: string;
-}
+/** One object by name, or every object matching selectors: the same shape waits watch. */
+export type Target = WaitTarget;
 
 export function kubeOf(ctx: StepContext): KubeClient {
   const kube = ctx.services.kube;
