@@ -10,13 +10,17 @@
 // which the reader ignores: that transition had not completed.
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DirtyKeys } from './dirty-keys.js';
 import type { Redactor } from './redact.js';
 import type { RunState } from './state.js';
 
 export const SNAPSHOT = 'state.json';
 export const LOG = 'state.log';
 
-/** Fields whose entries change one at a time: logged per entry, by identity. */
+/**
+ * Fields whose entries change one at a time: logged per entry set. Entries are replaced, never
+ * changed in place (the executor writes a new record at each transition).
+ */
 const KEYED = ['steps', 'registered', 'stepDigests'] as const;
 type Keyed = (typeof KEYED)[number];
 
@@ -35,7 +39,8 @@ const MIN_COMPACT_BYTES = 256 * 1024;
 
 export class RunJournal {
   private seq = 0;
-  private readonly seen: Record<Keyed, Map<string, unknown>> = { steps: new Map(), registered: new Map(), stepDigests: new Map() };
+  /** Entries set in the keyed fields since the last write (they are behind these proxies). */
+  private tracked: Partial<Record<Keyed, DirtyKeys>> = {};
   /** JSON of the other fields as last written. */
   private readonly fields = new Map<string, string>();
   private log: FileHandle | undefined;
@@ -78,20 +83,10 @@ export class RunJournal {
     const change: Change = { seq: this.seq + 1 };
     let changed = false;
     for (const k of KEYED) {
-      const now = state[k] as Record<string, unknown>;
-      const seen = this.seen[k];
-      let part: Record<string, unknown> | undefined;
-      let count = 0;
-      for (const key in now) {
-        count++;
-        const value = now[key];
-        if (seen.get(key) !== value || !seen.has(key)) {
-          (part ??= {})[key] = value;
-          seen.set(key, value);
-        }
-      }
-      // An entry was removed: rare enough to write a snapshot for.
-      if (count < seen.size) return undefined;
+      const tracker = this.tracked[k];
+      // The field was replaced, or an entry removed: rare enough to write a snapshot for.
+      if (!tracker || state[k] !== tracker.proxy || tracker.removed) return undefined;
+      const part = tracker.take();
       if (part) {
         change[k] = part;
         changed = true;
@@ -122,7 +117,19 @@ export class RunJournal {
     // still in the log (a kill before it was emptied) must stay below the new snapshot's number.
     this.seq = Math.max(this.seq, state.seq ?? 0);
     state.seq = this.seq;
+    // Up to the first await, the state is read as one picture; what changes while the snapshot is
+    // written (other loop items go on) is tracked from here for the next line.
+    for (const k of KEYED) {
+      const tracker = new DirtyKeys(state[k] as Record<string, unknown>);
+      (state as unknown as Record<string, unknown>)[k] = tracker.proxy;
+      this.tracked[k] = tracker;
+    }
+    this.fields.clear();
+    for (const [field, value] of Object.entries(state)) {
+      if (!(KEYED as readonly string[]).includes(field) && field !== 'seq' && value !== undefined) this.fields.set(field, JSON.stringify(value));
+    }
     const text = `${this.redactor.redact(JSON.stringify(state, null, 1))}\n`;
+
     const path = join(this.dir, SNAPSHOT);
     const temp = `${path}.${process.pid}.tmp`;
     await writeFile(temp, text, { mode: 0o600, flush: this.fsync });
@@ -134,14 +141,6 @@ export class RunJournal {
     await this.log.truncate(0);
     if (this.fsync) await this.log.datasync();
     this.logBytes = 0;
-    for (const k of KEYED) {
-      this.seen[k].clear();
-      for (const [key, value] of Object.entries(state[k] as Record<string, unknown>)) this.seen[k].set(key, value);
-    }
-    this.fields.clear();
-    for (const [field, value] of Object.entries(state)) {
-      if (!(KEYED as readonly string[]).includes(field) && field !== 'seq' && value !== undefined) this.fields.set(field, JSON.stringify(value));
-    }
   }
 }
 

@@ -131,6 +131,28 @@ describe('state journal', () => {
     expect(Object.keys((await s.load('r1'))!.steps)).toHaveLength(3000);
   });
 
+  it('what changes while a snapshot is being written goes into the next line', async () => {
+    const s = await store();
+    const st = state();
+    const first = s.save(st); // a snapshot: the first write
+    st.steps.late = { state: 'done', status: 'ok' };
+    st.registered.late = 1;
+    await first;
+    await s.save(st);
+    const r = await read(s);
+    expect(r.steps).toEqual({ late: { state: 'done', status: 'ok' } });
+    expect(r.registered).toEqual({ late: 1 });
+  });
+
+  it('a field replaced whole is written as a snapshot', async () => {
+    const s = await store();
+    const st = state();
+    await s.save(st);
+    st.steps = { a: { state: 'done', status: 'ok' } };
+    await s.save(st);
+    expect((await read(s)).steps).toEqual({ a: { state: 'done', status: 'ok' } });
+  });
+
   it('a removed entry is written as a snapshot', async () => {
     const s = await store();
     const st = state();
