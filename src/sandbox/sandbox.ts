@@ -15,6 +15,8 @@ export interface SandboxOptions {
   /** 0 = instant (default); 1 = realistic delays. */
   speed?: number;
   log?: (message: string) => void;
+  /** Called once the control plane runs, before the CRDs and the scenario are loaded. */
+  onControlPlane?: (controlPlane: ControlPlane) => void;
 }
 
 export interface Sandbox {
@@ -35,6 +37,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let simulator: Simulator | undefined;
   try {
     log(`control plane ${controlPlane.version} ready at ${controlPlane.server}`);
+    options.onControlPlane?.(controlPlane);
     await installCrds(controlPlane.kubeconfigPath);
     log('installed the OpenShift, OLM and OpenShift AI CRDs');
     const kube = KubeClient.fromConfig(loadKubeConfig({ kubeconfig: controlPlane.kubeconfigPath }));

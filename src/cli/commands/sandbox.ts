@@ -1,26 +1,21 @@
 // `runbook sandbox up|down|status|run`: a simulated RHOAI cluster on a real control plane, to
 // rehearse an upgrade before touching production.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { RunbookError } from '../../engine/errors.js';
 import type { StepRegistry } from '../../engine/registry.js';
+import { readInstanceRecord, type RecordedProcess } from '../../sandbox/controlplane/instance-record.js';
+import { isSameProcessAlive, processStartTime } from '../../sandbox/controlplane/pids.js';
+import { signalGroup } from '../../sandbox/controlplane/processes.js';
+import { isRecordAlive, readSandboxRecord, writeSandboxRecord, type SandboxRecord } from '../../sandbox/record.js';
 import { loadScenario } from '../../sandbox/scenario/load.js';
 import { EXIT } from '../exit-codes.js';
 import type { RunFlags } from '../global-options.js';
 import { runCommand } from './run.js';
-
-interface SandboxRecord {
-  pid: number;
-  scenario: string;
-  server: string;
-  kubeconfig: string;
-  viewerKubeconfig: string;
-  startedAt: string;
-}
 
 export interface SandboxFlags {
   scenario: string;
@@ -45,11 +40,14 @@ export function parseSpeed(speed: string): number {
 
 export async function sandboxUp(flags: SandboxFlags): Promise<number> {
   const p = paths(flags.stateDir);
-  const running = readRecord(p.record);
-  if (running && alive(running.pid)) {
-    throw new RunbookError(`a sandbox is already running (pid ${running.pid}, scenario ${running.scenario}, ${running.server})`, {
-      hint: `use it with KUBECONFIG=${running.kubeconfig}, or stop it with: runbook sandbox down`,
-    });
+  const running = readSandboxRecord(p.record);
+  if (running && isRecordAlive(running)) {
+    throw new RunbookError(
+      running.starting
+        ? `a sandbox is already starting (pid ${running.pid}, scenario ${running.scenario})`
+        : `a sandbox is already running (pid ${running.pid}, scenario ${running.scenario}, ${running.server})`,
+      { hint: running.starting ? `its progress is in ${p.log}; stop it with: runbook sandbox down` : `use it with KUBECONFIG=${running.kubeconfig}, or stop it with: runbook sandbox down` },
+    );
   }
   await loadScenario(flags.scenario); // A bad scenario is reported before anything starts.
   const speed = parseSpeed(flags.speed);
@@ -61,6 +59,8 @@ export async function sandboxUp(flags: SandboxFlags): Promise<number> {
   child.unref();
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
+  // Recorded at once, so `down` (or a second `up`) knows of it while it starts.
+  if (child.pid !== undefined) writeSandboxRecord(p.record, { pid: child.pid, startTime: processStartTime(child.pid), scenario: flags.scenario, starting: true });
 
   // Show the daemon's progress while it builds and starts: the first build takes many minutes.
   let shown = 0;
@@ -69,16 +69,19 @@ export async function sandboxUp(flags: SandboxFlags): Promise<number> {
     if (text.length > shown) process.stderr.write(text.slice(shown));
     shown = text.length;
   };
+  let record: SandboxRecord | undefined;
   for (;;) {
     show();
-    if (existsSync(p.record) && statSync(p.record).size > 0) break;
+    record = readSandboxRecord(p.record);
+    if (record?.server && !record.starting) break;
     if (exited !== undefined) {
       show();
-      throw new RunbookError(`the sandbox did not start (exit ${exited})`, { hint: `the log is in ${p.log}` });
+      rmSync(p.record, { force: true });
+      // 143: SIGTERM, i.e. `runbook sandbox down` (or a Ctrl-C on it) while it started.
+      throw new RunbookError(exited === 143 ? 'the sandbox was stopped while it started' : `the sandbox did not start (exit ${exited})`, { hint: `the log is in ${p.log}` });
     }
     await sleep(250);
   }
-  const record = readRecord(p.record)!;
   process.stdout.write(
     [
       `sandbox running: scenario ${record.scenario}, API server ${record.server} (pid ${record.pid})`,
@@ -86,7 +89,7 @@ export async function sandboxUp(flags: SandboxFlags): Promise<number> {
       `  export KUBECONFIG=${record.kubeconfig}`,
       `  runbook run runbooks/upgrade-2.25-to-3.3.yaml`,
       `a view-only user: ${record.viewerKubeconfig}`,
-      `stop it with: runbook sandbox down`,
+      `stop it with: runbook sandbox down${flags.stateDir === '.runbook' ? '' : ` --state-dir ${flags.stateDir}`}`,
       '',
     ].join('\n'),
   );
@@ -95,25 +98,52 @@ export async function sandboxUp(flags: SandboxFlags): Promise<number> {
 
 export async function sandboxDown(flags: Pick<SandboxFlags, 'stateDir'>): Promise<number> {
   const p = paths(flags.stateDir);
-  const record = readRecord(p.record);
-  if (!record || !alive(record.pid)) {
+  const record = readSandboxRecord(p.record);
+  if (!record || !isRecordAlive(record)) {
     rmSync(p.record, { force: true });
     process.stdout.write('no sandbox is running\n');
     return EXIT.ok;
   }
+  // Read before the daemon stops: stopping removes the control plane's folder with this list.
+  const instance = record.dir ? readInstanceRecord(record.dir) : undefined;
+  const servers: RecordedProcess[] = [
+    ...(instance?.processes ?? []),
+    ...(instance?.watchdogPid !== undefined ? [{ name: 'watchdog', pid: instance.watchdogPid, startTime: instance.watchdogStartTime }] : []),
+  ];
   process.kill(record.pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
-  while (alive(record.pid) && Date.now() < deadline) await sleep(200);
-  if (alive(record.pid)) process.kill(record.pid, 'SIGKILL');
+  while (isRecordAlive(record) && Date.now() < deadline) await sleep(200);
+  if (isRecordAlive(record)) process.kill(record.pid, 'SIGKILL');
+  // The daemon stops its servers before it exits; if it could not (killed, or stopped while
+  // starting), their watchdog would, a few seconds later. Make sure before saying it is down.
+  await stopLeftovers(servers);
   rmSync(p.record, { force: true });
   process.stdout.write(`sandbox stopped (pid ${record.pid})\n`);
   return EXIT.ok;
 }
 
+async function stopLeftovers(servers: RecordedProcess[]): Promise<void> {
+  let left = servers.filter((s) => isSameProcessAlive(s.pid, s.startTime));
+  // The watchdog needs a moment to notice its owner is gone and act; give it that first.
+  const graceUntil = Date.now() + 10_000;
+  while (left.length > 0 && Date.now() < graceUntil) {
+    await sleep(200);
+    left = left.filter((s) => isSameProcessAlive(s.pid, s.startTime));
+  }
+  for (const s of left) signalGroup(s.pid, 'SIGKILL');
+  const killUntil = Date.now() + 5_000;
+  while (left.some((s) => isSameProcessAlive(s.pid, s.startTime)) && Date.now() < killUntil) await sleep(100);
+}
+
 export async function sandboxStatus(flags: Pick<SandboxFlags, 'stateDir'>): Promise<number> {
-  const record = readRecord(paths(flags.stateDir).record);
-  if (!record || !alive(record.pid)) {
+  const p = paths(flags.stateDir);
+  const record = readSandboxRecord(p.record);
+  if (!record || !isRecordAlive(record)) {
     process.stdout.write('no sandbox is running (start one with: runbook sandbox up)\n');
+    return EXIT.ok;
+  }
+  if (record.starting) {
+    process.stdout.write(`sandbox starting: scenario ${record.scenario}, pid ${record.pid}; progress in ${p.log}\n`);
     return EXIT.ok;
   }
   process.stdout.write(`sandbox running since ${record.startedAt}: scenario ${record.scenario}, ${record.server}, pid ${record.pid}\n  export KUBECONFIG=${record.kubeconfig}\n`);
@@ -138,22 +168,5 @@ export async function sandboxRun(file: string, flags: SandboxFlags & RunFlags, r
   } finally {
     log('stopping');
     await sandbox.stop();
-  }
-}
-
-function readRecord(path: string): SandboxRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as SandboxRecord;
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
