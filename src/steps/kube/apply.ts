@@ -1,12 +1,13 @@
 // `apply`: make objects exist with the fields we set, by server-side apply (field manager
 // `runbook`) or create-if-absent. Skipped when every live object already holds every field.
 import type { StepType } from '../../engine/step-type.js';
-import { containsDesired, yamlDiff } from '../../kube/diff.js';
+import { containsDesired } from '../../kube/diff.js';
 import { waitFor } from '../../kube/wait.js';
 import { readinessFor } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from './fragments.js';
+import { changeDiff } from './change-diff.js';
 import { loadManifests } from './manifests.js';
 import { on, watches } from './permissions.js';
 import { describeObject, kubeOf } from './target.js';
@@ -85,7 +86,7 @@ export const applyStep: StepType<ApplyInput> = {
       const result =
         input.mode === 'create' ? await kube.create(obj, { signal: ctx.signal }) : await kube.apply(obj, { signal: ctx.signal, ...(input.force ? { force: true } : {}) });
       names.push(describeObject(result));
-      diffs.push(yamlDiff(live ?? {}, result, { fromLabel: live ? `${describeObject(obj)} (live)` : '(absent)', toLabel: describeObject(obj) }));
+      diffs.push(changeDiff(live, result, { fromLabel: live ? `${describeObject(obj)} (live)` : '(absent)', toLabel: describeObject(obj) }));
     }
     return { changed: names.length > 0, summary: names.length === 1 ? `applied ${names[0]}` : `applied ${names.length} objects`, diff: diffs.join('\n'), output: { applied: names } };
   },

@@ -1,11 +1,11 @@
 // `delete`: remove objects by name or selector and wait until they are gone. Skipped when absent.
 import { StepFailure } from '../../engine/errors.js';
 import type { StepType } from '../../engine/step-type.js';
-import { yamlDiff } from '../../kube/diff.js';
 import { isConflict } from '../../kube/errors.js';
 import { deleted } from '../../kube/readiness.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
+import { changeDiff } from './change-diff.js';
 import { on, reads, watches } from './permissions.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
@@ -82,7 +82,7 @@ export const deleteStep: StepType<DeleteInput> = {
           }
           throw err;
         }
-        diffs.push(yamlDiff(obj, null, { fromLabel: describeObject(obj), toLabel: ctx.dryRun === 'none' ? '(deleted)' : `(deleted, dry run: ${ctx.dryRun})` }));
+        diffs.push(changeDiff(obj, null, { fromLabel: describeObject(obj), toLabel: ctx.dryRun === 'none' ? '(deleted)' : `(deleted, dry run: ${ctx.dryRun})` }));
       }
       names.push(describeObject(obj));
     }

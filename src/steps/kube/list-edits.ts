@@ -42,7 +42,7 @@ export function compileListEdits(live: unknown, edits: readonly ListEdit[]): Jso
   // Edits apply in order within one patch: each is computed against the document as the previous
   // ones leave it, so removing container 0 does not shift an index a later edit relies on.
   let doc = live;
-  for (const edit of edits) {
+  for (const [n, edit] of edits.entries()) {
     if (!edit.remove && edit.replace === undefined) {
       throw new StepFailure(`list edit of ${edit.list}: say what to do with the matches (remove: true, or replace: …)`);
     }
@@ -64,7 +64,9 @@ export function compileListEdits(live: unknown, edits: readonly ListEdit[]): Jso
     }
     if (editOps.length === 0) continue;
     ops.push(...guards, ...editOps);
-    doc = jsonpatch.applyPatch(jsonpatch.deepClone(doc), jsonpatch.deepClone([...guards, ...editOps]) as jsonpatch.Operation[], false, false).newDocument;
+    // Only a later edit needs the document as this one leaves it; cloning a large object for
+    // nothing costs more than the rest of the edit.
+    if (n < edits.length - 1) doc = jsonpatch.applyPatch(jsonpatch.deepClone(doc), jsonpatch.deepClone([...guards, ...editOps]) as jsonpatch.Operation[], false, false).newDocument;
   }
   return ops;
 }

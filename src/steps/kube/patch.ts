@@ -4,11 +4,12 @@
 import { StepFailure } from '../../engine/errors.js';
 import jsonpatch from 'fast-json-patch';
 import type { StepContext, StepType } from '../../engine/step-type.js';
-import { patchOutcome, yamlDiff } from '../../kube/diff.js';
+import { patchOutcome } from '../../kube/diff.js';
 import { deepEqual, isPlainObject } from '../../kube/json.js';
 import { isConflict, statusCodeOf } from '../../kube/errors.js';
 import type { JsonPatchOperation, KubeObject, PatchType } from '../../kube/types.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
+import { changeDiff } from './change-diff.js';
 import { on, reads } from './permissions.js';
 import { LIST_EDIT_SCHEMA, compileListEdits, dropRemovesOfAbsent, type ListEdit } from './list-edits.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
@@ -34,7 +35,6 @@ const planned = new WeakMap<object, PlannedPatch[]>();
 interface PlannedPatch {
   obj: KubeObject;
   calls: { type: PatchType; patch: unknown }[];
-  after: unknown;
 }
 
 export const patchStep: StepType<PatchInput> = {
@@ -131,7 +131,7 @@ export const patchStep: StepType<PatchInput> = {
         }
       }
       changed.push(describeObject(p.obj));
-      diffs.push(yamlDiff(p.obj, result, { fromLabel: `${describeObject(p.obj)} (live)`, toLabel: ctx.dryRun === 'none' ? 'patched' : `patched (dry run: ${ctx.dryRun})` }));
+      diffs.push(changeDiff(p.obj, result, { fromLabel: `${describeObject(p.obj)} (live)`, toLabel: ctx.dryRun === 'none' ? 'patched' : `patched (dry run: ${ctx.dryRun})` }));
     }
     return {
       changed: changed.length > 0,
@@ -166,12 +166,9 @@ async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: P
     }
     if (input.listEdits?.length) {
       const ops = compileListEdits(current, input.listEdits);
-      if (ops.length) {
-        calls.push({ type: 'json', patch: ops });
-        current = patchOutcome(current, 'json', ops).result;
-      }
+      if (ops.length) calls.push({ type: 'json', patch: ops });
     }
-    if (calls.length) out.push({ obj, calls, after: current });
+    if (calls.length) out.push({ obj, calls });
   }
   return out;
 }
