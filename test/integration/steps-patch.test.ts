@@ -37,6 +37,8 @@ describe('patch step', () => {
     expect(first.error).toBeUndefined();
     expect(first.status).toBe('changed');
     expect(first.result?.diff).toMatch(/\+\s+opendatahub.io\/migrated: "true"/);
+    // Only what changes is shown: not the spec, not server bookkeeping.
+    expect(first.result?.diff).not.toMatch(/image:|resourceVersion|managedFields/);
     const after = await live(kube, refTo(nb));
     expect(after.metadata.annotations).toEqual({ 'opendatahub.io/migrated': 'true' });
 
@@ -120,6 +122,7 @@ describe('patch step', () => {
     const first = await runStep('patch', input);
     expect(first.error).toBeUndefined();
     expect(first.status).toBe('changed');
+    expect(first.result?.diff).toMatch(/\+\s+readyReplicas: 1/);
     const after = await live(kube, refTo(nb));
     expect(after.status).toEqual({ readyReplicas: 1, conditions: [{ type: 'Ready', status: 'True' }] });
     expect(after.metadata.generation).toBe(nb.metadata.generation);
