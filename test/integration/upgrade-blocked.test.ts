@@ -1,5 +1,7 @@
 // The upgrade runbook on the `blocked` scenario (OpenShift 4.18.20, RHOAI 2.25.2): it must stop at
 // the gates with exit code 3, report both gates, and write nothing to the cluster.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { runCli } from './support/cli-run.js';
@@ -30,5 +32,21 @@ describe('upgrade runbook on the blocked scenario', () => {
     // Nothing past the assessment ran.
     const ran = run.events.filter((e) => e.type === 'node:end' && String((e.node as { id: string }).id).startsWith('before/'));
     expect(ran.filter((e) => (e.result as { status: string }).status !== 'skipped')).toEqual([]);
+  });
+
+  it('a user without the permissions gets one message listing them all, before anything is recorded', { timeout: 300_000 }, async () => {
+    const stateDir = scratchDir('runbook-upgrade-viewer');
+    const run = await runCli([
+      'run', 'runbooks/upgrade-2.25-to-3.3.yaml',
+      '--kubeconfig', sandbox.controlPlane.viewerKubeconfigPath,
+      '--state-dir', stateDir, '--yes', '-o', 'json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/lacks \d+ permissions this runbook needs/);
+    expect(run.stderr).toMatch(/patch.*datascienceclusters/);
+    expect(run.stderr).toMatch(/update.*installplans|patch.*installplans/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    const runs = join(stateDir, 'runs');
+    expect(existsSync(runs) ? readdirSync(runs) : []).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { STATE_VERSION, StateStore, newRunId, type RunState } from '../../engine
 import type { DryRunMode } from '../../engine/step-type.js';
 import { buildReport } from '../../report/model.js';
 import { writeReport } from '../../report/write.js';
-import type { Plan } from '../../runbook/types.js';
+import type { Plan, PlanNode, StepNode } from '../../runbook/types.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { CliExit } from '../fail.js';
 import type { RunFlags } from '../global-options.js';
@@ -51,6 +51,18 @@ export async function runCommand(req: RunRequest): Promise<number> {
     checkUnchanged(existing, prepared.plan, flags.allowChanged === true);
     checkSecretsGiven(existing, prepared);
     if (dryRun !== 'none') existing = undefined;
+  }
+
+  // Before anything is recorded or changed: may this user do all the runbook will do? One
+  // message lists every missing permission (a client dry run sends no writes, so it is not asked).
+  if (dryRun !== 'client' && usesKubernetes(prepared.plan, req.registry)) {
+    const preflight = await createServices(prepared.plan, flags);
+    const { assertPlanPermissions } = await import('../../steps/preflight.js');
+    try {
+      await assertPlanPermissions(prepared.plan, req.registry, preflight.services.kube!, { vars: prepared.vars });
+    } finally {
+      await preflight.close();
+    }
   }
 
   const state: RunState = existing ?? newState(prepared, dryRun, flags);
@@ -235,3 +247,22 @@ function checkSelectors(plan: Plan, flags: RunFlags): void {
 }
 
 export { CliExit };
+
+/**
+ * Whether any step of the plan talks to Kubernetes: its type says what it needs for its input (an
+ * `assert` over values needs nothing, one over objects reads them). A runbook that needs no
+ * cluster runs without a kubeconfig.
+ */
+function usesKubernetes(plan: Plan, registry: StepRegistry): boolean {
+  const needs = (n: StepNode): boolean => {
+    const permissions = registry.get(n.type)?.permissions;
+    if (!permissions) return false;
+    try {
+      return permissions(n.input).length > 0;
+    } catch {
+      return true; // A templated input that cannot be read yet: assume it does.
+    }
+  };
+  const walk = (nodes: readonly PlanNode[]): boolean => nodes.some((n) => (n.kind === 'step' ? needs(n) : walk(n.children)));
+  return plan.sections.some((s) => walk(s.nodes));
+}

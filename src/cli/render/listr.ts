@@ -22,10 +22,15 @@ export class ListrRenderer implements Renderer {
   private readonly running: Promise<unknown>;
 
   constructor(plan: Plan) {
-    const tasks = plan.sections.map<ListrTask>((section) => ({
-      title: section.name + (section.description ? ` — ${section.description}` : ''),
-      task: (_ctx, task) => task.newListr(section.nodes.map((n) => this.taskFor(n)), { concurrent: false, exitOnError: false }),
-    }));
+    // Every slot exists before the executor starts: a step that ends before listr2 reaches its
+    // section must still find its slot, or its task would spin forever.
+    const tasks = plan.sections.map<ListrTask>((section) => {
+      const children = section.nodes.map((n) => this.taskFor(n));
+      return {
+        title: section.name + (section.description ? ` — ${section.description}` : ''),
+        task: (_ctx, task) => task.newListr(children, { concurrent: false, exitOnError: false }),
+      };
+    });
     const listr = new Listr(tasks, {
       concurrent: false,
       exitOnError: false,
