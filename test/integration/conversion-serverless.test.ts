@@ -265,7 +265,8 @@ describe('interrupted', () => {
     const dir = await tempDir('s2r-kill-');
     const firstItem = 'serverless-to-raw/convert[ml-kill/granite-chat]';
     const { run } = await convert({ namespace: 'ml-kill' }, { dir, onEvent: (e) => (e.type === 'node:end' && e.node.id === firstItem ? 'kill' : undefined) });
-    expect(run.signal).toBe('SIGKILL');
+    const failed = [...resultsOf(run)].filter(([, r]) => r.status === 'failed').map(([id, r]) => `${id}: ${r.error?.message}`);
+    expect(run.signal, `exit ${run.code}: ${failed.join('; ')} ${run.stderr}`).toBe('SIGKILL');
     expect(resultsOf(run).get(firstItem)?.status).toBe('changed');
     expect(summaryOf(run)).toBeUndefined();
 
