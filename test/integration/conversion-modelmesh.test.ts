@@ -17,6 +17,7 @@ import {
   copyModelMeshModel,
   createDataConnection,
   ensureBuilt,
+  removeBuiltCopy,
   isReady,
   modeOf,
   readTree,
@@ -42,6 +43,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  removeBuiltCopy();
   await sandbox?.stop();
 });
 

@@ -20,6 +20,7 @@ import {
   SERVERLESS,
   copyServerlessModel,
   ensureBuilt,
+  removeBuiltCopy,
   isReady,
   modeOf,
   readTree,
@@ -43,6 +44,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  removeBuiltCopy();
   await sandbox?.stop();
 });
 
