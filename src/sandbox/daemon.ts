@@ -37,8 +37,9 @@ try {
     starting: false,
     scenario: sandbox.scenario,
     server: sandbox.controlPlane.server,
-    kubeconfig: sandbox.controlPlane.kubeconfigPath,
-    viewerKubeconfig: sandbox.controlPlane.viewerKubeconfigPath,
+    kubeconfig: sandbox.kubeconfigPath,
+    viewerKubeconfig: sandbox.viewerKubeconfigPath,
+    ...(sandbox.faultProxy ? { faultProxy: sandbox.faultProxy.server } : {}),
     dir: sandbox.controlPlane.dir,
     startedAt: new Date().toISOString(),
   });

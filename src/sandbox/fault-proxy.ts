@@ -52,6 +52,8 @@ export interface FaultProxy {
   readonly requests: number;
   /** Every fault injected, in order. */
   readonly injected: readonly InjectedFault[];
+  /** Writes a copy of another kubeconfig of the same API server (e.g. the viewer's) pointing at the proxy. */
+  writeKubeconfig(from: string, to: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -139,6 +141,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return requests;
     },
     injected,
+    writeKubeconfig: (from, to) => writeProxyKubeconfig(from, to, proxyUrl),
     async stop() {
       const closed = once(server, 'close');
       server.close();

@@ -29,6 +29,28 @@ export interface FaultRule {
   probability?: number;
 }
 
+/** A scenario's steady background of API faults: shares of requests, drawn from a seed. */
+export interface ApiFaults {
+  seed?: number;
+  /** Share of requests (not watches) answered 500. */
+  errors?: number;
+  /** Share of requests (not watches) answered 429 with Retry-After: 1. */
+  throttle?: number;
+  /** Share of requests whose connection is reset. */
+  resets?: number;
+  /** Every watch is cut after this many events. */
+  watchCutAfterEvents?: number;
+}
+
+export function rulesFor(api: ApiFaults): FaultRule[] {
+  const rules: FaultRule[] = [];
+  if (api.errors) rules.push({ fault: { type: 'status', code: 500 }, match: { watch: false }, probability: api.errors });
+  if (api.throttle) rules.push({ fault: { type: 'status', code: 429, retryAfterSeconds: 1 }, match: { watch: false }, probability: api.throttle });
+  if (api.resets) rules.push({ fault: { type: 'reset' }, probability: api.resets });
+  if (api.watchCutAfterEvents) rules.push({ fault: { type: 'cutWatch', afterEvents: api.watchCutAfterEvents }, match: { watch: true } });
+  return rules;
+}
+
 export interface RequestInfo {
   method: string;
   /** Path and query, as sent. */

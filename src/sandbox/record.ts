@@ -16,6 +16,8 @@ export interface SandboxRecord {
   server?: string;
   kubeconfig?: string;
   viewerKubeconfig?: string;
+  /** The fault proxy's address, when the scenario injects API faults. */
+  faultProxy?: string;
   startedAt?: string;
 }
 

@@ -1,9 +1,12 @@
 // The simulator's injected faults, from a scenario file on top of `minimal`, at a small realistic
 // speed (slowOperators only shows with delays): a DSC that never becomes Ready, an InstallPlan
-// that fails with its message, and operators that take ten times longer to install.
+// that fails with its message, operators that take ten times longer to install, and API faults
+// between the user and the API server (a proxy) that the simulated operators never see.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { statusCodeOf } from '../../src/kube/errors.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { runStep } from './support/run-step.js';
 import { DSC_V1, DSCI_V1, OLM, RHOAI_NS, RHOAI_SUB, conditionOf, scratchFiles, startTestSandbox, statusOf, until } from './support/sandbox.js';
 
 const SPEED = 0.05;
@@ -18,6 +21,7 @@ spec:
     dscNeverReady: true
     installPlanFails: [rhods-operator.3.3.2]
     slowOperators: [kueue-operator]
+    api: { seed: 7, errors: 0.3, watchCutAfterEvents: 2 }
 `;
 
 let sandbox: Sandbox;
@@ -110,5 +114,31 @@ describe('simulator faults', () => {
     for (const ns of ['openshift-kueue-operator', 'openshift-jobset-operator']) {
       expect((await kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: ns })).items).toHaveLength(1);
     }
+  });
+
+  it('api: the sandbox kubeconfig meets seeded 500s and cut watches; runbook steps get through by retrying', async () => {
+    expect(sandbox.faultProxy).toBeDefined();
+    expect(sandbox.kubeconfigPath).not.toBe(sandbox.controlPlane.kubeconfigPath);
+    const user = KubeClient.load({ kubeconfig: sandbox.kubeconfigPath, env: {} });
+    let failed = 0;
+    for (let i = 0; i < 40; i++) {
+      await user.get(DSC_V1).catch((err: unknown) => {
+        expect(statusCodeOf(err)).toBe(500);
+        failed++;
+      });
+    }
+    // About 30% of 40, drawn from seed 7.
+    expect(failed).toBeGreaterThan(4);
+    expect(failed).toBeLessThan(25);
+
+    const since = sandbox.faultProxy!.injected.length;
+    const run = await runStep('patch', { ...DSC_V1, patch: { metadata: { annotations: { 'example.com/rehearsed': 'true' } } } }, { kube: user, common: { retries: 8, backoff: { delay: '20ms', factor: 1 } } });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('changed');
+    expect((await kube.get(DSC_V1))?.metadata.annotations?.['example.com/rehearsed']).toBe('true');
+    expect(sandbox.faultProxy!.injected.length).toBeGreaterThanOrEqual(since);
+    // The simulated operators talk to the API server directly: they kept reconciling.
+    const dsc = await until(kube, DSC_V1, 'the DSC reconciled', (o) => statusOf(o).observedGeneration === o.metadata.generation);
+    expect(conditionOf(dsc, 'Ready')?.message).toContain('simulated fault');
   });
 });

@@ -89,6 +89,7 @@ export async function sandboxUp(flags: SandboxFlags): Promise<number> {
       `  export KUBECONFIG=${record.kubeconfig}`,
       `  runbook run runbooks/upgrade-2.25-to-3.3.yaml`,
       `a view-only user: ${record.viewerKubeconfig}`,
+      ...(record.faultProxy ? [`these kubeconfigs go through a proxy that injects API faults (${record.faultProxy}), as the scenario asks`] : []),
       `stop it with: runbook sandbox down${flags.stateDir === '.runbook' ? '' : ` --state-dir ${flags.stateDir}`}`,
       '',
     ].join('\n'),
@@ -163,7 +164,7 @@ export async function sandboxRun(file: string, flags: SandboxFlags & RunFlags, r
       file,
       registry,
       mode: 'run',
-      flags: { ...flags, kubeconfig: sandbox.controlPlane.kubeconfigPath, context: undefined, yes: true, fresh: true, stateDir: join(flags.stateDir, 'sandbox') },
+      flags: { ...flags, kubeconfig: sandbox.kubeconfigPath, context: undefined, yes: true, fresh: true, stateDir: join(flags.stateDir, 'sandbox') },
     });
   } finally {
     log('stopping');

@@ -3,6 +3,7 @@
 // them, e.g. exported from a real cluster), which load on top of the `minimal` scenario.
 import type { JsonSchema } from '../../engine/step-type.js';
 import type { KubeObject } from '../../kube/types.js';
+import type { ApiFaults } from '../fault-rules.js';
 import type { Faults } from '../simulator/runtime.js';
 
 export interface ScenarioOperator {
@@ -33,7 +34,8 @@ export interface Scenario {
   dscInitialization?: Record<string, unknown>;
   objects: KubeObject[];
   generate?: { notebooks?: GenerateSpec; inferenceServices?: GenerateSpec };
-  faults?: Faults;
+  /** The simulator's faults, and `api`: faults between the user and the API server (a proxy). */
+  faults?: Faults & { api?: ApiFaults };
 }
 
 const OPERATOR: JsonSchema = {
@@ -91,6 +93,18 @@ export const SCENARIO_SCHEMA: JsonSchema = {
             dscNeverReady: { type: 'boolean' },
             installPlanFails: { type: 'array', items: { type: 'string' } },
             slowOperators: { type: 'array', items: { type: 'string' } },
+            api: {
+              type: 'object',
+              additionalProperties: false,
+              description: 'Faults between the user and the API server, through a proxy; the simulated operators are not affected.',
+              properties: {
+                seed: { type: 'integer', description: 'Same seed, same faults for the same requests.' },
+                errors: { type: 'number', minimum: 0, maximum: 1, description: 'Share of requests answered 500.' },
+                throttle: { type: 'number', minimum: 0, maximum: 1, description: 'Share of requests answered 429 with Retry-After.' },
+                resets: { type: 'number', minimum: 0, maximum: 1, description: 'Share of connections reset.' },
+                watchCutAfterEvents: { type: 'integer', minimum: 1, description: 'Cut every watch after this many events.' },
+              },
+            },
           },
         },
       },
