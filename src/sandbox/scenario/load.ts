@@ -1,16 +1,18 @@
 // Reads scenarios: the shipped ones by name, or a user's file or folder. Problems come back with
 // file:line:column, as for runbooks.
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLSeq } from 'yaml';
 import { InputError, type Problem, type SourcePosition } from '../../engine/errors.js';
 import type { KubeObject } from '../../kube/types.js';
+import { packageRoot } from '../controlplane/paths.js';
 import { checkAgainstSchema } from '../../runbook/schema-check.js';
 import { parseSource } from '../../runbook/source.js';
 import { SCENARIO_SCHEMA, type Scenario } from './format.js';
 
-export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'sandbox', 'scenarios');
+// The YAML ships under src/ (package.json "files") while this code runs from src/, dist/ or a
+// bench build elsewhere: found from the package root, never relative to this file.
+export const SCENARIO_DIR = join(packageRoot(), 'src', 'sandbox', 'scenarios');
 
 export async function shippedScenarios(): Promise<string[]> {
   return (await readdir(SCENARIO_DIR)).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
