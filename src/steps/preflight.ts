@@ -98,6 +98,12 @@ export function formatPreflight(report: Pick<PreflightReport, 'missing'>, userNa
   return `${who} lacks ${n} permission${n === 1 ? '' : 's'} this runbook needs:\n${lines.join('\n')}`;
 }
 
+/** Whether any step of the plan talks to the cluster: without one, no client need be made. */
+export function planUsesCluster(plan: Plan, registry: StepRegistry): boolean {
+  for (const { step } of steps(plan.sections.flatMap((s) => s.nodes), false)) if (registry.get(step.type)?.permissions) return true;
+  return false;
+}
+
 function* steps(nodes: readonly PlanNode[], inLoop: boolean): Generator<{ step: StepNode; inLoop: boolean }> {
   for (const node of nodes) {
     if (node.kind === 'step') yield { step: node, inLoop };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailure } from '../../src/engine/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { builtinRegistry } from '../../src/steps/index.js';
-import { assertPlanPermissions, preflightPermissions } from '../../src/steps/preflight.js';
+import { assertPlanPermissions, planUsesCluster, preflightPermissions } from '../../src/steps/preflight.js';
 import { createNamespace, deleteNamespace } from './support/objects.js';
 import { adminKube, loadSteps, viewerKube } from './support/run-step.js';
 
@@ -81,6 +81,13 @@ describe('permission preflight', () => {
     const report = await preflightPermissions(plan, builtinRegistry(), viewerKube());
     expect(report.skipped).toContainEqual({ stepId: 'main/drop-old-settings', reason: 'its input has templates' });
     expect(report.missing.some((m) => m.verb === 'delete')).toBe(false);
+  });
+
+  it('knows when a plan needs no cluster at all', async () => {
+    const local = await loadSteps('- name: note it\n  exec: { command: ["true"] }\n- name: ask\n  confirm: { message: ok? }');
+    expect(planUsesCluster(local.plan, builtinRegistry())).toBe(false);
+    const { plan } = await loadSteps(runbook(), { vars: { namespace: ns } });
+    expect(planUsesCluster(plan, builtinRegistry())).toBe(true);
   });
 
   it('passes for the admin, and covers every Kubernetes step type', async () => {
