@@ -10,6 +10,9 @@ import { WorkloadControllers } from './workloads.js';
 
 export type { Faults, SimOptions } from './runtime.js';
 
+/** How often every object is looked at again, whatever the watches said. */
+const RESYNC_MS = 3_000;
+
 export interface Simulator {
   /** Resolves when every controller has nothing queued or scheduled (instant mode: settled). */
   settled(): Promise<void>;
@@ -36,6 +39,14 @@ export async function startSimulator(kube: KubeClient, options: SimOptions): Pro
     installed: () => r.installed(),
   });
   const informers = [...olm.informers(), ...rhoai.informers(), ...workloads.all()];
+  // Resync, as controllers do: a lost watch event or an abandoned reconcile is repaired within
+  // seconds rather than never.
+  const w0 = workloads;
+  const resync = setInterval(() => {
+    rhoai?.poke();
+    w0.pokeAll();
+  }, RESYNC_MS);
+  resync.unref();
   const running = informers.map((i) => i.run());
   await Promise.all(informers.map((i) => i.ready));
   rhoai.poke();
@@ -52,6 +63,7 @@ export async function startSimulator(kube: KubeClient, options: SimOptions): Pro
     },
     rhoaiVersion: () => r.version(),
     async stop() {
+      clearInterval(resync);
       controller.abort();
       olm.stop();
       r.stop();

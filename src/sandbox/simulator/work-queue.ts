@@ -1,14 +1,18 @@
-// A reconcile queue: keys are deduplicated while waiting, handled one at a time per queue, and can
-// be scheduled for later (the simulator's "this takes a few seconds" steps).
+// A reconcile queue: keys are deduplicated while waiting, never handled twice at once, and can be
+// scheduled for later (the simulator's "this takes a few seconds" steps). Up to `concurrency`
+// different keys are handled at a time: a controller of thousands of independent objects (the
+// `large` scenario) would otherwise write their statuses one round trip after another.
 export class WorkQueue {
   private readonly waiting = new Set<string>();
+  private readonly active = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private running = false;
   private idleResolvers: (() => void)[] = [];
+  private stopped = false;
 
   constructor(
     private readonly handle: (key: string) => Promise<void>,
     private readonly onError: (key: string, err: unknown) => void,
+    private readonly concurrency = 1,
   ) {}
 
   /**
@@ -16,13 +20,14 @@ export class WorkQueue {
    * hurried along by the watch events its own status writes cause.
    */
   add(key: string): void {
-    if (this.timers.has(key)) return;
+    if (this.stopped || this.timers.has(key)) return;
     this.waiting.add(key);
-    void this.drain();
+    this.pump();
   }
 
   /** Handles the key after `ms` (0 = on the next turn), instead of sooner; a later call replaces an earlier one. */
   addAfter(key: string, ms: number): void {
+    if (this.stopped) return;
     const existing = this.timers.get(key);
     if (existing) clearTimeout(existing);
     this.waiting.delete(key);
@@ -36,37 +41,65 @@ export class WorkQueue {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.waiting.clear();
+    this.settle();
   }
 
   /** Resolves when nothing is queued, running or scheduled. */
   idle(): Promise<void> {
-    if (!this.running && this.waiting.size === 0 && this.timers.size === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((r) => this.idleResolvers.push(r));
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.waiting.size > 0) {
-        const key = this.waiting.values().next().value as string;
-        this.waiting.delete(key);
-        try {
-          await this.handle(key);
-        } catch (err) {
-          this.onError(key, err);
-        }
-      }
-    } finally {
-      this.running = false;
-      if (this.timers.size === 0) {
-        const resolvers = this.idleResolvers;
-        this.idleResolvers = [];
-        resolvers.forEach((r) => r());
-      }
+  private isIdle(): boolean {
+    return this.active.size === 0 && this.waiting.size === 0 && this.timers.size === 0;
+  }
+
+  private pump(): void {
+    for (const key of this.waiting) {
+      if (this.active.size >= this.concurrency) break;
+      // A key being handled waits for that to finish: its handler reads the latest state then.
+      if (this.active.has(key)) continue;
+      this.waiting.delete(key);
+      this.active.add(key);
+      void this.run(key);
     }
   }
+
+  private async run(key: string): Promise<void> {
+    try {
+      await withDeadline(this.handle(key), HANDLE_DEADLINE_MS, key);
+    } catch (err) {
+      this.onError(key, err);
+    } finally {
+      this.active.delete(key);
+      if (!this.stopped) this.pump();
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    if (!this.isIdle() && !this.stopped) return;
+    const resolvers = this.idleResolvers;
+    this.idleResolvers = [];
+    resolvers.forEach((r) => r());
+  }
+}
+
+/**
+ * Longest a reconcile may take. One that hangs (a call that never settles) is abandoned with an
+ * error, as controllers bound each reconcile with a deadline, so it cannot block its key for good;
+ * the periodic resync of the simulator then runs it again.
+ */
+export const HANDLE_DEADLINE_MS = 20_000;
+
+function withDeadline(work: Promise<void>, ms: number, key: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`reconcile of ${key} took over ${ms} ms; abandoned`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
