@@ -54,8 +54,13 @@ export class Informer {
         }
         this.synced();
         let resourceVersion = list.metadata.resourceVersion;
+        // Each watch lasts at most CYCLE_MS, ended from this side, and is followed by a new list:
+        // a connection that stays open but stops delivering events (seen under heavy load) would
+        // otherwise leave the cache stale for as long as the connection lives.
+        const cycle = AbortSignal.any([this.signal, AbortSignal.timeout(CYCLE_MS)]);
         for (;;) {
-          for await (const event of this.kube.watch(this.ref, { allNamespaces: true, resourceVersion, timeoutSeconds: 240, allowBookmarks: true, signal: this.signal })) {
+          if (cycle.aborted) break;
+          for await (const event of this.kube.watch(this.ref, { allNamespaces: true, resourceVersion, timeoutSeconds: Math.ceil(CYCLE_MS / 1000), allowBookmarks: true, signal: cycle })) {
             delay = 100;
             resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
             if (event.type === 'BOOKMARK') continue;
@@ -79,6 +84,9 @@ export class Informer {
     }
   }
 }
+
+/** How long one list + watch cycle lasts before the informer lists again. */
+const CYCLE_MS = 15_000;
 
 export function key(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;
