@@ -6,9 +6,9 @@
 import { StepFailure } from '../engine/errors.js';
 import { SEVERITIES, type Finding, type Severity } from '../engine/findings.js';
 import type { StepContext, StepType } from '../engine/step-type.js';
-import { withoutServerFields } from '../kube/diff.js';
 import { TARGET_PROPERTIES } from './kube/fragments.js';
 import { reads } from './kube/permissions.js';
+import { dropServerFields } from './kube/server-fields.js';
 import { describeObject, resolveTargets, targetOf, type Target } from './kube/target.js';
 
 interface AssertInput extends Partial<Target> {
@@ -80,7 +80,7 @@ export const assertStep: StepType<AssertInput> = {
     let holds: boolean;
     if (input.apiVersion && input.kind) {
       const target = targetOf(input as Target);
-      const objects = (await resolveTargets(ctx, target)).map((o) => withoutServerFields(o, true) as Record<string, unknown>);
+      const objects = (await resolveTargets(ctx, target)).map(dropServerFields);
       if (input.eachObject) {
         for (const object of objects) {
           if (!allHold(ctx, expressions, { object })) failedObjects.push(describeObject(object as never));

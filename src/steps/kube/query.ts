@@ -2,8 +2,8 @@
 // an optional CEL `select` to keep only what later steps need.
 import { StepFailure } from '../../engine/errors.js';
 import type { StepType } from '../../engine/step-type.js';
-import { withoutServerFields } from '../../kube/diff.js';
 import { reads } from './permissions.js';
+import { dropServerFields } from './server-fields.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
 import { describeTarget, resolveTargets, targetOf, type Target } from './target.js';
 
@@ -49,7 +49,7 @@ export const queryStep: StepType<QueryInput> = {
   readOnly: true,
   async apply(ctx, input) {
     const target = targetOf(input);
-    const objects = (await resolveTargets(ctx, target)).map((o) => withoutServerFields(o, true) as Record<string, unknown>);
+    const objects = (await resolveTargets(ctx, target)).map(dropServerFields);
     if (input.name && objects.length === 0 && input.mustExist) {
       throw new StepFailure(`${describeTarget(target)} does not exist`);
     }
