@@ -1,6 +1,7 @@
 // `runbook run FILE` and `runbook resume [RUN-ID]`: validate, find or create the run, lock it,
 // execute with progress, checkpoint, write the report, print the summary and exit with the
 // documented code.
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import { InputError, RunbookError } from '../../engine/errors.js';
@@ -75,6 +76,8 @@ export async function runCommand(req: RunRequest): Promise<number> {
   if (lock.takenOver) process.stderr.write(`note: ${lock.takenOver}\n`);
 
   const controller = new AbortController();
+  // Every step attempt and wait of a concurrent forEach listens on this one signal.
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
