@@ -3,6 +3,7 @@
 // replaced CSV goes away; Subscription status as OLM writes it. Resolution follows the catalog's
 // channels, replaces and skipRange.
 import semver from 'semver';
+import { deepEqual } from '../../kube/json.js';
 import type { KubeObject } from '../../kube/types.js';
 import { CATALOG, channelHead, csvName, findPackage, versionOfCsv, type CatalogPackage } from './catalog.js';
 import { Informer, keyOf } from './informer.js';
@@ -63,16 +64,18 @@ export class OlmController {
   }
 
   private async reconcileSubscription(ns: string, name: string): Promise<void> {
-    const sub = this.subs.get(name, ns);
+    // Read live, not from the caches: they may lag behind what this controller just wrote, and a
+    // stale Subscription would be sent back to UpgradePending after its CSV succeeded.
+    const signal = this.rt.signal;
+    const sub = await this.rt.kube.get({ apiVersion: OLM, kind: 'Subscription', name, namespace: ns }, { signal });
     if (!sub) return;
     const spec = (sub.spec ?? {}) as { name?: string; channel?: string; startingCSV?: string; installPlanApproval?: string };
     const status = (sub.status ?? {}) as Record<string, unknown> & { installedCSV?: string; conditions?: Condition[] };
     const pkg = findPackage(spec.name ?? '');
     const fail = (message: string): Promise<unknown> =>
-      this.rt.setStatus(sub, {
+      this.setSubscriptionStatus(sub, {
         state: status.installedCSV ? 'AtLatestKnown' : '',
         conditions: withTimes(status.conditions, [{ type: 'ResolutionFailed', status: 'True', reason: 'ConstraintsNotSatisfiable', message }]),
-        lastUpdated: now(),
       });
     if (!pkg) return void (await fail(`no operators found in package ${spec.name} in the catalog referenced by subscription ${name}`));
     const channel = spec.channel ?? pkg.defaultChannel;
@@ -80,36 +83,35 @@ export class OlmController {
     if (!head) return void (await fail(`no operators found in channel ${channel} of package ${pkg.name} in the catalog referenced by subscription ${name}`));
 
     const installed = status.installedCSV;
-    const installedCsv = installed ? this.csvs.get(installed, ns) : undefined;
     const headName = csvName(pkg, head.version);
-    if (installed === headName && installedCsv && phaseOf(installedCsv) === 'Succeeded') {
-      await this.rt.setStatus(sub, { state: 'AtLatestKnown', currentCSV: headName, conditions: withTimes(status.conditions, [{ type: 'CatalogSourcesUnhealthy', status: 'False', reason: 'AllCatalogSourcesHealthy', message: 'all available catalogsources are healthy' }]), lastUpdated: now() });
-      return;
-    }
-    let target = installed ? headName : (spec.startingCSV ?? headName);
+    const target = installed ? headName : (spec.startingCSV ?? headName);
     if (installed && installed !== headName) {
       const from = versionOfCsv(pkg, installed);
       if (!canUpgrade(pkg, channel, from, head.version)) {
         return void (await fail(`constraints not satisfiable: no upgrade path from ${installed} to ${headName} in channel ${channel}`));
       }
     }
-    if (installed === target) return;
-    const plans = this.plans.list(ns).filter((p) => ownedBy(p, sub));
-    let plan = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) !== 'Failed');
-    const failed = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) === 'Failed');
-    if (failed && !plan) {
-      await this.rt.setStatus(sub, {
-        state: 'UpgradeFailed',
-        conditions: withTimes(status.conditions, [{ type: 'InstallPlanFailed', status: 'True', reason: 'InstallComponentFailed', message: messageOf(failed) }]),
-        lastUpdated: now(),
+    // The wanted CSV runs: the subscription is at the latest it knows of.
+    const targetCsv = await this.rt.kube.get({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: target, namespace: ns }, { signal });
+    if (phaseOf(targetCsv ?? undefined) === 'Succeeded') {
+      await this.setSubscriptionStatus(sub, {
+        installedCSV: target,
+        currentCSV: target,
+        state: 'AtLatestKnown',
+        conditions: withTimes(status.conditions, [{ type: 'CatalogSourcesUnhealthy', status: 'False', reason: 'AllCatalogSourcesHealthy', message: 'all available catalogsources are healthy' }]),
       });
       return;
     }
-    if (!plan) {
-      // The cache may not have seen the plan created by the previous pass yet: ask the server
-      // before creating, or a quick second pass makes a duplicate plan.
-      const live = (await this.rt.kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: ns }, { signal: this.rt.signal })).items.filter((p) => ownedBy(p, sub));
-      if (live.some((p) => csvNamesOf(p).includes(target))) return;
+    if (installed === target) return;
+    const plans = (await this.rt.kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: ns }, { signal })).items.filter((p) => ownedBy(p, sub));
+    let plan = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) !== 'Failed');
+    const failed = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) === 'Failed');
+    if (failed && !plan) {
+      await this.setSubscriptionStatus(sub, {
+        state: 'UpgradeFailed',
+        conditions: withTimes(status.conditions, [{ type: 'InstallPlanFailed', status: 'True', reason: 'InstallComponentFailed', message: messageOf(failed) }]),
+      });
+      return;
     }
     if (!plan) {
       const approval = spec.installPlanApproval ?? 'Automatic';
@@ -133,14 +135,22 @@ export class OlmController {
       if (approval !== 'Manual') this.queue.addAfter(`plan:${ns}/${plan.metadata.name}`, this.rt.delay(2000));
     }
     const phase = phaseOf(plan) ?? 'Planning';
-    await this.rt.setStatus(sub, {
+    await this.setSubscriptionStatus(sub, {
       currentCSV: target,
       state: 'UpgradePending',
       installPlanRef: { apiVersion: OLM, kind: 'InstallPlan', name: plan.metadata.name, namespace: ns, uid: plan.metadata.uid, resourceVersion: plan.metadata.resourceVersion },
       installplan: { apiVersion: OLM, kind: 'InstallPlan', name: plan.metadata.name, uuid: plan.metadata.uid },
       conditions: withTimes(status.conditions, [{ type: 'InstallPlanPending', status: 'True', reason: phase, ...(phase === 'RequiresApproval' ? { message: 'install plan requires approval' } : {}) }]),
-      lastUpdated: now(),
     });
+  }
+
+  /** Writes Subscription status with a fresh lastUpdated, only when something besides it changes. */
+  private async setSubscriptionStatus(sub: KubeObject, fields: Record<string, unknown>): Promise<void> {
+    const current = (sub.status ?? {}) as Record<string, unknown>;
+    const { lastUpdated: _was, ...before } = current;
+    const { lastUpdated: _will, ...after } = { ...current, ...fields };
+    if (deepEqual(before, after)) return;
+    await this.rt.setStatus(sub, { ...fields, lastUpdated: now() });
   }
 
   private async reconcilePlan(ns: string, name: string): Promise<void> {
@@ -223,12 +233,7 @@ export class OlmController {
             await this.rt.kube.delete({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: old.metadata.name!, namespace: ns }).catch(() => undefined);
           }
         }
-        for (const sub of this.subs.list(ns)) {
-          const s = (sub.status ?? {}) as { currentCSV?: string; conditions?: Condition[] };
-          if (s.currentCSV === name) {
-            await this.rt.setStatus(sub, { installedCSV: name, state: 'AtLatestKnown', conditions: withTimes(s.conditions, []), lastUpdated: now() });
-          }
-        }
+        // The Subscriptions see it through the CSV watch (reconcileSubscription): one writer of their status.
         this.rt.log(`olm: ${ns}/${name} Succeeded`);
         return;
       }
