@@ -2,7 +2,7 @@
 //   1. `runbook sandbox up` until ready, per scenario, through the built CLI, with where the time goes;
 //   2. loading `large` (thousands of objects) and the simulator's first pass over it;
 //   3. the simulator's reaction time: from a spec change to the status that answers it.
-// Usage: npm run bench:sandbox [-- <reaction samples>]   (default 20)
+// Usage: npm run bench:sandbox [-- <reaction samples> [up,large,reaction]]   (default: 20, all three)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,19 +18,24 @@ import { loadScenario } from '../src/sandbox/scenario/load.js';
 
 const samples = Number(process.argv[2] ?? 20);
 if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be a positive integer, got ${process.argv[2]}`);
+const sections = new Set((process.argv[3] ?? 'up,large,reaction').split(','));
 const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 
 const { version } = await ensureControlPlaneBinaries({ onProgress: (m) => console.log(`[controlplane] ${m}`) });
 console.log(`control plane ${version}; ${samples} reaction samples\n`);
 
-console.log('1. runbook sandbox up → ready (the CLI, end to end)');
-for (const scenario of ['minimal', 'blocked', 'full', 'risky']) await benchUp(scenario);
-
-console.log('\n2. the large scenario');
-await benchLarge();
-
-console.log('\n3. simulator reaction time (instant speed, minimal scenario)');
-await benchReaction();
+if (sections.has('up')) {
+  console.log('1. runbook sandbox up → ready (the CLI, end to end)');
+  for (const scenario of ['minimal', 'blocked', 'full', 'risky']) await benchUp(scenario);
+}
+if (sections.has('large')) {
+  console.log('\n2. the large scenario');
+  await benchLarge();
+}
+if (sections.has('reaction')) {
+  console.log('\n3. simulator reaction time (instant speed, minimal scenario)');
+  await benchReaction();
+}
 
 /** `sandbox up` as a user runs it; phases from the moment each progress line arrives. */
 async function benchUp(scenario: string): Promise<void> {

@@ -3,6 +3,7 @@
 // DSC, and every object, with its status when the scenario gives one. Runs before the simulator
 // starts, so the simulated OLM finds these operators installed rather than installing them.
 import type { KubeClient } from '../../kube/client.js';
+import { isAlreadyExists } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';
 import { csvName, findPackage } from '../simulator/catalog.js';
 import { DEFAULT_DSC_2_25_COMPONENTS } from '../simulator/components.js';
@@ -20,7 +21,9 @@ export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (
   const ensureNamespace = async (name: string): Promise<void> => {
     if (namespaces.has(name)) return;
     namespaces.add(name);
-    if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name }))) await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch((err: unknown) => {
+      if (!isAlreadyExists(err)) throw err;
+    });
   };
 
   if (scenario.openshiftVersion) await createWithStatus(kube, clusterVersion(scenario.openshiftVersion));
@@ -88,8 +91,14 @@ export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (
 async function createWithStatus(kube: KubeClient, obj: KubeObject): Promise<KubeObject | undefined> {
   const { status, ...rest } = obj as KubeObject & { status?: unknown };
   const ref = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name!, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
-  if (await kube.get(ref)) return undefined;
-  const created = await kube.create(rest as KubeObject);
+  // Create and let the server say it exists: one request per object instead of a read first.
+  let created: KubeObject;
+  try {
+    created = await kube.create(rest as KubeObject);
+  } catch (err) {
+    if (isAlreadyExists(err)) return undefined;
+    throw err;
+  }
   if (status !== undefined) {
     const mapping = await kube.mapping(obj.apiVersion, obj.kind);
     if (mapping.subresources.includes('status')) return kube.patch(ref, 'merge', { status }, { subresource: 'status' });

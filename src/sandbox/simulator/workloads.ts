@@ -221,7 +221,8 @@ export class WorkloadControllers {
       rule,
       informer: new Informer(rt.kube, rule.ref, (_t, obj) => this.queue.add(`${i}|${keyOf(obj)}`), rt.signal),
     }));
-    this.queue = new WorkQueue((k) => this.reconcile(k), (k, err) => rt.log(`workloads: ${k}: ${(err as Error).message}`));
+    // Objects are independent of each other: several at a time (OLM and the operator stay serial).
+    this.queue = new WorkQueue((k) => this.reconcile(k), (k, err) => rt.log(`workloads: ${k}: ${(err as Error).message}`), 8);
   }
 
   all(): Informer[] {
