@@ -78,8 +78,11 @@ describe('simulator faults', () => {
     // When each CSV was first seen in each phase, from a watch started before the subscriptions.
     const seen = new Map<string, Map<string, number>>();
     const stop = new AbortController();
+    const csvRef = { apiVersion: OLM, kind: 'ClusterServiceVersion' };
+    // From a list's resourceVersion: every change after it, however late the watch connects.
+    const { resourceVersion } = (await kube.list(csvRef, { allNamespaces: true })).metadata;
     const watching = (async () => {
-      for await (const event of kube.watch({ apiVersion: OLM, kind: 'ClusterServiceVersion' }, { allNamespaces: true, signal: stop.signal })) {
+      for await (const event of kube.watch(csvRef, { allNamespaces: true, ...(resourceVersion ? { resourceVersion } : {}), signal: stop.signal })) {
         const phases = seen.get(event.object.metadata.name!) ?? new Map<string, number>();
         const phase = statusOf(event.object).phase as string | undefined;
         if (phase && !phases.has(phase)) phases.set(phase, Date.now());
