@@ -1,6 +1,7 @@
-// The simulator on the `risky` scenario (`full` plus models 3.x cannot serve), instant speed, on a control plane of this file's own: the
-// 2.25 starting state, the OLM upgrade to 3.3 by hand (channel, InstallPlan approval), and every
-// "what breaks if you do nothing" of the guides, each then fixed the way the guides say.
+// The simulator on the `risky` scenario (`full` plus models 3.x cannot serve), instant speed, on a
+// control plane of this file's own: the 2.25 starting state, the OLM upgrade to 3.3 by hand
+// (channel, InstallPlan approval), and every "what breaks if you do nothing" of the guides, each
+// then fixed the way the guides say.
 // The tests run in order and walk one cluster through the upgrade.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../src/kube/client.js';
@@ -47,7 +48,7 @@ async function settled(): Promise<void> {
   await sandbox.simulator.settled();
 }
 
-describe('full scenario on 2.25.4', () => {
+describe('risky scenario on 2.25.4', () => {
   it('has the DSC and DSCI Ready on 2.25.4', async () => {
     const dsc = await until(kube, DSC_V1, 'the DSC Ready', (o) => statusOf(o).phase === 'Ready');
     expect(statusOf(dsc).release).toEqual({ name: 'OpenShift AI Self-Managed', version: '2.25.4' });
