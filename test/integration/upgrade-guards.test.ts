@@ -9,7 +9,7 @@ import { runCli } from './support/cli-run.js';
 import { scratchDir } from './support/processes.js';
 import { DSC_V2, RHOAI_SUB, conditionOf, startTestSandbox } from './support/sandbox.js';
 
-const SKIPPED = ['--skip', 'before/kueue/migrate', '--skip', 'before/workbenches/stop', '--skip', 'before/model-serving/convert'];
+const SKIPPED = ['--skip', 'before/kueue/migrate', '--skip', 'before/workbenches', '--skip', 'before/model-serving/convert'];
 
 function upgrade(sandbox: Sandbox, extra: string[]): Promise<Awaited<ReturnType<typeof runCli>>> {
   return runCli([
