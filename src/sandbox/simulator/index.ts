@@ -11,7 +11,7 @@ import { WorkloadControllers } from './workloads.js';
 export type { Faults, SimOptions } from './runtime.js';
 
 /** How often every object is looked at again, whatever the watches said. */
-const RESYNC_MS = 3_000;
+const RESYNC_MS = 30_000;
 
 export interface Simulator {
   /** Resolves when every controller has nothing queued or scheduled (instant mode: settled). */
