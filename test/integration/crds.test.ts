@@ -236,15 +236,22 @@ describe('DataScienceCluster', () => {
 describe('OLM', () => {
   const G = 'operators.coreos.com';
 
-  it('Subscription: installPlanApproval enum and status subresource', async () => {
+  it('Subscription: installPlanApproval is a plain string (no enum upstream) and status is a subresource', async () => {
     const sub = (name: string, approval: string): Obj => ({
       apiVersion: `${G}/v1alpha1`,
       kind: 'Subscription',
       metadata: { name },
       spec: { name: 'rhods-operator', channel: 'stable-2.25', source: 'redhat-operators', sourceNamespace: 'openshift-marketplace', installPlanApproval: approval },
     });
-    const bad = await refusal(custom.createNamespacedCustomObject({ group: G, version: 'v1alpha1', namespace: ns, plural: 'subscriptions', body: sub('bad', 'Sometimes') }));
-    expect(bad.message).toContain('spec.installPlanApproval: Unsupported value: "Sometimes"');
+    // operator-framework/api crds/operators.coreos.com_subscriptions.yaml declares no enum: OLM, not
+    // the API server, is what ignores a value other than Automatic or Manual.
+    await custom.createNamespacedCustomObject({ group: G, version: 'v1alpha1', namespace: ns, plural: 'subscriptions', body: sub('odd', 'Sometimes') });
+    const odd = (await custom.getNamespacedCustomObject({ group: G, version: 'v1alpha1', namespace: ns, plural: 'subscriptions', name: 'odd' })) as Obj;
+    expect((odd.spec as { installPlanApproval: string }).installPlanApproval).toBe('Sometimes');
+    const og = (upgradeStrategy: unknown): Obj => ({ apiVersion: `${G}/v1`, kind: 'OperatorGroup', metadata: { name: `og-${String(typeof upgradeStrategy)}` }, spec: { upgradeStrategy } });
+    const objectStrategy = await refusal(custom.createNamespacedCustomObject({ group: G, version: 'v1', namespace: ns, plural: 'operatorgroups', body: og({ name: 'Default' }) }));
+    expect(objectStrategy.message).toContain('spec.upgradeStrategy: Invalid value: "object"');
+    await custom.createNamespacedCustomObject({ group: G, version: 'v1', namespace: ns, plural: 'operatorgroups', body: og('TechPreviewUnsafeFailForward') });
 
     const created = (await custom.createNamespacedCustomObject({ group: G, version: 'v1alpha1', namespace: ns, plural: 'subscriptions', body: sub('rhods-operator', 'Manual') })) as Obj;
     const status = { state: 'UpgradePending', currentCSV: 'rhods-operator.3.3.2', installedCSV: 'rhods-operator.2.25.4', lastUpdated: new Date().toISOString() };

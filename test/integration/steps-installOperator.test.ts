@@ -43,7 +43,8 @@ describe('installOperator step', () => {
       installPlanApproval: 'Automatic',
     });
     const group = await live(kube, { ...OPERATOR_GROUP, name: ns, namespace: ns });
-    expect(group.spec).toEqual({});
+    // The API server fills upgradeStrategy's default (operator-framework/api operatorgroups CRD).
+    expect(group.spec).toEqual({ upgradeStrategy: 'Default' });
 
     const again = await runStep('installOperator', input);
     expect(again.status).toBe('ok');
