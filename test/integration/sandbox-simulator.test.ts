@@ -108,15 +108,35 @@ describe('risky scenario on 2.25.4', () => {
 describe('the upgrade to 3.3 by hand', () => {
   let oldPods: string[];
 
-  it('changing the channel to stable-3.3 yields an InstallPlan waiting for approval', async () => {
+  it('stable-3.3 has no edge from 2.25: OLM offers nothing, and says nothing', async () => {
     oldPods = await operatorPods(RHOAI_NS, 'rhods-operator');
     expect(oldPods).toHaveLength(1);
     await kube.patch(RHOAI_SUB, 'merge', { spec: { channel: 'stable-3.3' } });
+    await settled();
+    const sub = await kube.get(RHOAI_SUB);
+    expect(statusOf(sub)).toMatchObject({ installedCSV: 'rhods-operator.2.25.4', state: 'AtLatestKnown' });
+    expect(conditionOf(sub, 'ResolutionFailed')).toBeUndefined();
+    const plans = await kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: RHOAI_NS });
+    expect(plans.items.flatMap((p) => (p.spec as { clusterServiceVersionNames: string[] }).clusterServiceVersionNames)).not.toContain('rhods-operator.3.3.0');
+  });
+
+  it('a channel the catalog does not have fails resolution with OLM text', async () => {
+    await kube.patch(RHOAI_SUB, 'merge', { spec: { channel: 'stable-9.9' } });
+    const sub = await until(kube, RHOAI_SUB, 'ResolutionFailed', (o) => conditionOf(o, 'ResolutionFailed')?.status === 'True');
+    expect(conditionOf(sub, 'ResolutionFailed')).toMatchObject({
+      reason: 'ConstraintsNotSatisfiable',
+      message: 'constraints not satisfiable: no operators found in channel stable-9.9 of package rhods-operator in the catalog referenced by subscription rhods-operator, subscription rhods-operator exists',
+    });
+  });
+
+  it('support-required-upgrade yields an InstallPlan for 3.3.2 (the only entry 2.25.4 reaches), waiting for approval', async () => {
+    await kube.patch(RHOAI_SUB, 'merge', { spec: { channel: 'support-required-upgrade' } });
     const sub = await until(kube, RHOAI_SUB, 'the Subscription to point at a 3.3.2 plan', (o) => statusOf(o).currentCSV === 'rhods-operator.3.3.2');
     const status = statusOf<{ state: string; installPlanRef: { name: string; namespace: string; kind: string }; installedCSV: string }>(sub);
     expect(status.state).toBe('UpgradePending');
     expect(status.installedCSV).toBe('rhods-operator.2.25.4');
     expect(conditionOf(sub, 'InstallPlanPending')).toMatchObject({ status: 'True', reason: 'RequiresApproval' });
+    expect(conditionOf(sub, 'ResolutionFailed')).toBeUndefined();
     expect(status.installPlanRef).toMatchObject({ kind: 'InstallPlan', namespace: RHOAI_NS });
 
     const plan = await kube.get({ apiVersion: OLM, kind: 'InstallPlan', name: status.installPlanRef.name, namespace: RHOAI_NS });
@@ -124,25 +144,27 @@ describe('the upgrade to 3.3 by hand', () => {
     expect(plan?.spec).toMatchObject({ clusterServiceVersionNames: ['rhods-operator.3.3.2'], approval: 'Manual', approved: false });
     expect(statusOf(plan).phase).toBe('RequiresApproval');
     expect(plan?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Subscription', name: 'rhods-operator', uid: sub.metadata.uid })]);
-    // One plan per CSV, however quickly the Subscription was reconciled again.
+    // One plan per CSV, however quickly the Subscription was reconciled again: the 2.25.11 one the
+    // stable-2.25 channel offered while the cluster sat on 2.25.4, and this one.
     const plans = await kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: RHOAI_NS });
-    expect(plans.items.map((p) => (p.spec as { clusterServiceVersionNames: string[] }).clusterServiceVersionNames[0]).sort()).toEqual(['rhods-operator.2.25.5', 'rhods-operator.3.3.2']);
+    expect(plans.items.map((p) => (p.spec as { clusterServiceVersionNames: string[] }).clusterServiceVersionNames[0]).sort()).toEqual(['rhods-operator.2.25.11', 'rhods-operator.3.3.2']);
     // Nothing is installed before the approval.
     expect(await kube.get(CSV('rhods-operator.3.3.2'))).toBeNull();
   });
 
-  it('approving the plan installs 3.3.2, removes 2.25.4 and restarts the operator', async () => {
+  it('approving the plan installs 3.3.2, removes 2.25.4, restarts the operator, and OLM offers the next 3.3', async () => {
     const planName = statusOf<{ installPlanRef: { name: string } }>(await kube.get(RHOAI_SUB)).installPlanRef.name;
     const planRef = { apiVersion: OLM, kind: 'InstallPlan', name: planName, namespace: RHOAI_NS };
     await kube.patch(planRef, 'merge', { spec: { approved: true } });
 
     await until(kube, planRef, 'the plan Complete', (o) => statusOf(o).phase === 'Complete');
     const csv = await until(kube, CSV('rhods-operator.3.3.2'), 'the 3.3.2 CSV Succeeded', (o) => statusOf(o).phase === 'Succeeded');
-    expect(csv.spec).toMatchObject({ version: '3.3.2', replaces: 'rhods-operator.3.3.1' });
-    expect(csv.metadata.annotations?.['olm.skipRange']).toBe('>=2.25.0 <3.3.2');
+    // OLM records what the new CSV replaces: the one installed, whatever the catalog's replaces says.
+    expect(csv.spec).toMatchObject({ version: '3.3.2', replaces: 'rhods-operator.2.25.4' });
     await eventually('the 2.25.4 CSV gone', async () => (await kube.get(CSV('rhods-operator.2.25.4'))) === null);
-    const sub = await until(kube, RHOAI_SUB, 'the Subscription AtLatestKnown', (o) => statusOf(o).state === 'AtLatestKnown');
-    expect(statusOf(sub).installedCSV).toBe('rhods-operator.3.3.2');
+    // With 3.3.2 installed, the channel's head (3.3.6, skipRange >=3.3.2) is the next upgrade: Manual, so it waits.
+    const sub = await until(kube, RHOAI_SUB, 'the next 3.3 offered', (o) => statusOf(o).currentCSV === 'rhods-operator.3.3.6');
+    expect(statusOf(sub)).toMatchObject({ installedCSV: 'rhods-operator.3.3.2', state: 'UpgradePending' });
 
     const pods = await eventually('a new operator pod', async () => {
       const now = await operatorPods(RHOAI_NS, 'rhods-operator');
@@ -280,7 +302,7 @@ describe('what breaks under 3.3 if nothing is done, and its fix', () => {
 
     // One created under 3.3 has no 2.25 data to lose.
     const fresh = { ...ref, name: 'llama-stack-2' };
-    await kube.create({ ...fresh, metadata: { name: fresh.name, namespace: fresh.namespace }, spec: { replicas: 1, server: { containerSpec: { name: 'llama-stack', env: postgres } } } });
+    await kube.create({ ...fresh, metadata: { name: fresh.name, namespace: fresh.namespace }, spec: { replicas: 1, server: { distribution: { name: 'rh-dev' }, containerSpec: { name: 'llama-stack', env: postgres } } } });
     const clean = await until(kube, fresh, 'the new Llama Stack Ready', (o) => statusOf(o).phase === 'Ready');
     expect(clean.metadata.annotations?.['runbook.dev/sandbox-created-under']).toBe('3');
     expect(conditionOf(clean, 'DataMigrated')).toBeUndefined();

@@ -5,7 +5,8 @@
 import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';
-import { csvName, findPackage } from '../simulator/catalog.js';
+import { DEFAULT_CATALOG_SOURCE } from '../catalog/load.js';
+import { operatorDeployment } from '../simulator/catalog.js';
 import { DEFAULT_DSC_2_25_COMPONENTS } from '../simulator/components.js';
 import { runOperatorDeployment } from '../simulator/operator-pods.js';
 import { SimRuntime } from '../simulator/runtime.js';
@@ -28,11 +29,17 @@ export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (
 
   if (scenario.openshiftVersion) await createWithStatus(kube, clusterVersion(scenario.openshiftVersion));
 
+  if (scenario.operators.length > 0) await createCatalogSource(kube);
   for (const op of scenario.operators) {
-    const pkg = findPackage(op.package);
-    if (!pkg) throw new Error(`scenario ${scenario.name}: no package ${op.package} in the sandbox catalog`);
+    const bundle = rt.catalogs.bundleOfVersion(op.package, op.version);
+    if (!bundle) {
+      const versions = rt.catalogs.versions(op.package);
+      throw new Error(`scenario ${scenario.name}: the sandbox catalog has no ${op.package} ${op.version}${versions.length ? ` (it has ${versions.join(', ')})` : ''}`);
+    }
     const name = op.name ?? op.package;
-    const csv = csvName(pkg, op.version);
+    const csv = bundle.name;
+    const deployment = operatorDeployment(op.package);
+    const label = { [`operators.coreos.com/${op.package}.${op.namespace}`]: '' };
     await ensureNamespace(op.namespace);
     const groups = await kube.list({ apiVersion: 'operators.coreos.com/v1', kind: 'OperatorGroup', namespace: op.namespace });
     if (groups.items.length === 0) {
@@ -41,16 +48,16 @@ export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (
     const created = await createWithStatus(kube, {
       apiVersion: OLM,
       kind: 'ClusterServiceVersion',
-      metadata: { name: csv, namespace: op.namespace, labels: { [`operators.coreos.com/${pkg.name}.${op.namespace}`]: '' } },
-      spec: { displayName: pkg.displayName, version: op.version, install: { strategy: 'deployment', spec: { deployments: [{ name: pkg.deployment }] } } },
+      metadata: { name: csv, namespace: op.namespace, labels: label },
+      spec: { displayName: bundle.displayName ?? op.package, version: op.version, install: { strategy: 'deployment', spec: { deployments: [{ name: deployment }] } } },
       status: { phase: 'Succeeded', reason: 'InstallSucceeded', message: 'install strategy completed with no errors' },
     });
-    if (created) await runOperatorDeployment(rt, created, pkg.deployment, `registry.redhat.io/${pkg.name}/operator:v${op.version}`);
+    if (created) await runOperatorDeployment(rt, created, deployment, `registry.redhat.io/${op.package}/operator:v${op.version}`);
     await createWithStatus(kube, {
       apiVersion: OLM,
       kind: 'Subscription',
-      metadata: { name, namespace: op.namespace, labels: { [`operators.coreos.com/${pkg.name}.${op.namespace}`]: '' } },
-      spec: { name: pkg.name, channel: op.channel, source: 'redhat-operators', sourceNamespace: 'openshift-marketplace', installPlanApproval: op.approval ?? 'Automatic', startingCSV: csv },
+      metadata: { name, namespace: op.namespace, labels: label },
+      spec: { name: op.package, channel: op.channel, source: DEFAULT_CATALOG_SOURCE.name, sourceNamespace: DEFAULT_CATALOG_SOURCE.namespace, installPlanApproval: op.approval ?? 'Automatic', startingCSV: csv },
       status: { installedCSV: csv, currentCSV: csv, state: 'AtLatestKnown', lastUpdated: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
     });
     log(`installed ${csv} in ${op.namespace}`);
@@ -104,6 +111,21 @@ async function createWithStatus(kube: KubeClient, obj: KubeObject): Promise<Kube
     if (mapping.subresources.includes('status')) return kube.patch(ref, 'merge', { status }, { subresource: 'status' });
   }
   return created;
+}
+
+/** The catalog every OpenShift cluster has, served here from the built-in catalog data. */
+async function createCatalogSource(kube: KubeClient): Promise<void> {
+  const { name, namespace } = DEFAULT_CATALOG_SOURCE;
+  await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }).catch((err: unknown) => {
+    if (!isAlreadyExists(err)) throw err;
+  });
+  await createWithStatus(kube, {
+    apiVersion: OLM,
+    kind: 'CatalogSource',
+    metadata: { name, namespace },
+    spec: { sourceType: 'grpc', image: 'registry.redhat.io/redhat/redhat-operator-index:v4.19', displayName: 'Red Hat Operators', publisher: 'Red Hat', updateStrategy: { registryPoll: { interval: '10m' } } },
+    status: { connectionState: { address: `${name}.${namespace}.svc:50051`, lastObservedState: 'READY' } },
+  });
 }
 
 async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {

@@ -1,143 +1,62 @@
-// The operator catalog the simulated OLM serves, as data: packages, channels and CSV versions
-// (with replaces and skipRange, as the real bundles declare them), and what each operator runs.
-// Versions of the RHOAI operator follow the guides: 2.25.0–2.25.5 on the 2.25 channels, 3.3.0–3.3.2
-// on the 3.x channels, whose skipRange lets 2.25.x upgrade straight to 3.3.z.
+// What the simulated OLM knows of catalogs: the file-based catalog data per CatalogSource (built in,
+// or a site's own), and what each operator runs once installed. The upgrade graph itself comes only
+// from the catalog data (see ../catalog/); this file adds what a catalog does not carry: the name of
+// the Deployment each operator's CSV installs (from each operator's bundle CSV), which the
+// simulator starts as the operator's pod.
+import { builtInCatalogs, DEFAULT_CATALOG_SOURCE } from '../catalog/load.js';
+import type { Catalog, CatalogBundle, CatalogPackage } from '../catalog/fbc.js';
 
-export interface CatalogCsv {
-  version: string;
-  replaces?: string;
-  skipRange?: string;
+/** Deployment of each operator's CSV (install strategy), by package. Unknown packages run `<package>`. */
+const OPERATOR_DEPLOYMENTS: Readonly<Record<string, string>> = {
+  // red-hat-data-services/RHOAI-Build-Config bundle/manifests/rhods-operator.clusterserviceversion.yaml
+  'rhods-operator': 'rhods-operator',
+  'serverless-operator': 'knative-operator-webhook',
+  servicemeshoperator: 'istio-operator',
+  'authorino-operator': 'authorino-operator',
+  'openshift-cert-manager-operator': 'cert-manager-operator-controller-manager',
+  'rhcl-operator': 'kuadrant-operator-controller-manager',
+  'leader-worker-set': 'openshift-lws-operator',
+  'kueue-operator': 'openshift-kueue-operator',
+  'job-set': 'jobset-operator',
+};
+
+export function operatorDeployment(pkg: string): string {
+  return OPERATOR_DEPLOYMENTS[pkg] ?? pkg;
 }
 
-export interface CatalogPackage {
-  name: string;
-  displayName: string;
-  /** Prefix of CSV names: `<prefix><version>`, e.g. rhods-operator. or servicemeshoperator.v */
-  csvPrefix: string;
-  defaultChannel: string;
-  channels: Record<string, CatalogCsv[]>;
-  /** The operator Deployment its CSV installs, in the subscription's namespace. */
-  deployment: string;
-  /** The namespace the product docs install it in. */
-  suggestedNamespace: string;
-}
+/** The catalogs by CatalogSource `namespace/name`; a site's own replace or add to the built-in ones. */
+export class Catalogs {
+  private readonly byRef: Map<string, Catalog>;
 
-function chain(versions: string[], prefix: string, skipRange?: (v: string) => string): CatalogCsv[] {
-  return versions.map((version, i) => ({
-    version,
-    ...(i > 0 ? { replaces: `${prefix}${versions[i - 1]}` } : {}),
-    ...(skipRange ? { skipRange: skipRange(version) } : {}),
-  }));
-}
+  constructor(extra: ReadonlyMap<string, Catalog> = new Map()) {
+    this.byRef = new Map([...builtInCatalogs(), ...extra]);
+  }
 
-const RHOAI_225 = ['2.25.0', '2.25.1', '2.25.2', '2.25.3', '2.25.4', '2.25.5'];
-const RHOAI_33 = ['3.3.0', '3.3.1', '3.3.2'];
-const rhoai33 = chain(RHOAI_33, 'rhods-operator.', (v) => `>=2.25.0 <${v}`);
+  /** The catalog a CatalogSource serves; one with no data of its own serves the built-in one. */
+  forSource(namespace: string, name: string): Catalog | undefined {
+    return this.byRef.get(`${namespace}/${name}`) ?? this.byRef.get(`${DEFAULT_CATALOG_SOURCE.namespace}/${DEFAULT_CATALOG_SOURCE.name}`);
+  }
 
-export const CATALOG: readonly CatalogPackage[] = [
-  {
-    name: 'rhods-operator',
-    displayName: 'Red Hat OpenShift AI',
-    csvPrefix: 'rhods-operator.',
-    defaultChannel: 'stable-3.x',
-    channels: {
-      'stable-2.25': chain(RHOAI_225, 'rhods-operator.'),
-      'eus-2.25': chain(RHOAI_225, 'rhods-operator.'),
-      'stable-3.3': rhoai33,
-      'stable-3.x': rhoai33,
-      'fast-3.x': rhoai33,
-    },
-    deployment: 'rhods-operator',
-    suggestedNamespace: 'redhat-ods-operator',
-  },
-  {
-    name: 'serverless-operator',
-    displayName: 'Red Hat OpenShift Serverless',
-    csvPrefix: 'serverless-operator.v',
-    defaultChannel: 'stable',
-    channels: { stable: chain(['1.35.1', '1.36.1'], 'serverless-operator.v') },
-    deployment: 'knative-operator-webhook',
-    suggestedNamespace: 'openshift-serverless',
-  },
-  {
-    name: 'servicemeshoperator',
-    displayName: 'Red Hat OpenShift Service Mesh 2',
-    csvPrefix: 'servicemeshoperator.v',
-    defaultChannel: 'stable',
-    channels: { stable: chain(['2.6.7', '2.6.8'], 'servicemeshoperator.v') },
-    deployment: 'istio-operator',
-    suggestedNamespace: 'openshift-operators',
-  },
-  {
-    name: 'authorino-operator',
-    displayName: 'Authorino Operator',
-    csvPrefix: 'authorino-operator.v',
-    defaultChannel: 'stable',
-    channels: { stable: chain(['1.1.3', '1.2.1'], 'authorino-operator.v') },
-    deployment: 'authorino-operator',
-    suggestedNamespace: 'openshift-operators',
-  },
-  {
-    name: 'openshift-cert-manager-operator',
-    displayName: 'cert-manager Operator for Red Hat OpenShift',
-    csvPrefix: 'cert-manager-operator.v',
-    defaultChannel: 'stable-v1',
-    channels: { 'stable-v1': chain(['1.16.1', '1.17.0'], 'cert-manager-operator.v') },
-    deployment: 'cert-manager-operator-controller-manager',
-    suggestedNamespace: 'cert-manager-operator',
-  },
-  {
-    name: 'rhcl-operator',
-    displayName: 'Red Hat Connectivity Link',
-    csvPrefix: 'rhcl-operator.v',
-    defaultChannel: 'stable',
-    channels: { stable: chain(['1.1.1', '1.2.0'], 'rhcl-operator.v') },
-    deployment: 'kuadrant-operator-controller-manager',
-    suggestedNamespace: 'kuadrant-system',
-  },
-  {
-    name: 'leader-worker-set',
-    displayName: 'Red Hat build of Leader Worker Set',
-    csvPrefix: 'leader-worker-set.v',
-    defaultChannel: 'stable-v1.0',
-    channels: { 'stable-v1.0': chain(['1.0.0'], 'leader-worker-set.v') },
-    deployment: 'openshift-lws-operator',
-    suggestedNamespace: 'openshift-lws-operator',
-  },
-  {
-    name: 'kueue-operator',
-    displayName: 'Red Hat build of Kueue',
-    csvPrefix: 'kueue-operator.v',
-    defaultChannel: 'stable-v1.1',
-    channels: { 'stable-v1.0': chain(['1.0.1'], 'kueue-operator.v'), 'stable-v1.1': chain(['1.1.0'], 'kueue-operator.v') },
-    deployment: 'openshift-kueue-operator',
-    suggestedNamespace: 'openshift-kueue-operator',
-  },
-  {
-    name: 'job-set',
-    displayName: 'Job Set Operator',
-    csvPrefix: 'jobset-operator.v',
-    defaultChannel: 'stable-v1.0',
-    channels: { 'stable-v1.0': chain(['1.0.0'], 'jobset-operator.v') },
-    deployment: 'jobset-operator',
-    suggestedNamespace: 'openshift-jobset-operator',
-  },
-];
+  /** The package and bundle a CSV name stands for, in any catalog. */
+  bundle(csv: string): { pkg: CatalogPackage; bundle: CatalogBundle } | undefined {
+    for (const catalog of this.byRef.values()) {
+      for (const pkg of catalog.packages.values()) {
+        const bundle = pkg.bundles.get(csv);
+        if (bundle) return { pkg, bundle };
+      }
+    }
+    return undefined;
+  }
 
-export function findPackage(name: string): CatalogPackage | undefined {
-  return CATALOG.find((p) => p.name === name);
-}
+  /** The bundle of a package at a version, e.g. rhods-operator 2.25.4 → rhods-operator.2.25.4. */
+  bundleOfVersion(packageName: string, version: string, source = DEFAULT_CATALOG_SOURCE): CatalogBundle | undefined {
+    const pkg = this.forSource(source.namespace, source.name)?.packages.get(packageName);
+    return pkg ? [...pkg.bundles.values()].find((b) => b.version === version) : undefined;
+  }
 
-export function csvName(pkg: CatalogPackage, version: string): string {
-  return `${pkg.csvPrefix}${version}`;
-}
-
-export function versionOfCsv(pkg: CatalogPackage, name: string): string | undefined {
-  return name.startsWith(pkg.csvPrefix) ? name.slice(pkg.csvPrefix.length) : undefined;
-}
-
-/** The newest CSV of a channel: what OLM resolves a subscription to. */
-export function channelHead(pkg: CatalogPackage, channel: string): CatalogCsv | undefined {
-  const entries = pkg.channels[channel];
-  return entries?.[entries.length - 1];
+  /** Versions a package has, for messages. */
+  versions(packageName: string, source = DEFAULT_CATALOG_SOURCE): string[] {
+    const pkg = this.forSource(source.namespace, source.name)?.packages.get(packageName);
+    return pkg ? [...pkg.bundles.values()].map((b) => b.version) : [];
+  }
 }

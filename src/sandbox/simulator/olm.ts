@@ -1,11 +1,14 @@
 // Simulated OLM: Subscription → InstallPlan (`install-` names, RequiresApproval when Manual) →
 // approval → Installing → Complete; CSV Pending → InstallReady → Installing → Succeeded; the
-// replaced CSV goes away; Subscription status as OLM writes it. Resolution follows the catalog's
-// channels, replaces and skipRange.
-import semver from 'semver';
+// replaced CSV goes away; Subscription status as OLM writes it. Which bundle a Subscription gets is
+// resolved from the file-based catalog of the CatalogSource it names (../catalog/resolve.ts), with
+// OLM's own conditions when that fails: CatalogSourcesUnhealthy for a missing CatalogSource and
+// ResolutionFailed for a package, channel or startingCSV the catalog does not have. A channel with
+// no edge from the installed CSV yields no InstallPlan and no error, as in OLM.
 import { deepEqual } from '../../kube/json.js';
 import type { KubeObject } from '../../kube/types.js';
-import { CATALOG, channelHead, csvName, findPackage, versionOfCsv, type CatalogPackage } from './catalog.js';
+import { resolve } from '../catalog/resolve.js';
+import { operatorDeployment } from './catalog.js';
 import { Informer, keyOf } from './informer.js';
 import { runOperatorDeployment } from './operator-pods.js';
 import { type Condition, type SimRuntime, withTimes } from './runtime.js';
@@ -17,6 +20,7 @@ export class OlmController {
   private readonly subs: Informer;
   private readonly plans: Informer;
   private readonly csvs: Informer;
+  private readonly sources: Informer;
   private readonly queue: WorkQueue;
 
   constructor(
@@ -35,11 +39,15 @@ export class OlmController {
       for (const s of this.subs.list(obj.metadata.namespace)) this.queue.add(`sub:${keyOf(s)}`);
       this.onCsvChange();
     }, rt.signal);
+    // A CatalogSource that appears or goes changes what every Subscription resolves to.
+    this.sources = new Informer(rt.kube, { apiVersion: OLM, kind: 'CatalogSource' }, () => {
+      for (const s of this.subs.list()) this.queue.add(`sub:${keyOf(s)}`);
+    }, rt.signal);
     this.queue = new WorkQueue((k) => this.reconcile(k), (k, err) => rt.log(`olm: ${k}: ${(err as Error).message}`));
   }
 
   informers(): Informer[] {
-    return [this.subs, this.plans, this.csvs];
+    return [this.subs, this.plans, this.csvs, this.sources];
   }
 
   idle(): Promise<void> {
@@ -69,47 +77,57 @@ export class OlmController {
     const signal = this.rt.signal;
     const sub = await this.rt.kube.get({ apiVersion: OLM, kind: 'Subscription', name, namespace: ns }, { signal });
     if (!sub) return;
-    const spec = (sub.spec ?? {}) as { name?: string; channel?: string; startingCSV?: string; installPlanApproval?: string };
+    const spec = (sub.spec ?? {}) as { name?: string; channel?: string; source?: string; sourceNamespace?: string; startingCSV?: string; installPlanApproval?: string };
     const status = (sub.status ?? {}) as Record<string, unknown> & { installedCSV?: string; conditions?: Condition[] };
-    const pkg = findPackage(spec.name ?? '');
-    const fail = (message: string): Promise<unknown> =>
-      this.setSubscriptionStatus(sub, {
-        state: status.installedCSV ? 'AtLatestKnown' : '',
-        conditions: withTimes(status.conditions, [{ type: 'ResolutionFailed', status: 'True', reason: 'ConstraintsNotSatisfiable', message }]),
-      });
-    if (!pkg) return void (await fail(`no operators found in package ${spec.name} in the catalog referenced by subscription ${name}`));
-    const channel = spec.channel ?? pkg.defaultChannel;
-    const head = channelHead(pkg, channel);
-    if (!head) return void (await fail(`no operators found in channel ${channel} of package ${pkg.name} in the catalog referenced by subscription ${name}`));
+    const source = { name: spec.source ?? '', namespace: spec.sourceNamespace ?? '' };
+    const catalogSource = source.name && source.namespace
+      ? await this.rt.kube.get({ apiVersion: OLM, kind: 'CatalogSource', name: source.name, namespace: source.namespace }, { signal })
+      : null;
+    const health: Condition = catalogSource
+      ? { type: 'CatalogSourcesUnhealthy', status: 'False', reason: 'AllCatalogSourcesHealthy', message: 'all available catalogsources are healthy' }
+      : { type: 'CatalogSourcesUnhealthy', status: 'True', reason: 'UnhealthyCatalogSourceFound', message: `targeted catalogsource ${source.namespace}/${source.name} missing` };
+    const others = (status.conditions ?? []).filter((c) => c.type !== 'CatalogSourcesUnhealthy' && c.type !== 'ResolutionFailed');
+    const conditionsWith = (...extra: Condition[]): Condition[] => withTimes(status.conditions, [health, ...others.filter((c) => !extra.some((e) => e.type === c.type)), ...extra]);
 
     const installed = status.installedCSV;
-    const headName = csvName(pkg, head.version);
-    const target = installed ? headName : (spec.startingCSV ?? headName);
-    if (installed && installed !== headName) {
-      const from = versionOfCsv(pkg, installed);
-      if (!canUpgrade(pkg, channel, from, head.version)) {
-        return void (await fail(`constraints not satisfiable: no upgrade path from ${installed} to ${headName} in channel ${channel}`));
-      }
-    }
-    // The wanted CSV runs: the subscription is at the latest it knows of.
-    const targetCsv = await this.rt.kube.get({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: target, namespace: ns }, { signal });
-    if (phaseOf(targetCsv ?? undefined) === 'Succeeded') {
+    const installedVersion = installed ? await this.installedVersion(ns, installed) : undefined;
+    const resolution = resolve({
+      subscription: name,
+      catalogName: source.name,
+      catalogNamespace: source.namespace,
+      catalog: catalogSource ? this.rt.catalogs.forSource(source.namespace, source.name) : undefined,
+      packageName: spec.name ?? '',
+      ...(spec.channel ? { channel: spec.channel } : {}),
+      ...(spec.startingCSV ? { startingCSV: spec.startingCSV } : {}),
+      ...(installed && installedVersion ? { installed: { name: installed, version: installedVersion } } : {}),
+    });
+    if (resolution.kind === 'failed') {
       await this.setSubscriptionStatus(sub, {
-        installedCSV: target,
-        currentCSV: target,
-        state: 'AtLatestKnown',
-        conditions: withTimes(status.conditions, [{ type: 'CatalogSourcesUnhealthy', status: 'False', reason: 'AllCatalogSourcesHealthy', message: 'all available catalogsources are healthy' }]),
+        state: installed ? 'AtLatestKnown' : '',
+        conditions: conditionsWith({ type: 'ResolutionFailed', status: 'True', reason: 'ConstraintsNotSatisfiable', message: resolution.message }),
       });
       return;
     }
-    if (installed === target) return;
+    const target = resolution.kind === 'install' ? resolution.bundle : installed!;
+    // The wanted CSV runs: the subscription is at the latest it knows of.
+    const targetCsv = await this.rt.kube.get({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: target, namespace: ns }, { signal });
+    if (phaseOf(targetCsv ?? undefined) === 'Succeeded') {
+      // Once installed, OLM drops the plan conditions.
+      const settled = withTimes(status.conditions, [health, ...others.filter((c) => c.type !== 'InstallPlanPending' && c.type !== 'InstallPlanFailed')]);
+      await this.setSubscriptionStatus(sub, { installedCSV: target, currentCSV: target, state: 'AtLatestKnown', conditions: settled });
+      return;
+    }
+    if (installed === target) {
+      await this.setSubscriptionStatus(sub, { conditions: conditionsWith() });
+      return;
+    }
     const plans = (await this.rt.kube.list({ apiVersion: OLM, kind: 'InstallPlan', namespace: ns }, { signal })).items.filter((p) => ownedBy(p, sub));
     let plan = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) !== 'Failed');
     const failed = plans.find((p) => csvNamesOf(p).includes(target) && phaseOf(p) === 'Failed');
     if (failed && !plan) {
       await this.setSubscriptionStatus(sub, {
         state: 'UpgradeFailed',
-        conditions: withTimes(status.conditions, [{ type: 'InstallPlanFailed', status: 'True', reason: 'InstallComponentFailed', message: messageOf(failed) }]),
+        conditions: conditionsWith({ type: 'InstallPlanFailed', status: 'True', reason: 'InstallComponentFailed', message: messageOf(failed) }),
       });
       return;
     }
@@ -122,14 +140,16 @@ export class OlmController {
           generateName: 'install-',
           namespace: ns,
           ownerReferences: [{ apiVersion: OLM, kind: 'Subscription', name, uid: sub.metadata.uid!, blockOwnerDeletion: false, controller: false }],
-          labels: { [`operators.coreos.com/${pkg.name}.${ns}`]: '' },
+          labels: { [`operators.coreos.com/${spec.name}.${ns}`]: '' },
         },
         spec: { clusterServiceVersionNames: [target], approval, approved: approval === 'Automatic', generation: plans.length + 1 },
       });
       plan = (await this.rt.setStatus(plan, {
         phase: approval === 'Manual' ? 'RequiresApproval' : 'Installing',
-        catalogSources: ['redhat-operators'],
+        catalogSources: [source.name],
         conditions: withTimes([], [{ type: 'Resolved', status: 'True' }]),
+        // What the plan replaces, as the resolver records it (resolver.go: c.Replaces = current.Name).
+        ...(installed ? { bundleLookups: [{ identifier: target, replaces: installed, catalogSourceRef: { name: source.name, namespace: source.namespace } }] } : {}),
       })) ?? plan;
       this.rt.log(`olm: ${ns}/${plan.metadata.name} for ${target} (${approval})`);
       if (approval !== 'Manual') this.queue.addAfter(`plan:${ns}/${plan.metadata.name}`, this.rt.delay(2000));
@@ -140,8 +160,14 @@ export class OlmController {
       state: 'UpgradePending',
       installPlanRef: { apiVersion: OLM, kind: 'InstallPlan', name: plan.metadata.name, namespace: ns, uid: plan.metadata.uid, resourceVersion: plan.metadata.resourceVersion },
       installplan: { apiVersion: OLM, kind: 'InstallPlan', name: plan.metadata.name, uuid: plan.metadata.uid },
-      conditions: withTimes(status.conditions, [{ type: 'InstallPlanPending', status: 'True', reason: phase, ...(phase === 'RequiresApproval' ? { message: 'install plan requires approval' } : {}) }]),
+      conditions: conditionsWith({ type: 'InstallPlanPending', status: 'True', reason: phase, ...(phase === 'RequiresApproval' ? { message: 'install plan requires approval' } : {}) }),
     });
+  }
+
+  /** The version of an installed CSV: from its spec, else from the catalogs. */
+  private async installedVersion(ns: string, csv: string): Promise<string | undefined> {
+    const obj = this.csvs.get(csv, ns) ?? (await this.rt.kube.get({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: csv, namespace: ns }, { signal: this.rt.signal }));
+    return (obj?.spec as { version?: string } | undefined)?.version ?? this.rt.catalogs.bundle(csv)?.bundle.version;
   }
 
   /** Writes Subscription status with a fresh lastUpdated, only when something besides it changes. */
@@ -176,16 +202,17 @@ export class OlmController {
         });
         return;
       }
-      await this.createCsv(ns, csv);
+      const lookup = ((plan.status as { bundleLookups?: { identifier?: string; replaces?: string }[] } | undefined)?.bundleLookups ?? []).find((l) => l.identifier === csv);
+      await this.createCsv(ns, csv, lookup?.replaces);
     }
     await this.rt.setStatus(plan, { phase: 'Complete', conditions: withTimes(conditions, [{ type: 'Resolved', status: 'True' }, { type: 'Installed', status: 'True' }]) });
   }
 
-  private async createCsv(ns: string, name: string): Promise<void> {
+  private async createCsv(ns: string, name: string, replaces: string | undefined): Promise<void> {
     if (this.csvs.get(name, ns) || (await this.rt.kube.get({ apiVersion: OLM, kind: 'ClusterServiceVersion', name, namespace: ns }))) return;
-    const pkg = CATALOG.find((p) => name.startsWith(p.csvPrefix))!;
-    const version = versionOfCsv(pkg, name)!;
-    const entry = Object.values(pkg.channels).flat().find((c) => c.version === version);
+    const found = this.rt.catalogs.bundle(name);
+    if (!found) throw new Error(`no catalog holds a bundle named ${name}`);
+    const { pkg, bundle } = found;
     const csv = await this.rt.kube.create({
       apiVersion: OLM,
       kind: 'ClusterServiceVersion',
@@ -193,25 +220,28 @@ export class OlmController {
         name,
         namespace: ns,
         labels: { [`operators.coreos.com/${pkg.name}.${ns}`]: '' },
-        annotations: { ...(entry?.skipRange ? { 'olm.skipRange': entry.skipRange } : {}), 'operatorframework.io/properties': JSON.stringify({ properties: [{ type: 'olm.package', value: { packageName: pkg.name, version } }] }) },
+        // No olm.skipRange here: the RHOAI bundles carry none (RHOAI-Build-Config bundle/manifests);
+        // skipRange lives on the catalog's channel entries.
+        annotations: { 'operatorframework.io/properties': JSON.stringify({ properties: [{ type: 'olm.package', value: { packageName: pkg.name, version: bundle.version } }] }) },
       },
       spec: {
-        displayName: pkg.displayName,
-        version,
-        ...(entry?.replaces ? { replaces: entry.replaces } : {}),
-        install: { strategy: 'deployment', spec: { deployments: [{ name: pkg.deployment }] } },
+        displayName: bundle.displayName ?? pkg.displayName ?? pkg.name,
+        version: bundle.version,
+        ...(replaces ? { replaces } : {}),
+        install: { strategy: 'deployment', spec: { deployments: [{ name: operatorDeployment(pkg.name) }] } },
       },
     });
     await this.rt.setStatus(csv, { phase: 'Pending', reason: 'RequirementsUnknown', message: 'requirements not yet checked' });
-    this.queue.addAfter(`csv:${ns}/${name}`, this.rt.delay(1500, this.isSlow(pkg)));
+    this.queue.addAfter(`csv:${ns}/${name}`, this.rt.delay(1500, this.isSlow(pkg.name)));
   }
 
   private async reconcileCsv(ns: string, name: string): Promise<void> {
     const csv = this.csvs.get(name, ns);
     if (!csv) return;
-    const pkg = CATALOG.find((p) => name.startsWith(p.csvPrefix));
-    if (!pkg) return;
-    const slow = this.isSlow(pkg);
+    const found = this.rt.catalogs.bundle(name);
+    if (!found) return;
+    const { pkg, bundle } = found;
+    const slow = this.isSlow(pkg.name);
     const next = (phase: string, reason: string, message: string, after: number): Promise<unknown> =>
       this.rt.setStatus(csv, { phase, reason, message, lastUpdateTime: now() }).then(() => this.queue.addAfter(`csv:${ns}/${name}`, this.rt.delay(after, slow)));
     switch (phaseOf(csv)) {
@@ -221,17 +251,14 @@ export class OlmController {
       case 'InstallReady':
         return void (await next('Installing', 'InstallSucceeded', 'waiting for install components to report healthy', 2000));
       case 'Installing': {
-        const version = versionOfCsv(pkg, name)!;
-        await runOperatorDeployment(this.rt, csv, pkg.deployment, `registry.redhat.io/${pkg.name}/operator:v${version}`);
+        await runOperatorDeployment(this.rt, csv, operatorDeployment(pkg.name), `registry.redhat.io/${pkg.name}/operator:v${bundle.version}`);
         await this.rt.setStatus(csv, { phase: 'Succeeded', reason: 'InstallSucceeded', message: 'install strategy completed with no errors', lastUpdateTime: now() });
+        // The CSV this one replaces goes away, as OLM garbage-collects it.
         const replaces = (csv.spec as { replaces?: string } | undefined)?.replaces;
-        // The CSVs this one replaces (or skips) go away, as OLM garbage-collects them.
-        for (const old of this.csvs.list(ns).filter((c) => c.metadata.name !== name && c.metadata.name!.startsWith(pkg.csvPrefix))) {
-          const oldVersion = versionOfCsv(pkg, old.metadata.name!);
-          if (old.metadata.name === replaces || (oldVersion && semver.valid(oldVersion) && semver.lt(oldVersion, version))) {
-            await this.rt.setStatus(old, { phase: 'Replacing', reason: 'BeingReplaced', message: `being replaced by csv: ${name}` });
-            await this.rt.kube.delete({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: old.metadata.name!, namespace: ns }).catch(() => undefined);
-          }
+        const old = replaces ? this.csvs.get(replaces, ns) : undefined;
+        if (old) {
+          await this.rt.setStatus(old, { phase: 'Replacing', reason: 'BeingReplaced', message: `being replaced by csv: ${name}` });
+          await this.rt.kube.delete({ apiVersion: OLM, kind: 'ClusterServiceVersion', name: replaces!, namespace: ns }).catch(() => undefined);
         }
         // The Subscriptions see it through the CSV watch (reconcileSubscription): one writer of their status.
         this.rt.log(`olm: ${ns}/${name} Succeeded`);
@@ -242,24 +269,9 @@ export class OlmController {
     }
   }
 
-  private isSlow(pkg: CatalogPackage): boolean {
-    return this.rt.options.faults.slowOperators?.includes(pkg.name) ?? false;
+  private isSlow(pkg: string): boolean {
+    return this.rt.options.faults.slowOperators?.includes(pkg) ?? false;
   }
-}
-
-function canUpgrade(pkg: CatalogPackage, channel: string, from: string | undefined, to: string): boolean {
-  if (!from) return true;
-  const entries = pkg.channels[channel] ?? [];
-  const target = entries.find((e) => e.version === to);
-  if (target?.skipRange && semver.satisfies(from, target.skipRange, { includePrerelease: true })) return true;
-  // Follow the replaces chain back from the head.
-  let cur = target;
-  while (cur?.replaces) {
-    if (cur.replaces === csvName(pkg, from)) return true;
-    const prev = versionOfCsv(pkg, cur.replaces);
-    cur = entries.find((e) => e.version === prev);
-  }
-  return entries.some((e) => e.version === from);
 }
 
 export function phaseOf(obj: KubeObject | undefined): string | undefined {

@@ -3,6 +3,7 @@
 import type { KubeClient } from '../../kube/client.js';
 import { deepEqual } from '../../kube/json.js';
 import type { KubeObject, ObjectRef } from '../../kube/types.js';
+import { Catalogs } from './catalog.js';
 
 export interface Faults {
   /** The DataScienceCluster never becomes Ready. */
@@ -18,14 +19,20 @@ export interface SimOptions {
   speed: number;
   faults: Faults;
   log?: (message: string) => void;
+  /** The catalogs OLM resolves from; the built-in ones when not given. */
+  catalogs?: Catalogs;
 }
 
 export class SimRuntime {
+  readonly catalogs: Catalogs;
+
   constructor(
     readonly kube: KubeClient,
     readonly options: SimOptions,
     readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.catalogs = options.catalogs ?? new Catalogs();
+  }
 
   /** A realistic delay, scaled by the speed setting; `slow` multiplies it (fault injection). */
   delay(realisticMs: number, slow = false): number {
