@@ -112,4 +112,30 @@ describe('approveInstallPlan step', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toBe(`timed out after 1s waiting for InstallPlan (${INSTALL_PLAN.apiVersion}) in ${ns}: plans so far: install-wrong (rhods-operator.3.3.1; RequiresApproval)`);
   });
+
+  it('fails at once with OLM\'s message when the subscription cannot resolve', async () => {
+    await olm.installed('rhods-operator', 'rhods-operator', 'rhods-operator.2.25.4', { channel: 'stable-9.9' });
+    const message = 'constraints not satisfiable: no operators found in channel stable-9.9 of package rhods-operator in the catalog referenced by subscription rhods-operator, subscription rhods-operator exists';
+    const started = Date.now();
+    const running = runStep('approveInstallPlan', { subscription: 'rhods-operator', namespace: ns, version: '>=3.3.2 <3.4.0', timeout: '60s' });
+    // OLM writes its verdict a moment after the channel change.
+    await new Promise((r) => setTimeout(r, 300));
+    await kube.patch({ apiVersion: 'operators.coreos.com/v1alpha1', kind: 'Subscription', name: 'rhods-operator', namespace: ns }, 'merge', {
+      status: { conditions: [{ type: 'ResolutionFailed', status: 'True', reason: 'ConstraintsNotSatisfiable', message, lastTransitionTime: new Date().toISOString() }] },
+    }, { subresource: 'status' });
+    const run = await running;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe(`Subscription ${ns}/rhods-operator: OLM cannot resolve it: ${message}`);
+  });
+
+  it('a channel with no edge from the installed CSV fails after resolveTimeout, not at the step timeout', async () => {
+    await olm.installed('rhods-operator', 'rhods-operator', 'rhods-operator.2.25.4', { channel: 'stable-3.3' });
+    const started = Date.now();
+    const run = await runStep('approveInstallPlan', { subscription: 'rhods-operator', namespace: ns, version: '>=3.3.2 <3.4.0', timeout: '60s', resolveTimeout: '2s' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe(`OLM offers no upgrade to version >=3.3.2 <3.4.0: subscription ${ns}/rhods-operator stays at rhods-operator.2.25.4 (AtLatestKnown) in channel stable-3.3`);
+    expect(run.result?.error?.hint).toContain('no entry of channel stable-3.3 replaces rhods-operator.2.25.4 or has a skipRange that covers its version');
+  });
 });

@@ -24,7 +24,7 @@ describe('the upgrade killed at a step boundary and resumed', () => {
       expect(s.kueue).toBe('Unmanaged');
       expect(s['csv redhat-ods-operator/rhods-operator.3.3.2']).toBe('Succeeded');
       expect(Object.keys(s).filter((k) => k.startsWith('csv redhat-ods-operator/rhods-operator.2.'))).toEqual([]);
-      expect(s['subscription redhat-ods-operator/rhods-operator']).toBe('stable-3.3');
+      expect(s['subscription redhat-ods-operator/rhods-operator']).toBe('support-required-upgrade');
       for (const [k, v] of Object.entries(s).filter(([k]) => k.startsWith('isvc '))) expect(v, k).toBe('RawDeployment True');
       for (const [k, v] of Object.entries(s).filter(([k]) => k.startsWith('notebook '))) expect(v, k).toMatch(/^auth=true oauth-proxy=false /);
       expect(s['notebook data-science/alice-wb']).toBe('auth=true oauth-proxy=false stopped=false ready=True');

@@ -38,7 +38,7 @@ describe('upgrade runbook on the full scenario', () => {
     const csvs = (await kube.list({ apiVersion: OLM, kind: 'ClusterServiceVersion', namespace: RHOAI_NS })).items;
     expect(csvs.map((c) => `${c.metadata.name}:${(c.status as { phase: string }).phase}`)).toEqual(['rhods-operator.3.3.2:Succeeded']);
     const sub = await kube.get({ apiVersion: OLM, kind: 'Subscription', name: 'rhods-operator', namespace: RHOAI_NS });
-    expect(sub!.spec).toMatchObject({ channel: 'stable-3.3', installPlanApproval: 'Manual' });
+    expect(sub!.spec).toMatchObject({ channel: 'support-required-upgrade', installPlanApproval: 'Manual' });
 
     // DSC and DSCI Ready on 3.3; Kueue through RHBoK; no serving stack, no service mesh.
     const dsc = await kube.get(DSC_V2);

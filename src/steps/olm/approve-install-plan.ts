@@ -7,7 +7,7 @@ import type { StepType } from '../../engine/step-type.js';
 import type { Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
-import { parseDuration } from '../../runbook/format.js';
+import { DURATION, parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from '../kube/fragments.js';
 import { kubeOf } from '../kube/target.js';
 import { on } from '../kube/permissions.js';
@@ -24,7 +24,10 @@ import {
   servesSubscription,
   subscriptionStatus,
   waitCsvSucceeded,
+  watchSubscriptionTrouble,
 } from './olm.js';
+
+const DEFAULT_RESOLVE_MS = 5 * 60_000;
 
 interface ApproveInput {
   subscription: string;
@@ -32,6 +35,7 @@ interface ApproveInput {
   csv?: string;
   version?: string;
   timeout?: string | number;
+  resolveTimeout?: string | number;
 }
 
 export const approveInstallPlanStep: StepType<ApproveInput> = {
@@ -43,7 +47,10 @@ export const approveInstallPlanStep: StepType<ApproveInput> = {
     'exactly, `version` is a semver range over CSV versions (e.g. `>=3.3.2`). A plan for another',
     'version is never approved. The step waits for such a plan to appear, approves it, waits for',
     'phase Complete (Failed ends the wait with the plan message) and for the CSV to reach Succeeded.',
-    'Skipped when the subscription already has that CSV installed and Succeeded.',
+    'Skipped when the subscription already has that CSV installed and Succeeded. While it waits, the',
+    'step fails at once when OLM reports the subscription cannot resolve (ResolutionFailed,',
+    'a missing CatalogSource), with OLM\'s message, and fails after `resolveTimeout` when the',
+    'subscription still sits at its installed CSV: OLM\'s answer to a channel with no upgrade edge.',
   ].join(' '),
   input: {
     type: 'object',
@@ -55,6 +62,7 @@ export const approveInstallPlanStep: StepType<ApproveInput> = {
       csv: { type: 'string', description: 'The exact CSV to approve, e.g. rhods-operator.3.3.2.' },
       version: { type: 'string', description: 'Or a semver range over CSV versions, e.g. ">=3.3.2 <3.4.0".' },
       timeout: TIMEOUT,
+      resolveTimeout: { ...DURATION, description: 'How long OLM may leave the subscription at its installed CSV before the step says the channel has no upgrade edge (default 5m).' },
     },
   },
   examples: [
@@ -108,8 +116,19 @@ export const approveInstallPlanStep: StepType<ApproveInput> = {
       const verdict = predicate(plans);
       if (verdict.status !== 'done') return { changed: false, summary: `would wait for an install plan for ${wanted}: ${verdict.description}` };
     } else {
-      const found = await waitFor(kube, { target: planTarget, predicate, timeoutMs, signal: ctx.signal, onUpdate: (v) => ctx.log(v.description) });
-      plans = found.state as KubeObject[];
+      // OLM's own word that no plan will come ends the wait early, with OLM's message.
+      const done = new AbortController();
+      const signal = AbortSignal.any([ctx.signal, done.signal]);
+      const resolveMs = parseDuration(input.resolveTimeout) ?? DEFAULT_RESOLVE_MS;
+      try {
+        const found = await Promise.race([
+          waitFor(kube, { target: planTarget, predicate, timeoutMs, signal, onUpdate: (v) => ctx.log(v.description) }),
+          watchSubscriptionTrouble(ctx, { name: input.subscription, namespace: input.namespace }, input, resolveMs, signal),
+        ]);
+        plans = found.state as KubeObject[];
+      } finally {
+        done.abort();
+      }
     }
     const plan = plans.filter((p) => servesSubscription(p, sub) && planCsvs(p).some((c) => csvMatches(c, input))).pop()!;
     const csvName = planCsvs(plan).find((c) => csvMatches(c, input))!;

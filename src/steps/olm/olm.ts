@@ -91,3 +91,69 @@ export function noSubscription(name: string, namespace: string): StepFailure {
     hint: 'check the subscription name and namespace (oc get subscriptions -A)',
   });
 }
+
+/**
+ * Why OLM will give this subscription nothing, or undefined while it still may. OLM says so in
+ * two conditions (operator-lifecycle-manager pkg/controller/operators/catalog): ResolutionFailed
+ * (reason ConstraintsNotSatisfiable: no such catalog, package, channel or startingCSV) and
+ * CatalogSourcesUnhealthy ("targeted catalogsource <ns>/<name> missing" or "unhealthy").
+ */
+export function subscriptionTrouble(sub: KubeObject | null): string | undefined {
+  if (!sub) return 'the subscription was deleted';
+  const conditions = conditionsOf(sub);
+  const failed = conditions.find((c) => c.type === 'ResolutionFailed' && c.status === 'True');
+  if (failed) return `OLM cannot resolve it: ${failed.message ?? failed.reason ?? 'ResolutionFailed'}`;
+  const unhealthy = conditions.find((c) => c.type === 'CatalogSourcesUnhealthy' && c.status === 'True' && /targeted catalogsource/.test(c.message ?? ''));
+  if (unhealthy) return `OLM cannot read its catalog: ${unhealthy.message}`;
+  return undefined;
+}
+
+/**
+ * Watches a subscription while something else waits for OLM, and rejects as soon as OLM says it
+ * will not deliver: a resolution failure at once, and, once `stallMs` has passed, a subscription
+ * that still sits at its installed CSV with nothing wanted on the way. That last case is how OLM
+ * answers a channel with no upgrade edge from the installed version: no InstallPlan and no error
+ * (resolver.go keeps the installed bundle when no entry replaces, skips or skipRange-covers it).
+ */
+export function watchSubscriptionTrouble(
+  ctx: StepContext,
+  ref: { name: string; namespace: string },
+  wanted: { csv?: string; version?: string },
+  stallMs: number,
+  signal: AbortSignal,
+): Promise<never> {
+  let last: KubeObject | null = null;
+  let seen = false;
+  return new Promise<never>((_resolve, reject) => {
+    const stalled = setTimeout(() => {
+      const s = subscriptionStatus(last);
+      const atInstalled = seen && s.installedCSV !== undefined && (s.currentCSV ?? s.installedCSV) === s.installedCSV && s.state === 'AtLatestKnown';
+      if (atInstalled && !csvMatches(s.installedCSV!, wanted)) {
+        const channel = String((last?.spec as { channel?: string } | undefined)?.channel ?? 'its default channel');
+        reject(
+          new StepFailure(
+            `OLM offers no upgrade to ${describeWanted(wanted)}: subscription ${ref.namespace}/${ref.name} stays at ${s.installedCSV} (AtLatestKnown) in channel ${channel}`,
+            {
+              hint: `no entry of channel ${channel} replaces ${s.installedCSV} or has a skipRange that covers its version; pick a channel with an edge from it (oc get packagemanifest ${String((last?.spec as { name?: string } | undefined)?.name ?? '')} -n openshift-marketplace -o yaml), or upgrade within the current channel first`,
+            },
+          ),
+        );
+      }
+    }, stallMs);
+    signal.addEventListener('abort', () => clearTimeout(stalled), { once: true });
+    waitFor(kubeOf(ctx), {
+      target: { ...SUBSCRIPTION, ...ref },
+      predicate: (state) => {
+        last = state as KubeObject | null;
+        seen = true;
+        const trouble = subscriptionTrouble(last);
+        return trouble ? { status: 'failed', description: trouble } : { status: 'pending', description: 'no trouble reported' };
+      },
+      timeoutMs: 24 * 3600_000,
+      signal,
+    }).catch((err: unknown) => {
+      clearTimeout(stalled);
+      if (!signal.aborted) reject(err);
+    });
+  });
+}
