@@ -2,6 +2,7 @@
 // use, so runbooks without Kubernetes steps never need a kubeconfig.
 import type { StepServices } from '../engine/step-type.js';
 import type { KubeClient } from '../kube/client.js';
+import type { ResendListener } from '../kube/transport.js';
 import type { LoadedKubeConfig } from '../kube/config.js';
 import type { Plan } from '../runbook/types.js';
 import type { KubeFlags, RunFlags } from './global-options.js';
@@ -27,7 +28,12 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFlags, 'dryRun'>): Promise<Services> {
+export interface ServiceHooks {
+  /** Told of every API request the client sends again after a transient failure. */
+  onResend?: ResendListener;
+}
+
+export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFlags, 'dryRun'>, hooks: ServiceHooks = {}): Promise<Services> {
   let client: KubeClient | undefined;
   let loaded: LoadedKubeConfig | undefined;
   const { KubeClient: Client, loadKubeConfig } = await import('../kube/index.js');
@@ -38,6 +44,7 @@ export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFla
       if (!client) {
         loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
         client = Client.fromConfig(loaded, { dryRun: flags.dryRun ?? 'none' });
+        if (hooks.onResend) client.onResend(hooks.onResend);
       }
       return client;
     },

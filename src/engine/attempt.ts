@@ -27,6 +27,13 @@ export interface AttemptHooks {
   onRetry(attempt: number, error: unknown, delayMs: number): void;
 }
 
+/**
+ * Attempts a step gets when the cluster could not be reached (RunbookError.connection), whatever
+ * its own `retries`: re-running a step starts at its check, so it is always safe, and a flaky API
+ * server should cost a pause, not the run.
+ */
+export const CONNECTION_RETRIES = 4;
+
 export async function runWithRetries(
   node: StepNode,
   type: AnyStepType,
@@ -42,15 +49,18 @@ export async function runWithRetries(
       return attemptOnce(node, type, input, hooks);
     },
     {
-      retries: node.retries,
+      retries: Math.max(node.retries, CONNECTION_RETRIES),
       factor,
       minTimeout: delayMs,
       maxTimeout: maxDelayMs,
       randomize: false,
       signal: hooks.runSignal,
       shouldRetry: async ({ error, attemptNumber, retriesLeft }) => {
-        // Never retry after the run was stopped, and only what retrying can fix.
-        const retry = !hooks.runSignal.aborted && isTransient(error) && retriesLeft > 0;
+        // Never retry after the run was stopped, and only what retrying can fix: the step's own
+        // budget for any transient failure, a budget of ours for failures to reach the cluster.
+        const connection = error instanceof RunbookError && error.connection;
+        const budget = connection ? Math.max(node.retries, CONNECTION_RETRIES) : node.retries;
+        const retry = !hooks.runSignal.aborted && isTransient(error) && retriesLeft > 0 && attemptNumber <= budget;
         if (!retry) return false;
         const backoff = Math.min(maxDelayMs, delayMs * factor ** (attemptNumber - 1));
         // A server that said when to come back (429/503 Retry-After) gets at least that pause.

@@ -4,6 +4,12 @@
 export interface ErrorDetails {
   /** Retrying may help: network failures, 5xx, 429, conflicts. */
   transient?: boolean;
+  /**
+   * The failure was in reaching the cluster (a refused connection, a 5xx, a 429, a conflict), not
+   * in what the step asked: running the step again from its check is always safe, so the executor
+   * does it within a budget of its own even for steps that set no retries.
+   */
+  connection?: boolean;
   /** A hint for the user on how to fix the cause. */
   hint?: string;
   /** Extra structured data for reports (e.g. the last state a wait saw). */
@@ -13,6 +19,7 @@ export interface ErrorDetails {
 
 export class RunbookError extends Error {
   readonly transient: boolean;
+  readonly connection: boolean;
   readonly hint: string | undefined;
   readonly data: Record<string, unknown> | undefined;
 
@@ -20,6 +27,7 @@ export class RunbookError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.transient = details.transient ?? false;
+    this.connection = details.connection ?? false;
     this.hint = details.hint;
     this.data = details.data;
   }

@@ -54,6 +54,8 @@ export type RunEvent =
   | { type: 'node:end'; node: NodeInfo; result: StepResult }
   | { type: 'finding'; finding: Finding }
   | { type: 'approval:required'; id: string; name: string; message: string }
+  /** The Kubernetes client sent a request again after a transient failure (not a step retry). */
+  | { type: 'api:resend'; method: string; path: string; retry: number; delayMs: number; error: string }
   | { type: 'run:end'; runId: string; summary: RunSummary; message?: string };
 
 export type EventListener = (event: RunEvent) => void;

@@ -50,6 +50,7 @@ export async function findMissingAccess(client: KubeClient, checks: readonly Acc
         path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
         body: review,
         kind: 'read',
+        idempotent: true,
         ctx: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' },
         ...(signal ? { signal } : {}),
       });

@@ -6,7 +6,7 @@ import { type CallContext, type KubeApiError, errorFromStatus, isConflict, isNot
 import { applyPatchLocally } from './local-patch.js';
 import { cloneJson } from './json.js';
 import { type DiscoveryDocument, RestMapper } from './mapping.js';
-import { ApiTransport, type CallKind, type CallStats, type HttpRequest } from './transport.js';
+import { ApiTransport, type CallKind, type CallStats, type HttpRequest, type ResendListener } from './transport.js';
 import { type WatchEvent, watchEvents } from './watch-stream.js';
 import type { DryRunMode, KubeList, KubeObject, ObjectRef, PatchType, ResourceMapping, ResourceRef } from './types.js';
 import { describeRef } from './types.js';
@@ -119,11 +119,16 @@ export class KubeClient {
   }
 
   resetStats(): void {
-    Object.assign(this.transport.stats, { reads: 0, writes: 0, watches: 0, discovery: 0 });
+    Object.assign(this.transport.stats, { reads: 0, writes: 0, watches: 0, discovery: 0, resends: 0 });
   }
 
   get userName(): string | undefined {
     return this.transport.userName;
+  }
+
+  /** Hears of every request sent again after a transient failure; returns the way to stop listening. */
+  onResend(listener: ResendListener): () => void {
+    return this.transport.onResend(listener);
   }
 
   get kubeConfig() {

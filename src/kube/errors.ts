@@ -162,7 +162,7 @@ export function errorFromStatus(
     hint = `the API server asked to retry after ${Math.ceil(retryAfter / 1000)}s`;
   }
   const message = `${target ? `${target}: ` : ''}${codeText}: ${text}`;
-  return new KubeApiError(message, code, reason, { transient, data, ...(hint ? { hint } : {}) });
+  return new KubeApiError(message, code, reason, { transient, connection: transient, data, ...(hint ? { hint } : {}) });
 }
 
 interface NetworkLike {
@@ -210,12 +210,13 @@ export function classifyKubeError(err: unknown, ctx?: CallContext): RunbookError
   if (code && TRANSIENT_NETWORK_CODES.has(code)) {
     return new StepFailure(`${prefix}cannot reach the API server (${code}): ${message}`, {
       transient: true,
+      connection: true,
       cause: err,
       data: { networkCode: code },
     });
   }
   if (e.type === 'request-timeout') {
-    return new StepFailure(`${prefix}the API server did not answer in time: ${message}`, { transient: true, cause: err });
+    return new StepFailure(`${prefix}the API server did not answer in time: ${message}`, { transient: true, connection: true, cause: err });
   }
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
     return new StepFailure(`${prefix}TLS verification of the API server failed (${code}): ${message}`, {

@@ -2,6 +2,7 @@
 // exec credentials, client certificates, proxies), with raw JSON in and out. Counts every call so
 // callers can prove that a re-run wrote nothing.
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   HttpMethod,
   type KubeConfig,
@@ -11,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { RunAborted, StepFailure } from '../engine/errors.js';
 import { type CallContext, classifyKubeError, errorFromStatus } from './errors.js';
+import { DEFAULT_RETRY_BUDGET, type RetryBudget, resendDelayMs, shouldResend } from './retry-policy.js';
 
 /** What kind of call it was, for the counters. */
 export type CallKind = 'read' | 'write' | 'discovery';
@@ -22,11 +24,16 @@ export interface CallStats {
   /** Watch connections opened (each reconnect counts). */
   watches: number;
   discovery: number;
+  /** Requests sent again after a transient failure (each resend counts once more above too). */
+  resends: number;
 }
 
 export function emptyStats(): CallStats {
-  return { reads: 0, writes: 0, watches: 0, discovery: 0 };
+  return { reads: 0, writes: 0, watches: 0, discovery: 0, resends: 0 };
 }
+
+/** Told of every resend, so a person sees that the cluster is flaky rather than a long pause. */
+export type ResendListener = (info: { method: string; path: string; retry: number; delayMs: number; error: string }) => void;
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -38,6 +45,8 @@ export interface HttpRequest {
   kind: CallKind;
   /** For error messages. */
   ctx: CallContext;
+  /** A repeat is harmless although the method alone does not say so (access reviews). */
+  idempotent?: boolean;
 }
 
 export interface HttpAnswer<T> {
@@ -52,11 +61,13 @@ export class ApiTransport {
   readonly stats: CallStats = emptyStats();
   private readonly configuration: Configuration;
   private keepAliveAgent: https.Agent | undefined;
+  private readonly resendListeners = new Set<ResendListener>();
 
   constructor(
     readonly kubeConfig: KubeConfig,
     readonly userName: string | undefined,
     private readonly requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    private readonly budget: RetryBudget = DEFAULT_RETRY_BUDGET,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new StepFailure('the kubeconfig has no current cluster');
@@ -84,7 +95,35 @@ export class ApiTransport {
     return this.keepAliveAgent;
   }
 
+  onResend(listener: ResendListener): () => void {
+    this.resendListeners.add(listener);
+    return () => this.resendListeners.delete(listener);
+  }
+
+  /**
+   * One request, sent again after a transient failure when that is safe (retry-policy.ts), within
+   * the budget; the last failure is thrown as it came.
+   */
   async request<T = unknown>(req: HttpRequest): Promise<HttpAnswer<T>> {
+    for (let retry = 1; ; retry++) {
+      try {
+        return await this.requestOnce<T>(req);
+      } catch (err) {
+        if (retry > this.budget.retries || req.signal?.aborted || !shouldResend(req, err)) throw err;
+        const delayMs = resendDelayMs(this.budget, retry, err);
+        this.stats.resends++;
+        const error = err instanceof Error ? err.message : String(err);
+        for (const listener of this.resendListeners) listener({ method: req.method, path: req.path, retry, delayMs, error });
+        try {
+          await sleep(delayMs, undefined, req.signal ? { signal: req.signal } : undefined);
+        } catch {
+          throw new RunAborted(`${req.ctx.verb} aborted`, { cause: err });
+        }
+      }
+    }
+  }
+
+  private async requestOnce<T = unknown>(req: HttpRequest): Promise<HttpAnswer<T>> {
     const ctx = this.configuration.baseServer.makeRequestContext(req.path, HttpMethod[req.method]);
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value !== undefined) ctx.setQueryParam(key, String(value));
@@ -115,7 +154,7 @@ export class ApiTransport {
       if (timeout.aborted) {
         throw new StepFailure(
           `${req.ctx.verb} ${req.path}: the API server did not answer within ${this.requestTimeoutMs} ms`,
-          { transient: true, cause: err },
+          { transient: true, connection: true, cause: err },
         );
       }
       throw classifyKubeError(err, callCtx);

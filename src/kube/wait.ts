@@ -71,6 +71,11 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
   let lastState: KubeObject | null | KubeObject[] = target.name ? null : [];
   /** The transient failure since the last good answer, so a timeout can say why nothing came. */
   let lastError: unknown;
+  // A request the client is still sending again has not failed yet as far as this loop knows;
+  // hear of the client's failures meanwhile, so a timeout in the middle of them still says why.
+  const stopHearing = client.onResend((r) => {
+    lastError = new Error(r.error);
+  });
 
   const internal = new AbortController();
   const timer = setTimeout(() => internal.abort(TIMED_OUT), options.timeoutMs);
@@ -187,6 +192,7 @@ export async function waitFor(client: KubeClient, options: WaitOptions): Promise
     }
     throw err instanceof RunbookError ? err : new StepFailure(`waiting for ${label}: ${String(err)}`, { cause: err });
   } finally {
+    stopHearing();
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onOuterAbort);
     if (!signal.aborted) internal.abort();

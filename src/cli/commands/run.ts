@@ -57,7 +57,9 @@ export async function runCommand(req: RunRequest): Promise<number> {
   // Before anything is recorded or changed: may this user do all the runbook will do? One
   // message lists every missing permission (a client dry run sends no writes, so it is not asked).
   if (dryRun !== 'client' && usesKubernetes(prepared.plan, req.registry)) {
-    const preflight = await createServices(prepared.plan, flags);
+    const preflight = await createServices(prepared.plan, flags, {
+      onResend: (r) => process.stderr.write(`note: API ${r.method} ${r.path}: ${redactor.redact(r.error)}; sending again (retry ${r.retry})\n`),
+    });
     const { assertPlanPermissions } = await import('../../steps/preflight.js');
     try {
       await assertPlanPermissions(prepared.plan, req.registry, preflight.services.kube!, { vars: prepared.vars });
@@ -101,8 +103,10 @@ export async function runCommand(req: RunRequest): Promise<number> {
 
   let services: Awaited<ReturnType<typeof createServices>> | undefined;
   try {
-    services = await createServices(prepared.plan, flags);
     const renderer = chooseRenderer(flags.output, prepared.plan);
+    services = await createServices(prepared.plan, flags, {
+      onResend: (r) => renderer.onEvent({ type: 'api:resend', ...r, error: redactor.redact(r.error) }),
+    });
     const executor = new Executor({
       plan: prepared.plan,
       registry: req.registry,

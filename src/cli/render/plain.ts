@@ -37,6 +37,9 @@ export class PlainRenderer implements Renderer {
       case 'step:log':
         line(`  ${e.id}: ${e.message}`);
         break;
+      case 'api:resend':
+        line(`  API ${e.method} ${e.path}: ${e.error}; sending again in ${formatMs(e.delayMs)} (retry ${e.retry})`);
+        break;
       case 'node:end': {
         const r = e.result;
         if (e.node.kind !== 'step' && r.status !== 'failed' && r.status !== 'skipped') break;
