@@ -1,6 +1,7 @@
 // The `patch` step against the real API server, through the executor: every patch type, the
 // status subresource, selectors over many objects, guarded list edits on Notebooks (the 2.25 → 3.3
-// oauth-proxy removal) and a concurrent change between read and write that the server refuses.
+// oauth-proxy removal), `add` edits on LlamaStackDistributions whose containerSpec may be absent,
+// and a concurrent change between read and write that the server refuses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailure } from '../../src/engine/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
@@ -229,6 +230,39 @@ describe('patch step', () => {
       const after = await live(kube, refTo(nb));
       expect(containersOf(after).map((c) => c.name)).toEqual(['first', 'raced-retry']);
       expect(after.metadata.finalizers).toBeUndefined();
+    });
+  });
+
+  describe('add list edits on LlamaStackDistributions (containerSpec and env are optional)', () => {
+    const LLSD = { apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution' } as const;
+    const pg = { list: '/spec/server/containerSpec/env', match: { name: 'POSTGRES_HOST' }, add: { name: 'POSTGRES_HOST', value: 'pg.svc' } };
+    const llsd = (name: string) => kube.create({ ...LLSD, metadata: { name, namespace: ns }, spec: { server: { distribution: { name: 'rh-dev' } } } });
+    const serverOf = (o: KubeObject) => (o.spec as { server: Record<string, unknown> }).server;
+
+    it('creates the missing containerSpec and env; a second run makes no write', async () => {
+      const obj = await llsd('llsd-bare');
+      const first = await runStep('patch', { ...LLSD, name: 'llsd-bare', namespace: ns, listEdits: [pg] });
+      expect(first.error).toBeUndefined();
+      expect(first.status).toBe('changed');
+      expect(serverOf(await live(kube, refTo(obj))).containerSpec).toEqual({ env: [{ name: 'POSTGRES_HOST', value: 'pg.svc' }] });
+      const second = await runStep('patch', { ...LLSD, name: 'llsd-bare', namespace: ns, listEdits: [pg] });
+      expect(second.status).toBe('ok');
+      expect(second.calls.writes).toBe(0);
+    });
+
+    it('a containerSpec created between read and write: the server refuses the test; a retry adds to it', async () => {
+      const obj = await llsd('llsd-raced');
+      const input = { ...LLSD, name: 'llsd-raced', namespace: ns, listEdits: [pg] };
+      const ctx = stepContext(kube);
+      expect((await patchStep.check!(ctx, input)).holds).toBe(false);
+      await side.patch(refTo(obj), 'merge', { spec: { server: { containerSpec: { name: 'mine', env: [{ name: 'VLLM_URL', value: 'http://vllm' }] } } } });
+      const error = await patchStep.apply(ctx, input).then(() => undefined, (e: unknown) => e);
+      expect((error as StepFailure).transient).toBe(true);
+      // Not replaced by our {env: [...]}: the other client's containerSpec is intact.
+      expect(serverOf(await live(kube, refTo(obj))).containerSpec).toEqual({ name: 'mine', env: [{ name: 'VLLM_URL', value: 'http://vllm' }] });
+      const retried = await runStep('patch', input);
+      expect(retried.status).toBe('changed');
+      expect(serverOf(await live(kube, refTo(obj))).containerSpec).toEqual({ name: 'mine', env: [{ name: 'VLLM_URL', value: 'http://vllm' }, { name: 'POSTGRES_HOST', value: 'pg.svc' }] });
     });
   });
 

@@ -66,4 +66,65 @@ describe('compileListEdits', () => {
     changed.spec.headGroupSpec.template.spec.containers.reverse();
     expect(() => apply(changed, ops)).toThrow();
   });
+
+  describe('add', () => {
+    const pg = (value = 'pg.svc'): ListEdit => ({ list: '/spec/server/containerSpec/env', match: { name: 'POSTGRES_HOST' }, add: { name: 'POSTGRES_HOST', value } });
+    const port: ListEdit = { list: '/spec/server/containerSpec/env', match: { name: 'POSTGRES_PORT' }, add: { name: 'POSTGRES_PORT', value: '5432' } };
+    const bare = () => ({ spec: { server: { distribution: { name: 'rh-dev' } } } });
+
+    it('creates the missing containerSpec and env, guarded by a test of the object they go into', () => {
+      const ops = compileListEdits(bare(), [pg(), port]);
+      expect(ops.slice(0, 2)).toEqual([
+        { op: 'test', path: '/spec/server', value: { distribution: { name: 'rh-dev' } } },
+        { op: 'add', path: '/spec/server/containerSpec', value: { env: [{ name: 'POSTGRES_HOST', value: 'pg.svc' }] } },
+      ]);
+      const out = apply(bare(), ops);
+      expect(out).toEqual({ spec: { server: { distribution: { name: 'rh-dev' }, containerSpec: { env: [{ name: 'POSTGRES_HOST', value: 'pg.svc' }, { name: 'POSTGRES_PORT', value: '5432' }] } } } });
+      // Applied once, nothing is left to add.
+      expect(compileListEdits(out, [pg(), port])).toEqual([]);
+    });
+
+    it('creates env in a containerSpec that has none, and treats a null list as missing', () => {
+      const doc = { spec: { server: { containerSpec: { name: 'llama-stack', port: 8321 } } } };
+      expect(apply(doc, compileListEdits(doc, [pg()]))).toEqual({ spec: { server: { containerSpec: { name: 'llama-stack', port: 8321, env: [{ name: 'POSTGRES_HOST', value: 'pg.svc' }] } } } });
+      const nulled = { spec: { server: { containerSpec: { env: null } } } };
+      expect(apply(nulled, compileListEdits(nulled, [pg()]))).toEqual({ spec: { server: { containerSpec: { env: [{ name: 'POSTGRES_HOST', value: 'pg.svc' }] } } } });
+    });
+
+    it('appends to an existing list after a test of the whole list, and leaves an element that matches as it is', () => {
+      const doc = { spec: { server: { containerSpec: { env: [{ name: 'VLLM_URL', value: 'http://vllm' }] } } } };
+      const ops = compileListEdits(doc, [pg()]);
+      expect(ops).toEqual([
+        { op: 'test', path: '/spec/server/containerSpec/env', value: [{ name: 'VLLM_URL', value: 'http://vllm' }] },
+        { op: 'add', path: '/spec/server/containerSpec/env/-', value: { name: 'POSTGRES_HOST', value: 'pg.svc' } },
+      ]);
+      const configured = { spec: { server: { containerSpec: { env: [{ name: 'POSTGRES_HOST', value: 'elsewhere' }] } } } };
+      expect(compileListEdits(configured, [pg()])).toEqual([]);
+    });
+
+    it('adds a string (a finalizer) and into a list under a [field=value] selection; a selection of nothing adds nothing', () => {
+      const doc = ray();
+      const out = apply(doc, compileListEdits(doc, [
+        { list: '/metadata/finalizers', match: 'runbook.dev/keep', add: 'runbook.dev/keep' },
+        { list: '/spec/headGroupSpec/template/spec/containers[name=oauth-proxy]/env', match: { name: 'X' }, add: { name: 'X', value: '1' } },
+      ])) as { metadata: { finalizers: string[] }; spec: { headGroupSpec: { template: { spec: { containers: { env?: unknown }[] } } } } };
+      expect(out.metadata.finalizers).toEqual(['a', 'notebook-oauth-client-finalizer.opendatahub.io', 'b', 'runbook.dev/keep']);
+      expect(out.spec.headGroupSpec.template.spec.containers[0]!.env).toEqual([{ name: 'X', value: '1' }]);
+      expect(compileListEdits(ray(), [{ list: '/spec/headGroupSpec/template/spec/containers[name=worker]/env', match: { name: 'X' }, add: { name: 'X' } }])).toEqual([]);
+      expect(compileListEdits({ spec: {} }, [{ list: '/spec/containers[name=main]/env', match: { name: 'X' }, add: { name: 'X' } }])).toEqual([]);
+    });
+
+    it('refuses a value that does not match (every run would add it), and two actions in one edit', () => {
+      expect(() => compileListEdits(bare(), [{ list: '/spec/env', match: { name: 'A' }, add: { name: 'B' } }])).toThrow(/does not match/);
+      expect(() => compileListEdits(bare(), [{ list: '/spec/env', match: { name: 'A' }, add: { name: 'A' }, remove: true }])).toThrow(/only one of/);
+    });
+
+    it('a concurrent change fails the guard instead of adding twice or replacing what another client created', () => {
+      const doc = { spec: { server: { containerSpec: { env: [] as unknown[] } } } };
+      const ops = compileListEdits(doc, [pg()]);
+      expect(() => apply({ spec: { server: { containerSpec: { env: [{ name: 'POSTGRES_HOST', value: 'x' }] } } } }, ops)).toThrow();
+      const created = compileListEdits(bare(), [pg()]);
+      expect(() => apply({ spec: { server: { distribution: { name: 'rh-dev' }, containerSpec: { name: 'mine' } } } }, created)).toThrow();
+    });
+  });
 });

@@ -1,7 +1,8 @@
-// Guarded list edits: "remove the container named oauth-proxy", "remove this finalizer". Compiled
-// against the live object into a JSON patch whose every remove/replace is preceded by a `test` of
-// the exact element, so a concurrent change makes the server refuse the patch instead of removing
-// whatever now sits at that index.
+// Guarded list edits: "remove the container named oauth-proxy", "remove this finalizer", "add the
+// variable POSTGRES_HOST unless one is there". Compiled against the live object into a JSON patch
+// whose every remove/replace is preceded by a `test` of the exact element (and every add by a `test`
+// of the list, or of the object the missing list goes into), so a concurrent change makes the
+// server refuse the patch instead of editing whatever now sits at that index.
 import jsonpatch from 'fast-json-patch';
 import { StepFailure } from '../../engine/errors.js';
 import { containsDesired } from '../../kube/diff.js';
@@ -17,13 +18,18 @@ export interface ListEdit {
   remove?: boolean;
   /** Replace every matching element with this value. */
   replace?: unknown;
+  /**
+   * Append this value when no element matches (it must match itself, so a re-run adds nothing).
+   * A missing list, and missing objects on the way to it, are created.
+   */
+  add?: unknown;
 }
 
 export const LIST_EDIT_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['list', 'match'],
-  description: 'Remove or replace the list elements that match, checked with JSON patch test operations.',
+  description: 'Remove or replace the list elements that match, or add one when none does, checked with JSON patch test operations.',
   properties: {
     list: {
       type: 'string',
@@ -34,6 +40,10 @@ export const LIST_EDIT_SCHEMA = {
     match: { description: 'A value (a finalizer string) or the fields an element has (e.g. {name: oauth-proxy}).' },
     remove: { type: 'boolean', description: 'Remove the matching elements.' },
     replace: { description: 'Replace the matching elements with this value.' },
+    add: {
+      description:
+        'Append this value when no element matches (it must itself match). A missing list, and missing objects on the way to it, are created; a [field=value] segment that selects nothing leaves the edit out.',
+    },
   },
 };
 
@@ -43,26 +53,19 @@ export function compileListEdits(live: unknown, edits: readonly ListEdit[]): Jso
   // ones leave it, so removing container 0 does not shift an index a later edit relies on.
   let doc = live;
   for (const [n, edit] of edits.entries()) {
-    if (!edit.remove && edit.replace === undefined) {
-      throw new StepFailure(`list edit of ${edit.list}: say what to do with the matches (remove: true, or replace: …)`);
+    const actions = [edit.remove === true, edit.replace !== undefined, edit.add !== undefined].filter(Boolean).length;
+    if (actions === 0) {
+      throw new StepFailure(`list edit of ${edit.list}: say what to do with the matches (remove: true, replace: …, or add: …)`);
+    }
+    if (actions > 1) throw new StepFailure(`list edit of ${edit.list}: give only one of remove, replace and add`);
+    if (edit.add !== undefined && !matches(edit.add, edit.match)) {
+      throw new StepFailure(`list edit of ${edit.list}: the value to add does not match ${JSON.stringify(edit.match)}, so every run would add it again`);
     }
     const located = locateList(doc, edit.list);
-    if (!located) continue; // No list: nothing matches, nothing to do.
-    const { pointer, list, guards } = located;
-    const matching = list.map((item, i) => ({ item, i })).filter(({ item }) => matches(item, edit.match));
-    const editOps: JsonPatchOperation[] = [];
-    if (edit.remove) {
-      // Highest index first, so earlier indexes stay valid within the one patch.
-      for (const { item, i } of matching.reverse()) {
-        editOps.push({ op: 'test', path: `${pointer}/${i}`, value: item }, { op: 'remove', path: `${pointer}/${i}` });
-      }
-    } else {
-      for (const { item, i } of matching) {
-        if (deepEqual(item, edit.replace)) continue;
-        editOps.push({ op: 'test', path: `${pointer}/${i}`, value: item }, { op: 'replace', path: `${pointer}/${i}`, value: edit.replace });
-      }
-    }
+    if (!located) continue; // A [field=value] segment selected nothing: nothing to edit.
+    const editOps = located.missing ? addToMissing(edit, located.missing) : editList(edit, located.pointer, located.list);
     if (editOps.length === 0) continue;
+    const { guards } = located;
     ops.push(...guards, ...editOps);
     // Only a later edit needs the document as this one leaves it; cloning a large object for
     // nothing costs more than the rest of the edit.
@@ -71,20 +74,75 @@ export function compileListEdits(live: unknown, edits: readonly ListEdit[]): Jso
   return ops;
 }
 
+/** The edit of a list that exists. */
+function editList(edit: ListEdit, pointer: string, list: unknown[]): JsonPatchOperation[] {
+  const matching = list.map((item, i) => ({ item, i })).filter(({ item }) => matches(item, edit.match));
+  const editOps: JsonPatchOperation[] = [];
+  if (edit.add !== undefined) {
+    // The whole list is tested, so an element another client added meanwhile is not added twice.
+    if (matching.length === 0) editOps.push({ op: 'test', path: pointer, value: list }, { op: 'add', path: `${pointer}/-`, value: edit.add });
+  } else if (edit.remove) {
+    // Highest index first, so earlier indexes stay valid within the one patch.
+    for (const { item, i } of matching.reverse()) {
+      editOps.push({ op: 'test', path: `${pointer}/${i}`, value: item }, { op: 'remove', path: `${pointer}/${i}` });
+    }
+  } else {
+    for (const { item, i } of matching) {
+      if (deepEqual(item, edit.replace)) continue;
+      editOps.push({ op: 'test', path: `${pointer}/${i}`, value: item }, { op: 'replace', path: `${pointer}/${i}`, value: edit.replace });
+    }
+  }
+  return editOps;
+}
+
+/**
+ * The edit of a list that does not exist: nothing to remove or replace; an add creates the list
+ * (and the objects on the way to it) in the deepest object that exists, after a `test` that this
+ * object is still as read, since an `add` of a key that someone created meanwhile would replace it.
+ */
+function addToMissing(edit: ListEdit, missing: Missing): JsonPatchOperation[] {
+  if (edit.add === undefined) return [];
+  let value: unknown = [edit.add];
+  for (const key of missing.keys.slice(1).reverse()) value = { [key]: value };
+  const path = `${missing.parent}/${escape(missing.keys[0]!)}`;
+  return [
+    { op: 'test', path: missing.parent, value: missing.parentValue },
+    { op: 'add', path, value },
+  ];
+}
+
+interface Missing {
+  /** Pointer of the deepest object on the path that exists. */
+  parent: string;
+  parentValue: unknown;
+  /** The keys from there to the list, none of which exists (or is null). */
+  keys: string[];
+}
+
 /**
  * Resolves a list pointer against the live object. Segments like `containers[name=ray-head]`
  * select the element of a list by a field rather than by index; each such step adds a `test`
  * that the element at that index still has that field value, so the patch cannot land on
- * another element if the list changed meanwhile.
+ * another element if the list changed meanwhile. Returns `missing` when the path stops at an
+ * absent (or null) key before the list, and undefined when a selection finds no element.
  */
-function locateList(doc: unknown, path: string): { pointer: string; list: unknown[]; guards: JsonPatchOperation[] } | undefined {
+function locateList(doc: unknown, path: string): { pointer: string; list: unknown[]; guards: JsonPatchOperation[]; missing?: Missing } | undefined {
   const guards: JsonPatchOperation[] = [];
   let pointer = '';
   let current: unknown = doc;
-  for (const raw of path.split('/').slice(1)) {
+  const segments = path.split('/').slice(1);
+  for (const [n, raw] of segments.entries()) {
     const select = /^(.*)\[([^=\]]+)=([^\]]*)\]$/.exec(raw);
     const key = select ? select[1]! : raw;
+    const parent = current;
     current = step(current, key);
+    if (current === undefined || current === null) {
+      // Objects (never list elements) can be created on the way; a selection in a list that
+      // does not exist selects nothing.
+      const rest = [key, ...segments.slice(n + 1)];
+      if (!isPlainObject(parent) || select || rest.slice(1).some((s) => /\[[^=\]]+=[^\]]*\]$/.test(s))) return undefined;
+      return { pointer: '', list: [], guards, missing: { parent: pointer, parentValue: parent, keys: rest.map(unescape) } };
+    }
     pointer += `/${key}`;
     if (select) {
       if (!Array.isArray(current)) return undefined;
@@ -93,9 +151,8 @@ function locateList(doc: unknown, path: string): { pointer: string; list: unknow
       if (index < 0) return undefined;
       current = current[index];
       pointer += `/${index}`;
-      guards.push({ op: 'test', path: `${pointer}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: (current as Record<string, unknown>)[field] });
+      guards.push({ op: 'test', path: `${pointer}/${escape(field)}`, value: (current as Record<string, unknown>)[field] });
     }
-    if (current === undefined || current === null) return undefined;
   }
   if (!Array.isArray(current)) {
     throw new StepFailure(`list edit: ${path} is not a list in the live object`);
@@ -103,8 +160,16 @@ function locateList(doc: unknown, path: string): { pointer: string; list: unknow
   return { pointer, list: current, guards };
 }
 
+function escape(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescape(key: string): string {
+  return key.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
 function step(value: unknown, key: string): unknown {
-  const k = key.replace(/~1/g, '/').replace(/~0/g, '~');
+  const k = unescape(key);
   if (Array.isArray(value) && /^\d+$/.test(k)) return value[Number(k)];
   return isPlainObject(value) ? value[k] : undefined;
 }

@@ -47,6 +47,8 @@ export const patchStep: StepType<PatchInput> = {
     '`oauth-proxy`, a given finalizer) rather than by index: each becomes a `test` + `remove`/`replace`',
     'pair computed from the live object, so a concurrent change is refused by the server and the',
     'step retries on fresh data instead of removing the wrong element.',
+    'An `add` list edit appends an element unless one matches (an environment variable by name), creating',
+    'the list, and missing objects on the way to it, when absent: it is idempotent on either shape.',
   ].join(' '),
   input: {
     type: 'object',
