@@ -22,7 +22,7 @@ function upgrade(extra: string[]): ReturnType<typeof runCli> {
   return runCli([
     'run', 'runbooks/upgrade-2.25-to-3.3.yaml',
     '--kubeconfig', sandbox.controlPlane.kubeconfigPath,
-    '--state-dir', scratchDir('runbook-channel-'), '--yes', '-o', 'json', ...extra,
+    '--state-dir', scratchDir('runbook-channel-'), '--var', `backupDir=${scratchDir('runbook-channel-backup-')}`, '--yes', '-o', 'json', ...extra,
   ]);
 }
 

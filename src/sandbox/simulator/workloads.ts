@@ -1,8 +1,8 @@
 // The workloads the RHOAI operator and its controllers drive, as a table of rules: each computes an
 // object's status from its spec and from the RHOAI version running. This is where "what breaks if
 // you do nothing" shows: under 3.3, Serverless and ModelMesh InferenceServices answer 503, running
-// workbenches still on oauth-proxy loop on redirects, Ray clusters of 2.x fail, Guardrails with the
-// old otelExporter are refused, Llama Stack without PostgreSQL fails and its SQLite data is gone.
+// workbenches still on oauth-proxy loop on redirects, Ray clusters of 2.x fail, Llama Stack
+// without PostgreSQL fails and its SQLite data is gone.
 import semver from 'semver';
 import type { KubeObject, ResourceRef } from '../../kube/types.js';
 import { Informer, keyOf } from './informer.js';
@@ -159,11 +159,12 @@ const rayCluster: Rule = {
 
 const guardrails: Rule = {
   ref: { apiVersion: 'trustyai.opendatahub.io/v1alpha1', kind: 'GuardrailsOrchestrator' },
-  status(obj, _facts, major3) {
-    const spec = (obj.spec ?? {}) as { otelExporter?: unknown; orchestratorConfig?: string; replicas?: number };
-    if (major3 && spec.otelExporter !== undefined) {
-      return { phase: 'Failed', conditions: [cond('Ready', false, 'InvalidSpec', 'spec.otelExporter uses the 2.x format, which 3.3 no longer accepts; remove it')] };
-    }
+  // The 3.3 operator does not refuse an orchestrator over its exporter: the 3.3 CRD prunes the
+  // 2.25 otelExporter keys, and what is left (the 3.3 fields, or nothing) configures the sidecar
+  // (red-hat-data-services/trustyai-service-operator rhoai-3.3, controllers/gorch). What breaks
+  // is silent: settings not migrated are gone, which verify checks.
+  status(obj) {
+    const spec = (obj.spec ?? {}) as { orchestratorConfig?: string; replicas?: number };
     if (!spec.orchestratorConfig || (spec.replicas ?? 1) < 1) {
       return { phase: 'Failed', conditions: [cond('Ready', false, 'InvalidSpec', 'spec.orchestratorConfig must name the orchestrator ConfigMap and spec.replicas be at least 1')] };
     }
