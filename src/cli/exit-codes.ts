@@ -1,4 +1,4 @@
-// Exit codes of every command, documented in docs/cli.md.
+// Exit codes of every command, documented in the README (one table, kept in sync by a test).
 import type { RunStatus } from '../engine/events.js';
 
 export const EXIT = {
@@ -12,6 +12,14 @@ export const EXIT = {
   blocked: 3,
   /** A manual gate is waiting for approval; resume with --approve. */
   waitingApproval: 4,
+  /** Another run of this runbook on this cluster (or of this run) is in progress: nothing was done. */
+  locked: 5,
+  /** A run's state files are damaged or of an unknown format: named, never replaced. */
+  stateDamaged: 6,
+  /** The cluster could not be reached, or refused the credentials. */
+  clusterUnreachable: 7,
+  /** A local file could not be read or written (disk full, read-only, permissions). */
+  ioFailure: 8,
   /** The run was stopped (Ctrl-C, SIGTERM); resume continues it. */
   interrupted: 130,
 } as const;

@@ -1,6 +1,7 @@
 // Turns any error into a message and an exit code, in one place. Never a stack trace, unless
 // RUNBOOK_DEBUG is set.
 import { InputError, RunbookError, formatProblem } from '../engine/errors.js';
+import { LockHeld } from '../engine/lock.js';
 import { EXIT } from './exit-codes.js';
 
 export class CliExit extends Error {
@@ -19,7 +20,12 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
   }
   if (err instanceof RunbookError) {
     write(`error: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`);
-    return EXIT.invalidInput;
+    return exitCodeOf(err);
+  }
+  const io = ioFailure(err);
+  if (io) {
+    write(`error: ${io}\n`);
+    return EXIT.ioFailure;
   }
   const message = err instanceof Error ? err.message : String(err);
   write(`error: ${message}\n`);
@@ -27,3 +33,32 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
   else write('  (this is unexpected; set RUNBOOK_DEBUG=1 to see where it came from)\n');
   return EXIT.stepFailed;
 }
+
+function exitCodeOf(err: RunbookError): number {
+  if (err instanceof LockHeld) return EXIT.locked;
+  if (err.name === 'StateDamaged') return EXIT.stateDamaged;
+  // Failing to reach the cluster or to be let in is not bad input: it says so with its own code.
+  if (err.connection || err.data?.networkCode !== undefined || err.data?.code === 401) return EXIT.clusterUnreachable;
+  return EXIT.invalidInput;
+}
+
+const OS_REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EMFILE: 'too many open files',
+};
+
+/** A failed file operation, said with its path and the operating system's reason. */
+function ioFailure(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e.code !== 'string' || !(e.code in OS_REASONS || typeof e.syscall === 'string')) return undefined;
+  const reason = OS_REASONS[e.code] ?? e.code;
+  const where = e.path ? ` ${e.path}` : '';
+  return `cannot ${e.syscall ?? 'access'}${where}: ${reason} (${e.code})`;
+}
+

@@ -62,3 +62,9 @@ export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFla
     async close() {},
   };
 }
+
+/** Which cluster the flags point at (its API server URL), read from the kubeconfig without a request. */
+export async function clusterServer(flags: KubeFlags): Promise<string> {
+  const { loadKubeConfig } = await import('../kube/config.js');
+  return loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace }).server;
+}

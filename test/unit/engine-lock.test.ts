@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireRunLock } from '../../src/engine/lock.js';
+import { LockHeld, acquireRunLock, acquireTargetLock } from '../../src/engine/lock.js';
 
 const dir = () => mkdtemp(join(tmpdir(), 'runbook-lock-'));
 
@@ -37,7 +37,7 @@ describe('run lock', () => {
   it('an owner on another host refuses too: its liveness cannot be told from here', async () => {
     const d = await dir();
     await writeFile(join(d, 'lock'), JSON.stringify({ pid: 1, host: 'elsewhere', since: '2026-01-01T00:00:00Z' }));
-    await expect(acquireRunLock(d, 'r1')).rejects.toThrow(/locked by pid 1 on host elsewhere/);
+    await expect(acquireRunLock(d, 'r1')).rejects.toThrow(/run r1 is locked by pid 1 on host elsewhere/);
   });
 
   it('the lock of a dead owner is taken over with a notice', async () => {
@@ -73,3 +73,36 @@ describe('run lock', () => {
     }
   });
 });
+
+describe('target lock: one run of a runbook on a cluster at a time', () => {
+  const upgrade = { cluster: 'https://api.prod.example.com:6443', runbook: '/srv/runbooks/upgrade.yaml' };
+
+  it('a second run of the same runbook on the same cluster is refused, naming the holder', async () => {
+    const d = await dir();
+    const first = await acquireTargetLock(d, upgrade, 'upgrade-20261130-a');
+    const second = acquireTargetLock(d, upgrade, 'upgrade-20261130-b');
+    await expect(second).rejects.toBeInstanceOf(LockHeld);
+    await expect(acquireTargetLock(d, upgrade, 'upgrade-20261130-b')).rejects.toThrow(
+      new RegExp(`^runbook /srv/runbooks/upgrade.yaml on https://api.prod.example.com:6443 is being executed by run upgrade-20261130-a, pid ${process.pid} on host ${hostname()} \\(since `),
+    );
+    // Another cluster, or another runbook, is another target.
+    await (await acquireTargetLock(d, { ...upgrade, cluster: 'https://api.test.example.com:6443' }, 'c')).release();
+    await (await acquireTargetLock(d, { ...upgrade, runbook: '/srv/runbooks/assess.yaml' }, 'd')).release();
+    await first.release();
+    await (await acquireTargetLock(d, upgrade, 'upgrade-20261130-b')).release();
+  });
+
+  it('a lock whose pid now belongs to another process (started at another time) is taken over', async () => {
+    const d = await dir();
+    const lock = await acquireTargetLock(d, upgrade, 'mine');
+    const [file] = (await readdir(join(d, 'locks'))).filter((f) => f.endsWith('.lock'));
+    const path = join(d, 'locks', file!);
+    await lock.release();
+    // This very process, but "started" at another time: the pid was reused by an unrelated process.
+    await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00Z', nonce: 'x', pidStart: '1', runId: 'old-run' }));
+    const taken = await acquireTargetLock(d, upgrade, 'new-run');
+    expect(taken.takenOver).toBe(`took over the lock of pid ${process.pid}, which no longer runs (it held runbook /srv/runbooks/upgrade.yaml on https://api.prod.example.com:6443 for run old-run since 2026-01-01T00:00:00Z)`);
+    await taken.release();
+  });
+});
+

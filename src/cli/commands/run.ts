@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import { InputError, RunbookError } from '../../engine/errors.js';
 import { Executor } from '../../engine/executor.js';
-import { acquireRunLock } from '../../engine/lock.js';
+import { LockHeld, acquireRunLock, acquireTargetLock, liveRunHolder, type HeldLock } from '../../engine/lock.js';
 import { REDACTED, Redactor } from '../../engine/redact.js';
 import type { StepRegistry } from '../../engine/registry.js';
 import { allIds, allTags } from '../../engine/selection.js';
@@ -21,7 +21,7 @@ import type { RunFlags } from '../global-options.js';
 import { prepare, type Prepared } from '../prepare.js';
 import { chooseRenderer } from '../render/choose.js';
 import { askYesNo } from '../render/prompt.js';
-import { createServices } from '../services.js';
+import { clusterServer, createServices } from '../services.js';
 import { printSummary } from '../summary.js';
 
 export interface RunRequest {
@@ -54,9 +54,35 @@ export async function runCommand(req: RunRequest): Promise<number> {
     if (dryRun !== 'none') existing = undefined;
   }
 
+  const state: RunState = existing ?? newState(prepared, dryRun, flags);
+  const needsCluster = usesKubernetes(prepared.plan, req.registry);
+  // One run of this runbook on this cluster at a time, from before the preflight until exit: a
+  // second `run`, `resume` or `--fresh` is refused, naming the run that holds it. A dry run
+  // changes nothing and takes no lock.
+  const targetLock: HeldLock | undefined =
+    dryRun === 'none' ? await acquireTargetLock(store.root, { cluster: needsCluster ? await clusterServer(flags) : '', runbook: file }, state.runId) : undefined;
+  if (targetLock?.takenOver) process.stderr.write(`note: ${targetLock.takenOver}\n`);
+  try {
+    return await runLocked(req, prepared, state, existing, store, redactor, dryRun, needsCluster);
+  } finally {
+    await targetLock?.release();
+  }
+}
+
+async function runLocked(
+  req: RunRequest,
+  prepared: Prepared,
+  state: RunState,
+  existing: RunState | undefined,
+  store: StateStore,
+  redactor: Redactor,
+  dryRun: DryRunMode,
+  needsCluster: boolean,
+): Promise<number> {
+  const { flags } = req;
   // Before anything is recorded or changed: may this user do all the runbook will do? One
   // message lists every missing permission (a client dry run sends no writes, so it is not asked).
-  if (dryRun !== 'client' && usesKubernetes(prepared.plan, req.registry)) {
+  if (dryRun !== 'client' && needsCluster) {
     const preflight = await createServices(prepared.plan, flags, {
       onResend: (r) => process.stderr.write(`note: API ${r.method} ${r.path}: ${redactor.redact(r.error)}; sending again (retry ${r.retry})\n`),
     });
@@ -68,7 +94,6 @@ export async function runCommand(req: RunRequest): Promise<number> {
     }
   }
 
-  const state: RunState = existing ?? newState(prepared, dryRun, flags);
   if (existing) state.vars = recordedVars(prepared, existing.vars);
   state.stepDigests = stepDigests(prepared.plan);
   state.runbook.digest = prepared.plan.digest;
@@ -156,6 +181,12 @@ async function findRunToResume(req: RunRequest, store: StateStore): Promise<RunS
   if (flags.dryRun || flags.fresh) return undefined;
   const unfinished = await store.findUnfinished(resolve(req.file!));
   if (!unfinished) return undefined;
+  const running = unfinished.status === 'running' ? await liveRunHolder(store.runDir(unfinished.runId)) : undefined;
+  if (running) {
+    throw new LockHeld(`run ${unfinished.runId} of this runbook is being executed by ${running}`, {
+      hint: 'wait for it to finish, or stop it; runbook status shows where it is',
+    });
+  }
   if (flags.resume) return unfinished;
   const where = `run ${unfinished.runId} of this runbook did not finish (${unfinished.status}${unfinished.message ? `: ${unfinished.message}` : ''})`;
   if (process.stdin.isTTY && process.stderr.isTTY && flags.output !== 'json') {

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { formatMs } from '../../engine/attempt.js';
 import { RunbookError } from '../../engine/errors.js';
+import { liveRunHolder } from '../../engine/lock.js';
 import { Redactor } from '../../engine/redact.js';
 import { StateStore, type RunState } from '../../engine/state.js';
 import { EXIT } from '../exit-codes.js';
@@ -9,7 +10,7 @@ import { EXIT } from '../exit-codes.js';
 export async function statusCommand(runId: string | undefined, flags: { stateDir: string; output?: string }): Promise<number> {
   const store = new StateStore(resolve(flags.stateDir), new Redactor());
   if (!runId) {
-    const runs = await store.list();
+    const runs = await Promise.all((await store.list()).map((r) => withLiveness(store, r)));
     if (flags.output === 'json') {
       process.stdout.write(`${JSON.stringify(runs.map(brief))}\n`);
       return EXIT.ok;
@@ -21,7 +22,8 @@ export async function statusCommand(runId: string | undefined, flags: { stateDir
     for (const r of runs) process.stdout.write(`${r.runId}  ${r.status.padEnd(16)} ${r.updatedAt}  ${r.runbook.file}\n`);
     return EXIT.ok;
   }
-  const state = await store.load(runId);
+  const loaded = await store.load(runId);
+  const state = loaded ? await withLiveness(store, loaded) : undefined;
   if (!state) throw new RunbookError(`no run ${runId} in ${store.root}`, { hint: 'runbook status (without an id) lists the runs' });
   if (flags.output === 'json') {
     process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
@@ -37,6 +39,17 @@ export async function statusCommand(runId: string | undefined, flags: { stateDir
   return EXIT.ok;
 }
 
-function brief(s: RunState): Record<string, unknown> {
+/**
+ * A run recorded as running whose executor is gone (killed, or its machine lost) is shown as
+ * interrupted: nothing runs it, and `runbook resume` continues it.
+ */
+type ShownRun = Omit<RunState, 'status'> & { status: RunState['status'] | 'interrupted' };
+
+async function withLiveness(store: StateStore, state: RunState): Promise<ShownRun> {
+  if (state.status !== 'running' || (await liveRunHolder(store.runDir(state.runId)))) return state;
+  return { ...state, status: 'interrupted', message: state.message ?? 'its executor is no longer running' };
+}
+
+function brief(s: ShownRun): Record<string, unknown> {
   return { runId: s.runId, status: s.status, runbook: s.runbook.file, startedAt: s.startedAt, updatedAt: s.updatedAt, message: s.message };
 }
