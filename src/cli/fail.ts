@@ -1,6 +1,6 @@
 // Turns any error into a message and an exit code, in one place. Never a stack trace, unless
 // RUNBOOK_DEBUG is set.
-import { InputError, RunbookError, formatProblem } from '../engine/errors.js';
+import { InputError, RunbookError, StateDamaged, formatProblem } from '../engine/errors.js';
 import { LockHeld } from '../engine/lock.js';
 import { EXIT } from './exit-codes.js';
 
@@ -36,7 +36,7 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
 
 function exitCodeOf(err: RunbookError): number {
   if (err instanceof LockHeld) return EXIT.locked;
-  if (err.name === 'StateDamaged') return EXIT.stateDamaged;
+  if (err instanceof StateDamaged) return EXIT.stateDamaged;
   // Failing to reach the cluster or to be let in is not bad input: it says so with its own code.
   if (err.connection || err.data?.networkCode !== undefined || err.data?.code === 401) return EXIT.clusterUnreachable;
   return EXIT.invalidInput;

@@ -24,6 +24,8 @@ export interface RunFlags extends LoadFlags, KubeFlags {
   resume?: boolean;
   fresh?: boolean;
   allowChanged?: boolean;
+  /** resume: rebuild a damaged run from what is intact. */
+  repair?: boolean;
   report?: string;
 }
 

@@ -81,7 +81,8 @@ withRunOptions(
         .command('resume')
         .description('Continue a stopped run where it stopped; completed steps are not run again')
         .argument('[run-id]', 'the run (default: the newest unfinished one)')
-        .option('--allow-changed', 'resume even though the runbook changed since the run started'),
+        .option('--allow-changed', 'resume even though the runbook changed since the run started')
+        .option('--repair', 'resume a run whose state is damaged: keep what is intact, set the damaged files aside, check again every step not proven done'),
     ),
   ),
 )

@@ -52,6 +52,14 @@ export class ApprovalRequired extends RunbookError {
   }
 }
 
+/**
+ * A run's state on disk cannot be read as written: a damaged snapshot, a damaged line in the
+ * middle of the change log, a missing change, or a format this version does not know. Named with
+ * its file (and line), never replaced silently; `runbook resume RUN-ID --repair` rebuilds what can
+ * be proven.
+ */
+export class StateDamaged extends RunbookError {}
+
 /** A finding of severity prohibited or critical stopped the run. */
 export class BlockedByFinding extends RunbookError {}
 

@@ -9,8 +9,9 @@
 // reader skips by number. A kill during an append leaves at most a torn last line (no newline),
 // which the reader ignores: that transition had not completed.
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DirtyKeys } from './dirty-keys.js';
+import { StateDamaged } from './errors.js';
 import type { Redactor } from './redact.js';
 import type { RunState } from './state.js';
 
@@ -146,15 +147,32 @@ export class RunJournal {
 
 /** Reads a run's state: the snapshot with the logged changes after it applied in order. */
 export async function readRunState(dir: string): Promise<RunState | undefined> {
+  const read = await readIntact(dir);
+  if (read.damage) throw read.damage;
+  return read.state;
+}
+
+/**
+ * What of a run's state can be proven: the snapshot and the changes up to the first damaged or
+ * missing one, with that damage named. A torn LAST line is the normal trace of a kill mid-append
+ * (that transition never completed) and is no damage.
+ */
+export async function readIntact(dir: string): Promise<{ state?: RunState; damage?: StateDamaged }> {
+  const snapshotPath = join(dir, SNAPSHOT);
+  const logPath = join(dir, LOG);
   let state: RunState;
   try {
-    state = JSON.parse(await readFile(join(dir, SNAPSHOT), 'utf8')) as RunState;
+    state = JSON.parse(await readFile(snapshotPath, 'utf8')) as RunState;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if (!(err instanceof SyntaxError)) throw err;
+    return { damage: damaged(dir, `${snapshotPath} is not valid JSON (${err.message})`, { file: snapshotPath }) };
+  }
+  if (!state || typeof state !== 'object' || typeof state.runId !== 'string' || typeof state.steps !== 'object') {
+    return { damage: damaged(dir, `${snapshotPath} is not a run state (no runId or steps)`, { file: snapshotPath }) };
   }
   let seq = state.seq ?? 0;
-  const text = await readFile(join(dir, LOG), 'utf8').catch((err: NodeJS.ErrnoException) => {
+  const text = await readFile(logPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return '';
     throw err;
   });
@@ -165,18 +183,47 @@ export async function readRunState(dir: string): Promise<RunState | undefined> {
     let change: Change;
     try {
       change = JSON.parse(line) as Change;
+      if (typeof change?.seq !== 'number') throw new SyntaxError('no sequence number');
     } catch {
-      throw new Error(`${join(dir, LOG)}: line ${i + 1} is damaged`);
+      state.seq = seq;
+      return { state, damage: damaged(dir, `${logPath}:${i + 1}: the line is damaged (not one recorded change)`, { file: logPath, line: i + 1, runbook: state.runbook?.file }) };
     }
     if (change.seq <= seq) continue; // already in the snapshot
-    if (change.seq !== seq + 1) throw new Error(`${join(dir, LOG)}: change ${seq + 1} is missing before line ${i + 1}`);
+    if (change.seq !== seq + 1) {
+      state.seq = seq;
+      return { state, damage: damaged(dir, `${logPath}:${i + 1}: change ${seq + 1} is missing before this line`, { file: logPath, line: i + 1, runbook: state.runbook?.file }) };
+    }
     for (const k of KEYED) if (change[k]) Object.assign((state[k] ??= {}) as Record<string, unknown>, change[k]);
     if (change.set) Object.assign(state, change.set);
     for (const field of change.unset ?? []) delete (state as unknown as Record<string, unknown>)[field];
     seq = change.seq;
   }
   state.seq = seq;
-  return state;
+  return { state };
+}
+
+function damaged(dir: string, message: string, data: Record<string, unknown> = {}): StateDamaged {
+  const runId = basename(dir);
+  return new StateDamaged(`the state of run ${runId} is damaged: ${message}`, {
+    hint: `runbook resume ${runId} --repair keeps what is intact, sets the damaged files aside and checks again every step it cannot prove done; or move ${dir} away and start a fresh run`,
+    data: { runId, dir, ...data },
+  });
+}
+
+/** Sets a run's state files aside (state.json.damaged-<time>, …), so a repaired state can be written. */
+export async function setAsideDamaged(dir: string): Promise<string[]> {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  const moved: string[] = [];
+  for (const name of [SNAPSHOT, LOG]) {
+    const to = join(dir, `${name}.damaged-${stamp}`);
+    try {
+      await rename(join(dir, name), to);
+      moved.push(to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return moved;
 }
 
 /** Removes temporary snapshots left by a process killed while writing one. */

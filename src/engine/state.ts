@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { RunStatus, StepResult } from './events.js';
 import type { Finding } from './findings.js';
 import type { Redactor } from './redact.js';
-import { RunJournal, SNAPSHOT, readRunState, removeTemporaries } from './state-journal.js';
+import { StateDamaged } from './errors.js';
+import { RunJournal, SNAPSHOT, readIntact, readRunState, removeTemporaries, setAsideDamaged } from './state-journal.js';
 
 export const STATE_VERSION = 1;
 
@@ -43,6 +44,14 @@ export interface RunState {
   message?: string;
   /** Number of the last change written to disk (see state-journal.ts). */
   seq?: number;
+}
+
+function checkVersion(state: RunState, file: string): void {
+  if (state.version === STATE_VERSION) return;
+  throw new StateDamaged(`${file}: state format ${String(state.version)} is not supported (this runbook reads format ${STATE_VERSION})`, {
+    hint: 'resume it with the runbook version that started it, or start a fresh run',
+    data: { runId: state.runId, file },
+  });
 }
 
 export function newRunId(name: string, now = new Date()): string {
@@ -97,22 +106,58 @@ export class StateStore {
     await Promise.all(journals.map((j) => j.close()));
   }
 
+  /** The run's state; a damaged or unknown state throws StateDamaged naming the file. */
   async load(runId: string): Promise<RunState | undefined> {
     const state = await readRunState(this.runDir(runId));
-    if (state && state.version !== STATE_VERSION) throw new Error(`state format ${state.version} is not supported`);
+    if (state) checkVersion(state, this.statePath(runId));
     return state;
   }
 
-  /** Every run recorded here, newest first. */
+  /** Every run recorded here, newest first; damaged ones are in `scan`. */
   async list(): Promise<RunState[]> {
+    return (await this.scan()).runs;
+  }
+
+  /** Every run recorded here, newest first, and the runs whose state is damaged, each named. */
+  async scan(): Promise<{ runs: RunState[]; damaged: StateDamaged[] }> {
     let ids: string[];
     try {
       ids = await readdir(join(this.root, 'runs'));
     } catch {
-      return [];
+      return { runs: [], damaged: [] };
     }
-    const states = await Promise.all(ids.map((id) => this.load(id).catch(() => undefined)));
-    return states.filter((s): s is RunState => !!s).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    const runs: RunState[] = [];
+    const damaged: StateDamaged[] = [];
+    for (const id of ids) {
+      try {
+        const state = await this.load(id);
+        if (state) runs.push(state);
+      } catch (err) {
+        if (!(err instanceof StateDamaged)) throw err;
+        damaged.push(err);
+      }
+    }
+    return { runs: runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt)), damaged };
+  }
+
+  /**
+   * What a repair keeps of a damaged run: the snapshot and the changes before the damage (steps
+   * recorded later are not proven done, so they run again from their check). The damaged files are
+   * set aside, never deleted; undefined when not even the snapshot is readable.
+   */
+  async repair(runId: string): Promise<{ state?: RunState; setAside: string[]; damage?: StateDamaged }> {
+    const dir = this.runDir(runId);
+    const { state, damage } = await readIntact(dir);
+    if (!damage && state) {
+      checkVersion(state, this.statePath(runId));
+      return { state, setAside: [] };
+    }
+    await this.close();
+    const setAside = await setAsideDamaged(dir);
+    // The kept state is written afresh as a new snapshot; steps recorded as under way are entered
+    // again at their check, as on any resume.
+    if (state) delete state.seq;
+    return { ...(state ? { state } : {}), setAside, ...(damage ? { damage } : {}) };
   }
 
   /** The newest run of a runbook file that did not finish (failed, stopped, waiting). */

@@ -94,7 +94,7 @@ describe('state journal', () => {
     await s.close();
     const log = join(s.runDir('r1'), 'state.log');
     await writeFile(log, `garbage\n${await readFile(log, 'utf8')}`);
-    await expect(s.load('r1')).rejects.toThrow(/line 1 is damaged/);
+    await expect(s.load('r1')).rejects.toThrow(/state.log:1: the line is damaged/);
   });
 
   it('lines a newer snapshot already holds are skipped (a kill between snapshot and truncation)', async () => {

@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
-import { InputError, RunbookError } from '../../engine/errors.js';
+import { InputError, RunbookError, StateDamaged } from '../../engine/errors.js';
 import { Executor } from '../../engine/executor.js';
 import { LockHeld, acquireRunLock, acquireTargetLock, liveRunHolder, type HeldLock } from '../../engine/lock.js';
 import { REDACTED, Redactor } from '../../engine/redact.js';
@@ -168,7 +168,11 @@ async function runLocked(
 async function findRunToResume(req: RunRequest, store: StateStore): Promise<RunState | undefined> {
   const { flags } = req;
   if (req.mode === 'resume') {
-    const state = req.runId ? await store.load(req.runId) : (await store.list()).find((s) => s.status !== 'succeeded' && s.dryRun === 'none');
+    if (flags.repair) return repairRun(req, store);
+    const { runs, damaged } = await store.scan();
+    const state = req.runId ? await store.load(req.runId) : runs.find((s) => s.status !== 'succeeded' && s.dryRun === 'none');
+    // Without an id, a damaged run is never passed over silently for an older intact one.
+    if (!req.runId && damaged.length) throw damaged[0]!;
     if (!state) {
       const runs = (await store.list()).map((s) => s.runId);
       throw new RunbookError(req.runId ? `no run ${req.runId} in ${store.root}` : `no unfinished run in ${store.root}`, {
@@ -178,8 +182,19 @@ async function findRunToResume(req: RunRequest, store: StateStore): Promise<RunS
     if (state.status === 'succeeded') throw new RunbookError(`run ${state.runId} already succeeded; there is nothing to resume`);
     return state;
   }
-  if (flags.dryRun || flags.fresh) return undefined;
-  const unfinished = await store.findUnfinished(resolve(req.file!));
+  if (flags.dryRun) return undefined;
+  // A damaged run of this runbook (or of one the damage hides) is never started over silently.
+  const file = resolve(req.file!);
+  const damaged = (await store.scan()).damaged.filter((d) => d.data?.runbook === undefined || d.data.runbook === file);
+  if (damaged.length && !flags.fresh) {
+    throw new StateDamaged(`${damaged.map((d) => d.message).join('\n')}`, {
+      hint: `${damaged[0]!.hint}; --fresh starts a new run beside it`,
+      data: damaged[0]!.data,
+    });
+  }
+  for (const d of damaged) process.stderr.write(`note: left as it is: ${d.message}\n`);
+  if (flags.fresh) return undefined;
+  const unfinished = await store.findUnfinished(file);
   if (!unfinished) return undefined;
   const running = unfinished.status === 'running' ? await liveRunHolder(store.runDir(unfinished.runId)) : undefined;
   if (running) {
@@ -196,6 +211,25 @@ async function findRunToResume(req: RunRequest, store: StateStore): Promise<RunS
   throw new RunbookError(where, {
     hint: 'pass --resume to continue it, or --fresh to start a new run; runbook status shows where it stopped',
   });
+}
+
+/** `resume RUN-ID --repair`: the run as far as its files prove it, the damaged files set aside. */
+async function repairRun(req: RunRequest, store: StateStore): Promise<RunState> {
+  if (!req.runId) throw new RunbookError('--repair needs the run id', { hint: 'runbook status lists the runs, damaged ones included' });
+  const repaired = await store.repair(req.runId);
+  if (!repaired.damage && repaired.state) {
+    process.stderr.write(`note: the state of run ${req.runId} is intact; resuming it as it is\n`);
+    return repaired.state;
+  }
+  const aside = repaired.setAside.length ? `; set aside: ${repaired.setAside.join(', ')}` : '';
+  if (!repaired.state) {
+    throw new StateDamaged(`run ${req.runId} cannot be repaired: ${repaired.damage?.message ?? 'it has no state'}${aside}`, {
+      hint: 'nothing of the run can be proven; start a fresh run (runbook run FILE --fresh): every step checks first, so work already done is not done again',
+    });
+  }
+  const done = Object.values(repaired.state.steps).filter((s) => s.state === 'done').length;
+  process.stderr.write(`note: repaired run ${req.runId}: ${done} steps proven done are kept, every other step is checked again${aside}\n`);
+  return repaired.state;
 }
 
 function newState(p: Prepared, dryRun: DryRunMode, flags: RunFlags): RunState {

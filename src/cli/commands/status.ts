@@ -10,15 +10,18 @@ import { EXIT } from '../exit-codes.js';
 export async function statusCommand(runId: string | undefined, flags: { stateDir: string; output?: string }): Promise<number> {
   const store = new StateStore(resolve(flags.stateDir), new Redactor());
   if (!runId) {
-    const runs = await Promise.all((await store.list()).map((r) => withLiveness(store, r)));
+    const scanned = await store.scan();
+    const runs = await Promise.all(scanned.runs.map((r) => withLiveness(store, r)));
+    const damaged = scanned.damaged.map((d) => ({ runId: String(d.data?.runId), status: 'damaged', message: d.message, hint: d.hint }));
     if (flags.output === 'json') {
-      process.stdout.write(`${JSON.stringify(runs.map(brief))}\n`);
+      process.stdout.write(`${JSON.stringify([...damaged, ...runs.map(brief)])}\n`);
       return EXIT.ok;
     }
-    if (!runs.length) {
+    if (!runs.length && !damaged.length) {
       process.stdout.write(`no runs in ${store.root}\n`);
       return EXIT.ok;
     }
+    for (const d of damaged) process.stdout.write(`${d.runId}  ${'damaged'.padEnd(16)} ${d.message}\n  hint: ${d.hint}\n`);
     for (const r of runs) process.stdout.write(`${r.runId}  ${r.status.padEnd(16)} ${r.updatedAt}  ${r.runbook.file}\n`);
     return EXIT.ok;
   }
