@@ -19,6 +19,10 @@ Exit codes:
   2    invalid input (runbook, vars, flags); nothing was run
   3    blocked by a prohibited or critical finding
   4    waiting for approval of a manual gate: runbook resume RUN-ID --approve STEP-ID
+  5    another run of this runbook on this cluster is in progress; nothing was done
+  6    a run's state is damaged: runbook resume RUN-ID --repair
+  7    the cluster cannot be reached, or refused the credentials
+  8    a local file could not be read or written
   130  interrupted (Ctrl-C, SIGTERM); runbook resume RUN-ID continues
 
 Examples:

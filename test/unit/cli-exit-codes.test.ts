@@ -1,6 +1,8 @@
 // The exit codes are documented in one place, the README's table: every code the CLI uses is in
 // it, and it lists no other.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { reportError } from '../../src/cli/fail.js';
@@ -12,6 +14,12 @@ describe('exit codes', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const documented = [...readme.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
     expect(documented).toEqual(Object.values(EXIT).sort((a, b) => a - b));
+  });
+
+  it('runbook --help lists the same codes', () => {
+    const help = spawnSync(process.execPath, [fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)), '--help'], { encoding: 'utf8' }).stdout;
+    const listed = [...help.slice(help.indexOf('Exit codes:')).matchAll(/^ {2}(\d+) /gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
+    expect(listed).toEqual(Object.values(EXIT).sort((a, b) => a - b));
   });
 
   it('maps each kind of failure to its own code, with a message and no stack', () => {
