@@ -4,7 +4,7 @@ import { InputError, type Problem } from '../engine/errors.js';
 import type { StepRegistry } from '../engine/registry.js';
 import { loadRunbook } from '../runbook/loader.js';
 import type { Plan } from '../runbook/types.js';
-import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars } from '../runbook/vars.js';
+import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars, type ValueOrigin } from '../runbook/vars.js';
 import type { LoadFlags } from './global-options.js';
 
 export interface Prepared {
@@ -22,10 +22,13 @@ export async function prepare(
 ): Promise<Prepared> {
   const problems: Problem[] = [];
   const fromFiles: Record<string, unknown> = {};
+  // Where each value from a vars file is written (the last file that gives it wins).
+  const origins: Record<string, ValueOrigin> = {};
   for (const f of flags.varsFile) {
     const r = await readVarsFile(f);
     problems.push(...r.problems);
     Object.assign(fromFiles, r.values);
+    Object.assign(origins, r.origins);
   }
   const flagged = parseVarFlags(flags.var);
   problems.push(...flagged.problems);
@@ -41,7 +44,9 @@ export async function prepare(
   const fromEnv = Object.fromEntries(Object.entries(env).filter(([k]) => declared.has(k)));
   const storedKnown = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
   const given = { ...storedKnown, ...fromFiles, ...fromEnv, ...flagged.values };
-  const resolved = resolveVars(plan, given);
+  // A value from the environment or a flag is text as written, and has no line to point at.
+  for (const name of [...Object.keys(fromEnv), ...Object.keys(flagged.values)]) delete origins[name];
+  const resolved = resolveVars(plan, given, origins);
   if (resolved.problems.length || !resolved.vars) throw new InputError(resolved.problems);
   return { plan, vars: resolved.vars, given };
 }

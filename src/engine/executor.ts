@@ -404,9 +404,11 @@ export class Executor {
       await this.checkpoint();
       return;
     }
-    this.emit({ type: 'approval:required', id, name: info.name, message: this.o.redactor.redact(question) });
+    // The question may quote a secret: the terminal sees what the logs see.
+    const shown = this.o.redactor.redact(question);
+    this.emit({ type: 'approval:required', id, name: info.name, message: shown });
     if (approvals.ask) {
-      if (await approvals.ask(id, info.name, question)) {
+      if (await approvals.ask(id, info.name, shown)) {
         state.approved.push(id);
         await this.checkpoint();
         return;
@@ -415,7 +417,7 @@ export class Executor {
       throw new StopRun('waiting-approval', `not approved: ${info.name} (${id})`);
     }
     await this.mark(id, { state: 'waiting' });
-    throw new StopRun('waiting-approval', `waiting for approval of step ${id}: ${question}`);
+    throw new StopRun('waiting-approval', `waiting for approval of step ${id}: ${shown}`);
   }
 
   private dropFindings(stepId: string): void {

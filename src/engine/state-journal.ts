@@ -60,7 +60,7 @@ export class RunJournal {
       const change = this.log && this.diff(state);
       if (change === undefined) return await this.compact(state);
       if (change === null) return;
-      const line = `${this.redactor.redact(JSON.stringify(change))}\n`;
+      const line = `${this.redactor.json(change)}\n`;
       await this.log!.appendFile(line);
       if (this.fsync && durable) await this.log!.datasync();
       this.seq = change.seq;
@@ -129,7 +129,7 @@ export class RunJournal {
     for (const [field, value] of Object.entries(state)) {
       if (!(KEYED as readonly string[]).includes(field) && field !== 'seq' && value !== undefined) this.fields.set(field, JSON.stringify(value));
     }
-    const text = `${this.redactor.redact(JSON.stringify(state, null, 1))}\n`;
+    const text = `${this.redactor.json(state, 1)}\n`;
 
     const path = join(this.dir, SNAPSHOT);
     const temp = `${path}.${process.pid}.tmp`;

@@ -2,6 +2,7 @@
 // hold every field the runbook asks for, would this patch alter anything, and what would the
 // difference look like for a dry run.
 import { stringify } from 'yaml';
+import { maskSecretPair } from '../engine/redact.js';
 import { applyPatchLocally, isNamedList } from './local-patch.js';
 import { cloneJson, deepEqual, isPlainObject, type JsonObject } from './json.js';
 import { unifiedDiff } from './line-diff.js';
@@ -109,13 +110,15 @@ function toYaml(value: unknown): string {
 
 /**
  * A unified diff of two objects as YAML (keys sorted so that key order never shows up as a
- * change). `before` null renders as creation, `after` null as deletion. Empty when equal.
+ * change). `before` null renders as creation, `after` null as deletion. Empty when equal. The
+ * values of a Secret never show: a changed one reads `<redacted>` → `<redacted, changed>`.
  */
 export function yamlDiff(before: unknown, after: unknown, options: YamlDiffOptions = {}): string {
   const clean = (v: unknown): unknown => (options.raw ? v : withoutServerFields(v));
+  const [from, to] = maskSecretPair(before, after);
   return unifiedDiff(
-    toYaml(clean(before)),
-    toYaml(clean(after)),
+    toYaml(clean(from)),
+    toYaml(clean(to)),
     options.fromLabel ?? (before == null ? '(absent)' : 'live'),
     options.toLabel ?? (after == null ? '(absent)' : 'desired'),
     options.context ?? 3,

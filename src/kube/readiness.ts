@@ -1,5 +1,10 @@
 // Readiness by kind: what "ready" means for each kind a runbook waits on, as predicates that also
 // say why they are not done yet (that text ends up in timeout messages). `exists` is the fallback.
+//
+// A status is judged only once it is current: right after a spec change it still describes the
+// previous spec (a Ready phase, a Failed condition), until the controller has observed the new
+// generation. Where an object reports `status.observedGeneration` (or a condition its own
+// `observedGeneration`), a value behind `metadata.generation` makes the verdict pending.
 import type { KubeObject } from './types.js';
 import { splitApiVersion } from './types.js';
 
@@ -19,6 +24,8 @@ export interface Condition {
   status: string;
   reason?: string;
   message?: string;
+  /** metav1.Condition: the generation the condition was set for. */
+  observedGeneration?: number;
 }
 
 const done = (description: string): Verdict => ({ status: 'done', description });
@@ -54,21 +61,43 @@ export function describeCondition(c: Condition | undefined, type: string): strin
   return `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`;
 }
 
-/** The controller has not looked at the latest spec yet. */
-function staleGeneration(obj: KubeObject): Verdict | undefined {
-  const generation = obj.metadata.generation;
+function waitingFor(generation: number, what: string, observed: number): Verdict {
+  return pending(`waiting for the controller to observe generation ${generation} (${what} is of generation ${observed})`);
+}
+
+/**
+ * Pending while the controller has not observed the object's current generation: its
+ * `status.observedGeneration`, where it reports one, is behind `metadata.generation`.
+ */
+export function staleStatus(obj: KubeObject): Verdict | undefined {
+  const generation = obj.metadata?.generation;
   const observed = status(obj).observedGeneration;
-  if (typeof generation === 'number' && typeof observed === 'number' && observed < generation) {
-    return pending(`controller has observed generation ${observed} of ${generation}`);
-  }
-  if (typeof generation === 'number' && observed === undefined && Object.keys(status(obj)).length === 0) {
-    return pending('no status yet');
-  }
+  if (typeof generation === 'number' && typeof observed === 'number' && observed < generation) return waitingFor(generation, 'its status', observed);
   return undefined;
 }
 
+/** Pending while a condition that carries its own observedGeneration is behind the object's generation. */
+export function staleCondition(obj: KubeObject, c: Condition | undefined): Verdict | undefined {
+  const generation = obj.metadata?.generation;
+  const observed = c?.observedGeneration;
+  if (typeof generation === 'number' && typeof observed === 'number' && observed < generation) return waitingFor(generation, `condition ${c!.type}`, observed);
+  return undefined;
+}
+
+/** The predicate, judged only on a current status (see staleStatus); absent objects pass through. */
+export function onCurrentStatus(predicate: ObjectPredicate): ObjectPredicate {
+  return (obj) => (obj ? staleStatus(obj) : undefined) ?? predicate(obj);
+}
+
+/** A workload controller always writes status; none yet means it has not looked at this object. */
+function noStatusYet(obj: KubeObject): Verdict | undefined {
+  if (typeof obj.metadata.generation === 'number' && Object.keys(status(obj)).length === 0) return pending('no status yet');
+  return undefined;
+}
+
+/** Absent objects are pending; present ones are judged once their status is current. */
 function withObject(judge: (obj: KubeObject) => Verdict): ObjectPredicate {
-  return (obj) => (obj ? judge(obj) : pending('does not exist yet'));
+  return (obj) => (obj ? (staleStatus(obj) ?? judge(obj)) : pending('does not exist yet'));
 }
 
 export const exists: ObjectPredicate = (obj) => (obj ? done('exists') : pending('does not exist yet'));
@@ -91,9 +120,12 @@ export function conditionIs(
   return withObject((obj) => {
     for (const f of failWhen) {
       const c = findCondition(obj, f.type);
-      if (c && c.status === f.status && (f.reason === undefined || c.reason === f.reason)) return failed(describeCondition(c, f.type));
+      // A failure condition set for an older generation says nothing about the current spec.
+      if (c && c.status === f.status && (f.reason === undefined || c.reason === f.reason) && !staleCondition(obj, c)) return failed(describeCondition(c, f.type));
     }
     const c = findCondition(obj, type);
+    const stale = staleCondition(obj, c);
+    if (stale) return stale;
     const text = describeCondition(c, type);
     return c?.status === wanted ? done(text) : pending(text);
   });
@@ -117,7 +149,7 @@ const deploymentReady = withObject((obj) => {
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
     return failed(describeCondition(progressing, 'Progressing'));
   }
-  const stale = staleGeneration(obj);
+  const stale = noStatusYet(obj);
   if (stale) return stale;
   const s = status(obj);
   const want = num(spec(obj).replicas, 1);
@@ -131,7 +163,7 @@ const deploymentReady = withObject((obj) => {
 });
 
 const statefulSetReady = withObject((obj) => {
-  const stale = staleGeneration(obj);
+  const stale = noStatusYet(obj);
   if (stale) return stale;
   const s = status(obj);
   const want = num(spec(obj).replicas, 1);
@@ -190,13 +222,8 @@ const subscriptionAtLatest = withObject((obj) => {
 
 /** DataScienceCluster / DSCInitialization: phase Ready; while not ready, name the conditions that are not True. */
 const odhPhaseReady = withObject((obj) => {
+  // A Ready phase counts only once the operator has observed the current generation (withObject).
   const phase = status(obj).phase;
-  // Right after a spec change the status still describes the previous spec: a Ready phase only
-  // counts once the operator has observed the current generation (when it reports one).
-  const observed = status(obj).observedGeneration;
-  if (typeof observed === 'number' && obj.metadata.generation !== undefined && observed < obj.metadata.generation) {
-    return pending(`phase ${String(phase)} of generation ${observed}; the operator has not yet reconciled generation ${obj.metadata.generation}`);
-  }
   if (phase === 'Ready') return done('phase Ready');
   const notTrue = conditionsOf(obj)
     .filter((c) => c.status !== 'True' && c.reason !== 'Removed')
@@ -205,12 +232,13 @@ const odhPhaseReady = withObject((obj) => {
 });
 
 /** Fallback for kinds not in the table: a Ready condition if the object has one, else existence. */
-export const genericReady: ObjectPredicate = (obj) => {
-  if (!obj) return pending('does not exist yet');
+export const genericReady: ObjectPredicate = withObject((obj) => {
   const ready = findCondition(obj, 'Ready');
   if (!ready) return done('exists (no Ready condition)');
+  const stale = staleCondition(obj, ready);
+  if (stale) return stale;
   return ready.status === 'True' ? done(describeCondition(ready, 'Ready')) : pending(describeCondition(ready, 'Ready'));
-};
+});
 
 /** Keyed by `Kind` for the core group and `Kind.group` otherwise, so same-named kinds of other groups do not match. */
 export const READINESS: Readonly<Record<string, ObjectPredicate>> = {
@@ -230,7 +258,7 @@ export const READINESS: Readonly<Record<string, ObjectPredicate>> = {
 /** The readiness predicate for a kind; kinds not in the table get `genericReady`. */
 export function readinessFor(apiVersion: string, kind: string): ObjectPredicate {
   const { group } = splitApiVersion(apiVersion);
-  return READINESS[group ? `${kind}.${group}` : kind] ?? genericReady;
+  return onCurrentStatus(READINESS[group ? `${kind}.${group}` : kind] ?? genericReady);
 }
 
 /**

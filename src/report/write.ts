@@ -8,8 +8,10 @@ import type { RunReport } from './model.js';
 
 export async function writeReport(report: RunReport, dirs: readonly string[], redactor: Redactor): Promise<string[]> {
   const written: string[] = [];
-  const md = redactor.redact(renderMarkdown(report));
-  const json = redactor.redact(JSON.stringify(report, null, 2));
+  // Structurally first (a Secret object among the vars shows no values), then as text.
+  const safe = redactor.redactValue(report);
+  const md = redactor.redact(renderMarkdown(safe));
+  const json = redactor.json(safe, 2);
   for (const dir of dirs) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(join(dir, 'report.md'), md, { mode: 0o600 });

@@ -17,7 +17,7 @@ import { suggestion } from './suggest.js';
 import { isTemplate } from './template.js';
 import { checkTemplates, type PendingTemplate, type ScopeNames } from './template-check.js';
 import { API_VERSION, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
-import { readVarSpecs } from './var-specs.js';
+import { helperNameProblem, readVarSpecs } from './var-specs.js';
 
 export interface LoadOptions {
   registry: StepRegistry;
@@ -466,6 +466,8 @@ class Loader {
       this.problems.push(...structural);
       const fe = (step.forEach ?? {}) as ForEachSpec;
       const as = typeof fe.as === 'string' ? fe.as : 'item';
+      const taken = helperNameProblem(as, 'forEach.as', positionOf(source, [...path, 'forEach', 'as']));
+      if (taken) this.problems.push(taken);
       if (typeof fe.items === 'string' && !isTemplate(fe.items)) {
         this.checkExpression(fe.items, [...path, 'forEach', 'items'], label, source, { ctx });
       } else {
@@ -502,6 +504,9 @@ class Loader {
     }
     if (typeof common.register === 'string') this.registers.add(common.register);
     if (this.problems.length > before) return undefined;
+    // Reported without dropping the step: the rest of it is still checked.
+    const taken = typeof common.register === 'string' && helperNameProblem(common.register, 'register', positionOf(source, [...path, 'register']));
+    if (taken) this.problems.push(taken);
     const backoff = common.backoff as { delay?: unknown; factor?: number; max?: unknown } | undefined;
     return {
       name: common.name as string,

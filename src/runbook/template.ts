@@ -76,6 +76,13 @@ export const HELPER_NAMES: ReadonlySet<string> = new Set([
   'log',
 ]);
 
+/**
+ * Every name handlebars resolves as a helper before it looks at the data (ours, its built-ins and
+ * its internal helperMissing/blockHelperMissing): `{{ log }}` calls the helper even when a var
+ * named log exists, and renders empty. No var, register or loop variable may take one.
+ */
+export const RESERVED_HELPER_NAMES: ReadonlySet<string> = new Set(Object.keys(hb.helpers).sort());
+
 function coerce(v: unknown): string {
   const parsed = semver.coerce(String(v), { includePrerelease: true });
   if (!parsed) throw new TemplateError(`not a version: ${JSON.stringify(v)}`);

@@ -1,8 +1,8 @@
 // The vars a runbook file declares, read from its (schema-checked) `vars:` mapping, with the
 // problems the schema cannot see: a default of the wrong type, a secret with a default.
-import type { Problem } from '../engine/errors.js';
+import type { Problem, SourcePosition } from '../engine/errors.js';
 import { positionOf, type SourceFile, type YamlPath } from './source.js';
-import { isTemplate } from './template.js';
+import { isTemplate, RESERVED_HELPER_NAMES } from './template.js';
 import type { VarSpec, VarType } from './types.js';
 
 const VAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'list', 'object'];
@@ -33,6 +33,8 @@ export function readVarSpecs(
       secret: spec?.secret === true,
       at: positionOf(source, ['vars', name], true),
     };
+    const taken = helperNameProblem(name, 'var', positionOf(source, ['vars', name], true));
+    if (taken) problems.push(taken);
     // An unknown type is reported by the schema check; judging the default by it would repeat that.
     const judged = VAR_TYPES.includes(type) && v.default !== undefined && v.default !== null && !isTemplate(v.default);
     if (judged && !matchesType(v.default, type)) {
@@ -55,6 +57,19 @@ export function readVarSpecs(
     specs.push(v);
   }
   return { specs, problems, defaults };
+}
+
+/**
+ * A name that templates cannot read because a helper of that name is called instead (`{{ log }}`
+ * renders empty): refused wherever a runbook names a value (`what`: var, register, forEach.as).
+ */
+export function helperNameProblem(name: string, what: string, at: SourcePosition): Problem | undefined {
+  if (!RESERVED_HELPER_NAMES.has(name)) return undefined;
+  return {
+    message: `${what} "${name}" has the name of a template helper: "{{ ${name} }}" would call the helper, not read the value`,
+    hint: `rename it, e.g. "${name}Value"; these names are taken by helpers: ${[...RESERVED_HELPER_NAMES].join(', ')}`,
+    at,
+  };
 }
 
 function matchesType(value: unknown, type: VarType): boolean {

@@ -1,10 +1,15 @@
 // Resolves the values of every var scope: given values (--var, --vars-file, RUNBOOK_VAR_*), import
 // bindings, inherited values and defaults, coerced to each var's declared type.
-import { parse as parseYaml } from 'yaml';
-import type { Problem } from '../engine/errors.js';
-import { readSource } from './source.js';
+//
+// A string var takes text as written. From --var and RUNBOOK_VAR_* that is the text itself; from a
+// vars file it is what YAML makes of it, and an unquoted 3.30 is the number 3.3, 0x1F is 31 and
+// (for YAML 1.1 readers such as older tools) yes is true: such values are refused, at their
+// line:column in the vars file, with a hint to quote them.
+import { isMap, isScalar, parse as parseYaml } from 'yaml';
+import type { Problem, SourcePosition } from '../engine/errors.js';
+import { positionOf, readSource } from './source.js';
 import { suggestion } from './suggest.js';
-import { isTemplate, renderString } from './template.js';
+import { inspectTemplate, isTemplate, renderString } from './template.js';
 import type { Plan, VarSpec } from './types.js';
 
 export interface ResolvedVars {
@@ -14,6 +19,16 @@ export interface ResolvedVars {
   secrets: string[];
   /** Names of root vars marked secret, for state files (their values are never stored). */
   secretNames: string[];
+}
+
+/** Where a given value comes from, for problems with it. */
+export interface ValueOrigin {
+  /** Where the value is written (a vars file); the key's position when the value is empty. */
+  at?: SourcePosition;
+  /** Where its key is written. */
+  keyAt?: SourcePosition;
+  /** The text as written, for a value YAML read from a plain (unquoted) scalar. */
+  plain?: string;
 }
 
 /** `--var name=value` flags; values stay strings until coerced to the declared type. */
@@ -31,18 +46,61 @@ export function parseVarFlags(flags: readonly string[]): { values: Record<string
   return { values, problems };
 }
 
-export async function readVarsFile(file: string): Promise<{ values: Record<string, unknown>; problems: Problem[] }> {
+export async function readVarsFile(
+  file: string,
+): Promise<{ values: Record<string, unknown>; problems: Problem[]; origins: Record<string, ValueOrigin> }> {
   const { source, problems } = await readSource(file);
-  if (!source) return { values: {}, problems };
+  if (!source) return { values: {}, problems, origins: {} };
   const v = source.value;
-  if (v === null || v === undefined) return { values: {}, problems };
+  if (v === null || v === undefined) return { values: {}, problems, origins: {} };
   if (typeof v !== 'object' || Array.isArray(v)) {
     return {
       values: {},
       problems: [{ message: `vars file ${file}: expected a mapping of var names to values`, at: { file, line: 1, column: 1 } }],
+      origins: {},
     };
   }
-  return { values: v as Record<string, unknown>, problems };
+  const origins: Record<string, ValueOrigin> = {};
+  const contents = source.doc.contents;
+  if (isMap(contents)) {
+    for (const pair of contents.items) {
+      if (!isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      const value = pair.value;
+      const hasValue = isScalar(value) ? value.value !== null : value !== null && value !== undefined;
+      const origin: ValueOrigin = {
+        keyAt: positionOf(source, [name], true),
+        at: positionOf(source, [name], !hasValue),
+      };
+      if (isScalar(value) && value.type === 'PLAIN' && value.range) origin.plain = source.text.slice(value.range[0], value.range[1]);
+      origins[name] = origin;
+    }
+  }
+  return { values: v as Record<string, unknown>, problems, origins };
+}
+
+/**
+ * Why the YAML value read from plain (unquoted) `text` is not that text: a number, a boolean, or
+ * text folded from several lines; or what a YAML 1.1 reader would make of it (yes → true,
+ * 1_000 → 1000, 12:30 → 750). Undefined when the text survives as written; null (an empty value,
+ * `~`) means no value and is not judged.
+ */
+export function plainTextChange(text: string, value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string' && text.includes('\n')) return 'YAML folds an unquoted value over several lines into one line';
+  if (typeof value !== 'string' && String(value) !== text) return `YAML reads ${text} as the ${kindOf(value)} ${String(value)}`;
+  let old: unknown;
+  try {
+    old = parseYaml(text, { version: '1.1' });
+  } catch {
+    return undefined;
+  }
+  if ((typeof old === 'number' || typeof old === 'boolean') && String(old) !== text) return `YAML 1.1 reads ${text} as the ${kindOf(old)} ${String(old)}`;
+  return undefined;
+}
+
+function kindOf(value: unknown): string {
+  return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : Array.isArray(value) ? 'list' : typeof value === 'object' ? 'mapping' : typeof value;
 }
 
 /** RUNBOOK_VAR_<name> environment variables, for secrets that should not sit in shell history. */
@@ -52,7 +110,15 @@ export function varsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string
   return out;
 }
 
-export function resolveVars(plan: Plan, given: Record<string, unknown>): { vars?: ResolvedVars; problems: Problem[] } {
+/**
+ * `origins` says where given root values are written (vars files): problems with them point there
+ * rather than at the runbook's declaration.
+ */
+export function resolveVars(
+  plan: Plan,
+  given: Record<string, unknown>,
+  origins: Record<string, ValueOrigin> = {},
+): { vars?: ResolvedVars; problems: Problem[] } {
   const problems: Problem[] = [];
   const scopes: Record<string, Record<string, unknown>> = {};
   const secrets = new Set<string>();
@@ -61,9 +127,11 @@ export function resolveVars(plan: Plan, given: Record<string, unknown>): { vars?
   const rootNames = root.vars.map((v) => v.name);
   for (const name of Object.keys(given)) {
     if (!rootNames.includes(name)) {
+      const at = origins[name]?.keyAt;
       problems.push({
         message: `unknown var "${name}": the runbook declares no such var`,
         hint: rootNames.length ? suggestion(name, rootNames, `Vars: ${rootNames.join(', ')}`) : 'this runbook declares no vars',
+        ...(at ? { at } : {}),
       });
     }
   }
@@ -75,16 +143,40 @@ export function resolveVars(plan: Plan, given: Record<string, unknown>): { vars?
     const values: Record<string, unknown> = {};
     for (const spec of scope.vars) {
       let value: unknown;
+      const origin = id === '' && given[spec.name] !== undefined ? origins[spec.name] : undefined;
       try {
-        if (id === '' && given[spec.name] !== undefined) value = given[spec.name];
-        else if (spec.name in scope.bindings) value = renderValue(scope.bindings[spec.name], parentValues);
-        // Inherited by name, unless the importer's var has no value: then this file's default holds.
-        else if (parentValues[spec.name] !== undefined) value = parentValues[spec.name];
-        else value = renderValue(spec.default, values);
+        if (id === '' && given[spec.name] !== undefined) {
+          value = given[spec.name];
+          const changed = spec.type === 'string' && origin?.plain !== undefined ? plainTextChange(origin.plain, value) : undefined;
+          if (changed) {
+            problems.push({
+              message: `var "${spec.name}" is a string, but ${spec.secret ? 'its value is not read as the text written (the value is secret and not shown)' : `${changed}`}`,
+              hint: quoteHint(spec, origin!.plain!),
+              ...(origin?.at ? { at: origin.at } : spec.at ? { at: spec.at } : {}),
+            });
+            values[spec.name] = undefined;
+            failed.add(`${id}\0${spec.name}`);
+            continue;
+          }
+        } else if (spec.name in scope.bindings) {
+          const binding = scope.bindings[spec.name];
+          value = renderValue(binding, parentValues);
+          // Bound to a var that failed: its problem says it all; "no value" here would repeat it.
+          if (isTemplate(binding) && inspectTemplate(binding).refs.some((r) => failed.has(`${scope.parent}\0${r.name}`))) failed.add(`${id}\0${spec.name}`);
+        } else if (parentValues[spec.name] !== undefined) {
+          // Inherited by name, unless the importer's var has no value: then this file's default holds.
+          value = parentValues[spec.name];
+        } else {
+          if (failed.has(`${scope.parent}\0${spec.name}`)) failed.add(`${id}\0${spec.name}`);
+          value = renderValue(spec.default, values);
+        }
         values[spec.name] = coerce(value, spec);
       } catch (err) {
         const where = id === '' ? '' : ` of ${scope.file}`;
-        problems.push({ message: `var "${spec.name}"${where}: ${(err as Error).message}`, hint: coercionHint(spec), at: spec.at });
+        // A secret's value is never printed, not even a wrong one.
+        const why = spec.secret ? (err as Error).message.replace(/, got [\s\S]*$/, ' (the value is secret and not shown)') : (err as Error).message;
+        const at = origin?.at ?? spec.at;
+        problems.push({ message: `var "${spec.name}"${where}: ${why}`, hint: coercionHint(spec, origin?.at !== undefined), ...(at ? { at } : {}) });
         values[spec.name] = undefined;
         failed.add(`${id}\0${spec.name}`);
       }
@@ -161,17 +253,28 @@ function parseStructured(text: string): unknown {
   }
 }
 
-function coercionHint(spec: VarSpec): string | undefined {
+/** How to keep the text of a plain scalar as written: quotes (never showing a secret). */
+function quoteHint(spec: VarSpec, plain: string): string {
+  if (spec.secret) return 'quote the value in the vars file to keep the text as written';
+  if (plain.includes('\n')) return 'quote the value to keep its text, or write it as a block scalar (|) to keep its lines';
+  return `quote it to keep the text as written: ${spec.name}: "${plain.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** An example of a good value, as a flag or (`inFile`) as a line of a vars file. */
+function coercionHint(spec: VarSpec, inFile = false): string | undefined {
+  const example = (value: string): string => (inFile ? `${spec.name}: ${value}` : `--var ${spec.name}=${value}`);
+  const quoted = (value: string): string => (inFile ? `${spec.name}: ${value}` : `--var '${spec.name}=${value}'`);
+  const declared = inFile && spec.at ? ` (declared as type ${spec.type} at ${spec.at.file}:${spec.at.line}:${spec.at.column})` : '';
   switch (spec.type) {
     case 'number':
-      return `e.g. --var ${spec.name}=3`;
+      return `e.g. ${example('3')}${declared}`;
     case 'boolean':
-      return `e.g. --var ${spec.name}=true`;
+      return `e.g. ${example('true')}${declared}`;
     case 'list':
-      return `give a list in YAML or JSON flow style, e.g. --var '${spec.name}=[east, west]'`;
+      return `give a list in YAML or JSON flow style, e.g. ${quoted('[east, west]')}${declared}`;
     case 'object':
-      return `give a mapping in YAML or JSON flow style, e.g. --var '${spec.name}={name: demo, replicas: 2}'`;
+      return `give a mapping in YAML or JSON flow style, e.g. ${quoted('{name: demo, replicas: 2}')}${declared}`;
     default:
-      return undefined;
+      return inFile ? `give text${declared}` : undefined;
   }
 }

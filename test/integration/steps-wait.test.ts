@@ -185,6 +185,61 @@ describe('wait step', () => {
     expect(run.calls).toMatchObject({ writes: 0, watches: 0 });
   });
 
+  // The RayCluster finding: after a spec change the status still describes the previous spec
+  // (here: failed) until the controller observes the new generation. Neither `for` nor `failWhen`
+  // may judge it before; the status is written through the status subresource as KubeRay would.
+  describe('a status of an older generation', () => {
+    const RAY = { apiVersion: 'ray.io/v1', kind: 'RayCluster' } as const;
+    const rayCluster = (name: string): KubeObject => ({
+      ...RAY,
+      metadata: { name, namespace: ns },
+      spec: { headGroupSpec: { rayStartParams: {}, template: { spec: { containers: [{ name: 'ray-head', image: 'ray:2.9' }] } } } },
+    });
+    const waitInput = (name: string) => ({
+      ...RAY,
+      name,
+      namespace: ns,
+      for: { jsonpath: '{.status.state}', value: 'ready' },
+      failWhen: [{ jsonpath: '{.status.state}', value: 'failed' }, { condition: { type: 'HeadPodReady', status: 'False' } }],
+      timeout: '30s',
+    });
+    const failedStatus = { state: 'failed', reason: 'head pod crashed', conditions: [{ type: 'HeadPodReady', status: 'False', reason: 'CrashLoopBackOff' }] };
+
+    /** A RayCluster whose controller saw generation 1 fail, and whose spec was then changed (generation 2). */
+    async function failedThenChanged(name: string): Promise<KubeObject> {
+      const created = await kube.create(rayCluster(name));
+      await setStatus(created, { observedGeneration: 1, ...failedStatus });
+      const changed = await kube.patch(refTo(created), 'merge', { spec: { headGroupSpec: { rayStartParams: { 'num-cpus': '1' } } } });
+      expect(changed.metadata.generation).toBe(2);
+      expect((changed.status as { observedGeneration?: number }).observedGeneration).toBe(1);
+      return changed;
+    }
+
+    it('is pending, for success and failWhen alike, until observedGeneration reaches the generation', async () => {
+      const rc = await failedThenChanged('stale');
+      const run = await waitWhile(waitInput('stale'), async () => {
+        // Written again for the old generation: still not a verdict.
+        await setStatus(rc, { observedGeneration: 1, ...failedStatus });
+        await new Promise((r) => setTimeout(r, 300));
+        // The controller observes generation 2 and the cluster comes up.
+        await setStatus(rc, { observedGeneration: 2, state: 'ready', reason: null, conditions: [{ type: 'HeadPodReady', status: 'True' }] });
+      });
+      expect(run.error).toBeUndefined();
+      expect(run.status).toBe('ok');
+      expect(run.result?.summary).toBe('{.status.state} = ready');
+      expect(run.logs).toEqual(['waiting for the controller to observe generation 2 (its status is of generation 1)', '{.status.state} = ready']);
+      expect(run.calls.writes).toBe(0);
+    });
+
+    it('failWhen fires once the failure is of the current generation', async () => {
+      const rc = await failedThenChanged('fails');
+      const run = await waitWhile(waitInput('fails'), () => setStatus(rc, { observedGeneration: 2, ...failedStatus }));
+      expect(run.status).toBe('failed');
+      expect(run.error).toBe(`RayCluster ${ns}/fails: {.status.state} = failed`);
+      expect(run.logs[0]).toBe('waiting for the controller to observe generation 2 (its status is of generation 1)');
+    });
+  });
+
   it('a condition of the wrong shape is refused with what to give', async () => {
     const run = await runStep('wait', nbTarget('dry', { for: { exists: true, deleted: true } }));
     expect(run.status).toBe('failed');

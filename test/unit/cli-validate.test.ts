@@ -96,6 +96,46 @@ describe('runbook validate', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/upgrade\.yaml: valid \(2 sections, \d+ steps and groups\)/);
   });
 
+  it('refuses a var named like a template helper, at its declaration', () => {
+    const r = runCli('validate', `${invalid}/var-named-like-helper.yaml`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /var-named-like-helper\.yaml:7:3: var "log" has the name of a template helper: "\{\{ log \}\}" would call the helper, not read the value\n {2}hint: rename it, e\.g\. "logValue"; these names are taken by helpers: .*\blog\b/,
+    );
+    expect(r.stderr).toMatch(/^1 problem found; nothing was run\.$/m);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('points at the vars file line of a value YAML does not keep as written, and of a wrong type', () => {
+    const r = runCli('validate', valid, '--vars-file', 'test/fixtures/vars/lossy.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.split('\n');
+    expect(lines.filter((l) => /^\S/.test(l))).toEqual([
+      'test/fixtures/vars/lossy.yaml:3:12: var "namespace" is a string, but YAML reads 3.30 as the number 3.3',
+      'test/fixtures/vars/lossy.yaml:4:11: var "replicas": expected a number, got "many"',
+      'test/fixtures/vars/lossy.yaml:5:8: var "token" is a string, but its value is not read as the text written (the value is secret and not shown)',
+      'test/fixtures/vars/lossy.yaml:6:6: var "url" is a string, but YAML 1.1 reads yes as the boolean true',
+      '4 problems found; nothing was run.',
+    ]);
+    expect(r.stderr).toContain('  hint: quote it to keep the text as written: namespace: "3.30"');
+    expect(r.stderr).toMatch(/ {2}hint: e\.g\. replicas: 3 \(declared as type number at .*test\/fixtures\/valid\/upgrade\.yaml:14:3\)/);
+    expect(r.stderr).toContain('  hint: quote it to keep the text as written: url: "yes"');
+    // The secret's value is not printed, even a wrong one.
+    expect(r.stderr).not.toContain('0x1F');
+    expect(r.stderr).not.toContain('31');
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('accepts the same values quoted in the vars file, and as text on the command line', () => {
+    expect(runCli('validate', valid, '--vars-file', 'test/fixtures/vars/quoted.yaml')).toMatchObject({ code: 0, stderr: '' });
+    const r = runCli('validate', valid, '--var', 'cluster=prod', '--var', 'namespace=3.30', '--var', 'url=yes', '--var', 'token=0x1F');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    // A --var overrides the vars file's value, and takes its text as written.
+    expect(runCli('validate', valid, '--vars-file', 'test/fixtures/vars/lossy.yaml', '--var', 'namespace=3.30', '--var', 'replicas=3', '--var', 'token=0x1F', '--var', 'url=yes')).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('rejects a --var that is not of the declared type, with an example', () => {
     const r = runCli('validate', valid, '--var', 'cluster=prod', '--var', 'replicas=many');
     expect(r.code).toBe(2);

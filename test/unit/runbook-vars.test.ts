@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan, VarScope, VarSpec, VarType } from '../../src/runbook/types.js';
-import { coerce, parseVarFlags, readVarsFile, resolveVars, varsFromEnv } from '../../src/runbook/vars.js';
+import { coerce, parseVarFlags, plainTextChange, readVarsFile, resolveVars, varsFromEnv } from '../../src/runbook/vars.js';
 
 const at = { file: '/rb/main.yaml', line: 1, column: 1 };
 
@@ -195,9 +195,171 @@ describe('parseVarFlags, varsFromEnv, readVarsFile', () => {
     await writeFile(join(dir, 'site.yaml'), 'namespace: odh\nzones: [east]\n');
     await writeFile(join(dir, 'list.yaml'), '- a\n');
     await writeFile(join(dir, 'empty.yaml'), '');
-    expect(await readVarsFile(join(dir, 'site.yaml'))).toEqual({ values: { namespace: 'odh', zones: ['east'] }, problems: [] });
-    expect(await readVarsFile(join(dir, 'empty.yaml'))).toEqual({ values: {}, problems: [] });
+    const site = join(dir, 'site.yaml');
+    expect(await readVarsFile(site)).toEqual({
+      values: { namespace: 'odh', zones: ['east'] },
+      problems: [],
+      origins: {
+        namespace: { keyAt: { file: site, line: 1, column: 1 }, at: { file: site, line: 1, column: 12 }, plain: 'odh' },
+        zones: { keyAt: { file: site, line: 2, column: 1 }, at: { file: site, line: 2, column: 8 } },
+      },
+    });
+    expect(await readVarsFile(join(dir, 'empty.yaml'))).toEqual({ values: {}, problems: [], origins: {} });
     expect((await readVarsFile(join(dir, 'list.yaml'))).problems[0]!.message).toContain('expected a mapping of var names to values');
     expect((await readVarsFile(join(dir, 'none.yaml'))).problems[0]!.message).toBe(`file not found: ${join(dir, 'none.yaml')}`);
+  });
+});
+
+// A string var takes text as written. From a vars file, an unquoted value is what YAML makes of it:
+// 3.30 is the number 3.3. Such values are refused at their line:column in the vars file, with a
+// hint to quote them; values that survive as written are taken.
+describe('vars file values for string vars', () => {
+  const refused: [string, RegExp][] = [
+    ['3.30', /^YAML reads 3\.30 as the number 3\.3$/],
+    ['1.0', /as the number 1$/],
+    ['1e3', /as the number 1000$/],
+    ['0o17', /as the number 15$/],
+    ['0x1F', /as the number 31$/],
+    ['017', /as the number 17$/],
+    ['.5', /as the number 0\.5$/],
+    ['+1', /as the number 1$/],
+    ['-0', /as the number 0$/],
+    ['.inf', /as the number Infinity$/],
+    ['12345678901234567890', /as the number 12345678901234567000$/],
+    ['True', /as the boolean true$/],
+    ['FALSE', /as the boolean false$/],
+    ['yes', /^YAML 1\.1 reads yes as the boolean true$/],
+    ['no', /^YAML 1\.1 reads no as the boolean false$/],
+    ['on', /YAML 1\.1 reads on as the boolean true$/],
+    ['off', /YAML 1\.1 reads off as the boolean false$/],
+    ['y', /YAML 1\.1 reads y as the boolean true$/],
+    ['N', /YAML 1\.1 reads N as the boolean false$/],
+    ['1_000', /^YAML 1\.1 reads 1_000 as the number 1000$/],
+    ['0b101', /YAML 1\.1 reads 0b101 as the number 5$/],
+    ['12:30', /YAML 1\.1 reads 12:30 as the number 750$/],
+    ['first\n  second', /folds an unquoted value over several lines/],
+  ];
+  const kept = ['3', '-7', '4.19', '3.3', 'true', 'false', 'prod', '2024-01-01', 'v1.2.3', '0.5', 'a:b', 'null-ish', '3.30a'];
+
+  const write = async (text: string): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'runbook-vars-'));
+    const file = join(dir, 'site.yaml');
+    await writeFile(file, text);
+    return file;
+  };
+  /** `version` (string), read from a vars file holding `text` on line 2. */
+  const judge = async (text: string, fields: Partial<VarSpec> = {}) => {
+    const file = await write(`# site values\nversion: ${text}\n`);
+    const read = await readVarsFile(file);
+    expect(read.problems).toEqual([]);
+    return { file, ...resolveVars(plan([spec('version', { at: { ...at, line: 5, column: 3 }, ...fields })]), read.values, read.origins) };
+  };
+
+  for (const [text, why] of refused) {
+    it(`${JSON.stringify(text)} is refused at its line:column in the vars file`, async () => {
+      const { file, problems } = await judge(text);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.at).toEqual({ file, line: 2, column: 10 });
+      expect(problems[0]!.message.startsWith('var "version" is a string, but ')).toBe(true);
+      expect(problems[0]!.message.slice('var "version" is a string, but '.length)).toMatch(why);
+      expect(problems[0]!.hint).toMatch(text.includes('\n') ? /block scalar/ : `quote it to keep the text as written: version: "${text}"`);
+    });
+  }
+
+  for (const text of kept) {
+    it(`${JSON.stringify(text)} is taken as the text written`, async () => {
+      const { problems, vars } = await judge(text);
+      expect(problems).toEqual([]);
+      expect(vars!.scopes['']!.version).toBe(text);
+    });
+  }
+
+  it('quoted values and block scalars are text as written', async () => {
+    for (const [written, want] of [['"3.30"', '3.30'], ["'yes'", 'yes'], ['"0x1F"', '0x1F'], ['|-\n  first\n  second', 'first\nsecond']] as const) {
+      const { problems, vars } = await judge(written);
+      expect(problems).toEqual([]);
+      expect(vars!.scopes['']!.version).toBe(want);
+    }
+  });
+
+  it('an empty value or ~ is no value, as before', async () => {
+    for (const written of ['', '~', 'null']) {
+      const { problems, vars } = await judge(written, { default: 'fallback' });
+      expect(problems).toEqual([]);
+      expect(vars!.scopes['']!.version).toBeNull();
+    }
+  });
+
+  it('the value of a secret var is not shown, even when refused', async () => {
+    const { problems } = await judge('0x1F', { secret: true });
+    expect(problems[0]!.message).toBe('var "version" is a string, but its value is not read as the text written (the value is secret and not shown)');
+    expect(JSON.stringify(problems)).not.toMatch(/0x1F|31/);
+  });
+
+  it('non-string vars take YAML values as YAML reads them', async () => {
+    for (const [written, type, want] of [['0x1F', 'number', 31], ['1e3', 'number', 1000], ['true', 'boolean', true], ['[3.30]', 'list', [3.3]]] as const) {
+      const { problems, vars } = await judge(written, { type });
+      expect(problems).toEqual([]);
+      expect(vars!.scopes['']!.version).toEqual(want);
+    }
+  });
+
+  it('a wrong type points at the vars file, with an example in vars-file form and the declaration', async () => {
+    const { file, problems } = await judge('many', { type: 'number' });
+    expect(problems).toEqual([
+      {
+        message: 'var "version": expected a number, got "many"',
+        hint: 'e.g. version: 3 (declared as type number at /rb/main.yaml:5:3)',
+        at: { file, line: 2, column: 10 },
+      },
+    ]);
+  });
+
+  it('an unknown name points at its key in the vars file', async () => {
+    const file = await write('versoin: "1"\n');
+    const read = await readVarsFile(file);
+    expect(resolveVars(plan([spec('version')]), read.values, read.origins).problems).toEqual([
+      { message: 'unknown var "versoin": the runbook declares no such var', hint: expect.stringContaining('did you mean "version"?'), at: { file, line: 1, column: 1 } },
+    ]);
+  });
+
+  it('a refused root value does not also make the imported var bound to it "without a value"', async () => {
+    const file = await write('version: 3.30\n');
+    const read = await readVarsFile(file);
+    const p = plan(
+      [spec('version', { required: true })],
+      [
+        { id: 'bound', parent: '', vars: [spec('v', { required: true })], bindings: { v: 'release-{{ version }}' } },
+        { id: 'inherits', parent: '', vars: [spec('version', { required: true })], bindings: {} },
+      ],
+    );
+    const { problems } = resolveVars(p, read.values, read.origins);
+    expect(problems.map((x) => x.message)).toEqual(['var "version" is a string, but YAML reads 3.30 as the number 3.3']);
+  });
+
+  it('plainTextChange judges the text against what YAML read', () => {
+    expect(plainTextChange('3.30', 3.3)).toMatch(/number 3\.3/);
+    expect(plainTextChange('3', 3)).toBeUndefined();
+    expect(plainTextChange('true', true)).toBeUndefined();
+    expect(plainTextChange('~', null)).toBeUndefined();
+    expect(plainTextChange('on', 'on')).toMatch(/YAML 1\.1/);
+  });
+});
+
+// --var and RUNBOOK_VAR_* give text: a string var takes it exactly as written.
+describe('--var and RUNBOOK_VAR_ values for string vars', () => {
+  const texts = ['3.30', '1e3', '0o17', '0x1F', 'yes', 'no', 'on', 'off', '1_000', '.5', '007', 'True', '~', 'null', ' padded ', ''];
+  for (const text of texts) {
+    it(`--var version=${text} is the text ${JSON.stringify(text)}`, () => {
+      const flags = parseVarFlags([`version=${text}`]);
+      expect(flags.problems).toEqual([]);
+      const { vars, problems } = resolveVars(plan([spec('version')]), flags.values);
+      expect(problems).toEqual([]);
+      expect(vars!.scopes['']!.version).toBe(text);
+    });
+  }
+  it('RUNBOOK_VAR_version=3.30 is the text "3.30"', () => {
+    const { vars } = resolveVars(plan([spec('version')]), varsFromEnv({ RUNBOOK_VAR_version: '3.30' }));
+    expect(vars!.scopes['']!.version).toBe('3.30');
   });
 });

@@ -88,6 +88,12 @@ const cases: Record<string, Expected[]> = {
   'bad-var-name.yaml': [['6:3', 'runbook: the name "dsc-name" under "vars" has the wrong form', 'dscName, not dsc-name']],
   'var-default-uses-later-var.yaml': [['6:31', 'var "url": unknown variable "host" in template', 'declare "host" before this var']],
   'missing-required-var.yaml': [['6:3', 'missing required var "cluster" (the cluster to upgrade)', '--var cluster=VALUE']],
+  // `{{ log }}` calls the log helper and renders empty: a name a helper takes is refused.
+  'var-named-like-helper.yaml': [['7:3', 'var "log" has the name of a template helper: "{{ log }}" would call the helper, not read the value', 'rename it, e.g. "logValue"']],
+  'names-taken-by-helpers.yaml': [
+    ['10:19', 'register "json" has the name of a template helper', 'these names are taken by helpers: and, base64'],
+    ['12:45', 'forEach.as "each" has the name of a template helper', 'rename it, e.g. "eachValue"'],
+  ],
   // Step shapes
   'step-not-mapping.yaml': [['8:9', 'step "Check the cluster" is text, but a step is a mapping', 'write - name: Check the cluster']],
   'step-empty-item.yaml': [['8:8', 'empty step', 'remove the lone "-"']],

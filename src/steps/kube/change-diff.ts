@@ -1,16 +1,19 @@
 // The diff a step reports: only the parts of an object that change, as YAML. Whole objects carry
 // managedFields, long specs and status; rendering all of that for every one of thousands of
 // patched objects costs more than the patch itself and hides the one line that matters.
+import { maskSecretPair } from '../../engine/redact.js';
 import { withoutServerFields, yamlDiff } from '../../kube/diff.js';
 import { deepEqual, isPlainObject } from '../../kube/json.js';
 
 /**
  * A unified diff of `before` and `after` (null: absent) without server bookkeeping, keeping
  * status (a status patch changes nothing else), and with every map entry that is equal on both
- * sides left out. Lists that differ are shown whole.
+ * sides left out. Lists that differ are shown whole. A Secret's values are masked before the
+ * equal parts are cut, while its kind still says it is a Secret.
  */
 export function changeDiff(before: unknown, after: unknown, labels: { fromLabel: string; toLabel: string }): string {
-  const [from, to] = prune(clean(before), clean(after));
+  const [masked, maskedAfter] = maskSecretPair(clean(before), clean(after));
+  const [from, to] = prune(masked, maskedAfter);
   return yamlDiff(from, to, { ...labels, raw: true });
 }
 

@@ -1,9 +1,24 @@
 // What a `wait` (or a `failWhen`) waits for, declared as data and compiled into a predicate over
-// the object (named target) or the list of matches (selector target).
+// the object (named target) or the list of matches (selector target). Whatever reads a status
+// (ready, condition, and a jsonpath or expression that mentions status) judges it only once it is
+// current: while `status.observedGeneration` is behind `metadata.generation` the verdict is
+// pending, so a failWhen never fires on what the controller said about the previous spec.
 import { JSONPath } from 'jsonpath-plus';
 import { StepFailure } from '../../engine/errors.js';
 import type { JsonSchema, StepContext } from '../../engine/step-type.js';
-import { conditionIs, deleted, describeCondition, everyItem, exists, findCondition, readinessFor, type ObjectPredicate, type Verdict } from '../../kube/readiness.js';
+import {
+  conditionIs,
+  deleted,
+  describeCondition,
+  everyItem,
+  exists,
+  findCondition,
+  readinessFor,
+  staleCondition,
+  staleStatus,
+  type ObjectPredicate,
+  type Verdict,
+} from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 
 export interface WaitCondition {
@@ -76,6 +91,8 @@ export function compileCondition(
     return perObject((obj) => {
       if (!obj) return pending('does not exist yet');
       const found = findCondition(obj, type);
+      const stale = staleStatus(obj) ?? staleCondition(obj, found);
+      if (stale) return stale;
       const text = describeCondition(found, type);
       return found?.status === status && found.reason === reason ? done(text) : pending(text);
     });
@@ -89,7 +106,7 @@ export function compileCondition(
   }
   if (c.expression !== undefined) {
     const expression = c.expression;
-    return (s) => {
+    return onCurrent(READS_STATUS.test(expression), (s) => {
       let value: unknown;
       try {
         value = ctx.evaluate(expression, named ? { object: s } : { objects: s });
@@ -102,17 +119,39 @@ export function compileCondition(
       }
       if (typeof value !== 'boolean') throw new StepFailure(`${label}: "${expression}" gave ${JSON.stringify(value)}, not true or false`);
       return value ? done(`${expression} holds`) : pending(`${expression} is false`);
-    };
+    });
   }
   const path = toJsonPathPlus(c.jsonpath!);
-  return perObject((obj) => {
+  return onCurrent(READS_STATUS.test(c.jsonpath!), perObject((obj) => {
     if (!obj) return pending('does not exist yet');
     const found = JSONPath({ path, json: obj, wrap: true }) as unknown[];
     const got = found.length === 0 ? undefined : found.length === 1 ? found[0] : found;
     const text = got === undefined ? '<none>' : typeof got === 'string' ? got : JSON.stringify(got);
     if (c.value === undefined) return got !== undefined ? done(`${c.jsonpath} = ${text}`) : pending(`${c.jsonpath} is not set`);
     return text === c.value ? done(`${c.jsonpath} = ${text}`) : pending(`${c.jsonpath} = ${text}, want ${c.value}`);
-  });
+  }));
+}
+
+/** A JSONPath or an expression that reads a status field. */
+const READS_STATUS = /\bstatus\b/;
+
+/**
+ * When `readsStatus`, the predicate judges only objects whose status is current: a stale one
+ * (status.observedGeneration behind metadata.generation) makes the verdict pending.
+ */
+function onCurrent(readsStatus: boolean, predicate: ListOrObjectPredicate): ListOrObjectPredicate {
+  if (!readsStatus) return predicate;
+  return (s) => {
+    for (const obj of s === null ? [] : Array.isArray(s) ? s : [s]) {
+      const stale = staleStatus(obj);
+      if (stale) return Array.isArray(s) ? pending(`${nameOf(obj)}: ${stale.description}`) : stale;
+    }
+    return predicate(s);
+  };
+}
+
+function nameOf(o: KubeObject): string {
+  return o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : String(o.metadata?.name);
 }
 
 /** kubectl writes `{.status.phase}`; jsonpath-plus wants `$.status.phase`. */

@@ -21,7 +21,7 @@ export const waitStep: StepType<WaitInput> = {
   name: 'wait',
   summary: 'Wait until objects reach a state (condition, expression, JSONPath, ready, exists, deleted, count), failing fast on failWhen.',
   description:
-    'The wait lists the objects first (an already-true state finishes at once) and then watches them, re-listing when the watch is too old and reconnecting when it drops. `failWhen` states end the wait at once as a failure — wait for success OR failure. On timeout the error says what was seen last (the condition and its message). In a dry run the state is read once and reported, without waiting.',
+    'The wait lists the objects first (an already-true state finishes at once) and then watches them, re-listing when the watch is too old and reconnecting when it drops. `failWhen` states end the wait at once as a failure — wait for success OR failure. A status is judged only once the controller has observed the current spec: while `status.observedGeneration` (where the object reports it, or a condition\'s own) is behind `metadata.generation`, readiness, conditions and any jsonpath or expression that reads `status` are pending, and no failWhen fires on the previous spec\'s status. On timeout the error says what was seen last (the condition and its message). In a dry run the state is read once and reported, without waiting.',
   input: {
     type: 'object',
     additionalProperties: false,

@@ -152,6 +152,7 @@ export async function runSteps(stepsYaml: string, options: RunStepOptions = {}):
       writes: after.writes - before.writes,
       watches: after.watches - before.watches,
       discovery: after.discovery - before.discovery,
+      resends: after.resends - before.resends,
     },
     dir,
     error: result?.error?.message,
