@@ -129,16 +129,19 @@ Scenarios: minimal, full (every component in use), blocked (below the supported 
 Examples:
   runbook sandbox run runbooks/upgrade-2.25-to-3.3.yaml --scenario full
   runbook sandbox up --scenario full && export KUBECONFIG=...
-  runbook sandbox down`,
+  runbook sandbox down
+  runbook sandbox export -o my-cluster --context prod   # your cluster as a scenario folder`,
   );
 const sandboxOptions = (cmd: Command): Command =>
   cmd
     .option('--scenario <name|file>', 'starting cluster: minimal, full, blocked, large, or a file or folder of objects', 'full')
     .option('--speed <speed>', 'operator delays: instant, realistic, or a factor (0.1 = a tenth of realistic)', 'instant')
-    .option('--state-dir <dir>', 'where the sandbox record, its log and rehearsal runs are kept', '.runbook');
+    .option('--state-dir <dir>', 'where the sandbox record, its log and rehearsal runs are kept', '.runbook')
+    .option('--crds <file|dir>', "your cluster's CRDs (oc get crd -o yaml), in place of the sandbox's of the same name")
+    .option('--catalog <[name=]file>', 'your catalog as opm render prints it, for every CatalogSource or the one named (repeatable)', (v: string, p: string[]) => [...p, v], []);
 
 sandboxOptions(sandbox.command('up').description('Start a sandbox in the background and print the kubeconfig to use')).action(
-  async (flags: { scenario: string; speed: string; stateDir: string }) => {
+  async (flags: { scenario: string; speed: string; stateDir: string; crds?: string; catalog?: string[] }) => {
     const { sandboxUp } = await import('./commands/sandbox.js');
     exit(await sandboxUp(flags));
   },
@@ -174,6 +177,30 @@ withVarOptions(
   .action(async (file: string, flags: RunFlags & { scenario: string; speed: string }) => {
     const { sandboxRun } = await import('./commands/sandbox.js');
     exit(await sandboxRun(file, { ...flags, approve: [] }, await registry()));
+  });
+
+withVarOptions(
+  withKubeOptions(
+    sandbox
+      .command('export')
+      .description('Write a scenario folder from a real cluster: the objects of every kind the runbooks use (get and list only), Secrets redacted')
+      .argument('[runbooks...]', 'runbooks whose kinds to read (default: the upgrade and the InferenceService conversion runbooks)'),
+  ),
+)
+  .requiredOption('-o, --output <dir>', 'folder to write the scenario into (made if missing; must be empty)')
+  .option('--force', 'write into a folder that is not empty (the files of an earlier export there are replaced)')
+  .option('--all-namespaces', 'read namespaced built-in kinds (Secrets, ConfigMaps, Deployments…) in every namespace, not only those of the OpenShift AI objects')
+  .option('--json', 'print the summary as one JSON object')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  runbook sandbox export -o prod-export --context prod
+  runbook sandbox up --scenario prod-export`,
+  )
+  .action(async (files: string[], flags: import('./commands/sandbox-export.js').ExportFlags) => {
+    const { sandboxExport } = await import('./commands/sandbox-export.js');
+    exit(await sandboxExport(files, flags, await registry()));
   });
 
 program

@@ -4,7 +4,8 @@ import { processStartTime } from './controlplane/pids.js';
 import { writeSandboxRecord, type SandboxRecord } from './record.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
 
-const [recordPath, scenario, speed] = process.argv.slice(2) as [string, string, string];
+const [recordPath, scenario, speed, siteJson] = process.argv.slice(2) as [string, string, string, string | undefined];
+const site = (siteJson ? JSON.parse(siteJson) : {}) as { crds?: string; catalogs?: string[] };
 const log = (m: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
 const base: SandboxRecord = { pid: process.pid, startTime: processStartTime(process.pid), scenario, starting: true };
 
@@ -28,6 +29,7 @@ try {
   sandbox = await startSandbox({
     scenario,
     speed: Number(speed),
+    ...site,
     log,
     // Recorded as soon as it runs, so a `down` during the start knows which processes to wait for.
     onControlPlane: (cp) => writeSandboxRecord(recordPath, { ...base, dir: cp.dir }),

@@ -1,11 +1,18 @@
 // A sandbox: the real control plane, the sandbox CRDs, a scenario, and the simulator playing the
 // operators. Used by `runbook sandbox up` (through the daemon) and `runbook sandbox run`.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RunbookError } from '../engine/errors.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { ensureControlPlaneBinaries } from './controlplane/build.js';
 import { startControlPlane, type ControlPlane } from './controlplane/launcher.js';
 import { installCrds } from './crds/index.js';
+import { loadCrds } from './crds/load.js';
+import { loadSiteCrds, withSiteCrds } from './crds/site.js';
+import { loadCatalogFile } from './catalog/load.js';
+import { Catalogs, type SiteCatalog } from './simulator/catalog.js';
+import { describeUnsettled } from './unsettled.js';
 import { type FaultProxy, servingTlsOf, startFaultProxy } from './fault-proxy.js';
 import { rulesFor } from './fault-rules.js';
 import { applyScenario } from './scenario/apply.js';
@@ -20,6 +27,12 @@ export interface SandboxOptions {
   log?: (message: string) => void;
   /** Called once the control plane runs, before the CRDs and the scenario are loaded. */
   onControlPlane?: (controlPlane: ControlPlane) => void;
+  /** The site's CRDs (a file or folder, as oc get crd -o yaml prints them), replacing the sandbox's of the same name. */
+  crds?: string;
+  /** The site's rendered catalogs (opm render): `FILE` for every CatalogSource, or `NAME=FILE` for one. */
+  catalogs?: readonly string[];
+  /** How long the simulated operators may take to settle before the start fails saying why. Default 120 s. */
+  settleTimeoutMs?: number;
 }
 
 export interface Sandbox {
@@ -38,8 +51,11 @@ export interface Sandbox {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? (() => undefined);
-  // Read the scenario first: a bad file is reported before minutes of building and starting.
+  // Read every input first: a bad file is reported before minutes of building and starting.
   const scenario = await loadScenario(options.scenario ?? 'full');
+  const crdsPath = options.crds ?? (await exportedCrds(options.scenario));
+  const siteCrds = crdsPath ? await loadSiteCrds(crdsPath) : undefined;
+  const catalogs = new Catalogs(siteCatalogs(options.catalogs ?? []));
   const { binDir } = await ensureControlPlaneBinaries({ onProgress: log });
   log('starting the control plane (etcd, kube-apiserver, kube-controller-manager)');
   const controlPlane = await startControlPlane({ binDir });
@@ -48,12 +64,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     log(`control plane ${controlPlane.version} ready at ${controlPlane.server}`);
     options.onControlPlane?.(controlPlane);
-    await installCrds(controlPlane.kubeconfigPath);
+    if (siteCrds) {
+      const merged = withSiteCrds(await loadCrds(), siteCrds);
+      for (const n of merged.notices) log(`note: ${n}`);
+      await installCrds(controlPlane.kubeconfigPath, { crds: merged.crds });
+    } else {
+      await installCrds(controlPlane.kubeconfigPath);
+    }
     log('installed the OpenShift, OLM and OpenShift AI CRDs');
     const kube = KubeClient.fromConfig(loadKubeConfig({ kubeconfig: controlPlane.kubeconfigPath }));
-    await applyScenario(kube, scenario, log);
-    simulator = await startSimulator(kube, { speed: options.speed ?? 0, faults: scenario.faults ?? {}, log: (m) => log(`simulator: ${m}`) });
-    await simulator.settled();
+    await applyScenario(kube, scenario, log, catalogs);
+    for (const note of await catalogNotes(kube, catalogs)) log(`note: ${note}`);
+    simulator = await startSimulator(kube, { speed: options.speed ?? 0, faults: scenario.faults ?? {}, catalogs, log: (m) => log(`simulator: ${m}`) });
+    await settleOrSayWhy(simulator, kube, options.settleTimeoutMs ?? 120_000);
     log(`scenario ${scenario.name} loaded: ${scenario.description}`);
     // The simulated operators run in the cluster: only the user's path goes through the proxy.
     const api = scenario.faults?.api;
@@ -91,3 +114,52 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw err;
   }
 }
+
+/** A scenario folder written by `runbook sandbox export` carries the site's CRDs in crds/. */
+async function exportedCrds(scenario: string | undefined): Promise<string | undefined> {
+  if (!scenario) return undefined;
+  const dir = join(scenario, 'crds');
+  return (await stat(dir).catch(() => undefined))?.isDirectory() ? dir : undefined;
+}
+
+function siteCatalogs(specs: readonly string[]): SiteCatalog[] {
+  return specs.map((spec) => {
+    const eq = spec.indexOf('=');
+    const [source, file] = eq > 0 && !spec.slice(0, eq).includes('/') ? [spec.slice(0, eq), spec.slice(eq + 1)] : ['*', spec];
+    return { source, catalog: loadCatalogFile(file) };
+  });
+}
+
+/** Which CatalogSource serves which site catalog, and which packages still come from the built-in data. */
+async function catalogNotes(kube: KubeClient, catalogs: Catalogs): Promise<string[]> {
+  const subs = (await kube.list({ apiVersion: 'operators.coreos.com/v1alpha1', kind: 'Subscription' }, { allNamespaces: true })).items;
+  const notes = new Set<string>();
+  for (const sub of subs) {
+    const spec = (sub.spec ?? {}) as { name?: string; source?: string; sourceNamespace?: string };
+    if (!spec.source || !spec.sourceNamespace || !spec.name) continue;
+    if (catalogs.fallbacks(spec.sourceNamespace, spec.source).includes(spec.name)) {
+      notes.add(`the catalog given for CatalogSource ${spec.sourceNamespace}/${spec.source} has no package ${spec.name}: it comes from the built-in catalog`);
+    }
+  }
+  return [...notes];
+}
+
+/** The simulated operators settle, or the start fails within the bound, naming what has not. */
+async function settleOrSayWhy(simulator: Simulator, kube: KubeClient, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  try {
+    if ((await Promise.race([simulator.settled().then(() => 'settled' as const), late])) === 'settled') return;
+  } finally {
+    clearTimeout(timer);
+  }
+  const waiting = await describeUnsettled(kube);
+  throw new SandboxUnsettled(
+    `the sandbox did not settle within ${Math.round(timeoutMs / 1000)} s; still waiting for:\n${waiting.map((w) => `  - ${w}`).join('\n') || '  - the simulated operators, which keep reconciling (two objects that fight over one thing?)'}`,
+    { hint: 'fix what is listed in the scenario (or give the CRDs and catalog it needs with --crds and --catalog), then start again' },
+  );
+}
+
+/** The simulated cluster never came to rest: the scenario asks for something that cannot settle. */
+export class SandboxUnsettled extends RunbookError {}
+

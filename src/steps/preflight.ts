@@ -42,31 +42,21 @@ export async function preflightPermissions(plan: Plan, registry: StepRegistry, k
   const skipped: PreflightReport['skipped'] = [];
   const needed = new Map<string, NeededAccess>();
 
-  for (const node of steps(plan.sections.flatMap((s) => s.nodes), false)) {
-    const type = registry.get(node.step.type);
-    if (!type?.permissions) continue;
-    const input = staticInput(node.step, node.inLoop, type.expressionFields ?? [], type.rawFields ?? [], options.vars);
-    if ('reason' in input) {
-      skipped.push({ stepId: node.step.id, reason: input.reason });
+  for (const step of neededAccess(plan, registry, options.vars)) {
+    if ('reason' in step) {
+      skipped.push({ stepId: step.stepId, reason: step.reason });
       continue;
     }
-    let needs: PermissionNeed[];
-    try {
-      needs = type.permissions(input.value);
-    } catch (err) {
-      skipped.push({ stepId: node.step.id, reason: `its needs could not be worked out: ${(err as Error).message}` });
-      continue;
-    }
-    for (const need of needs) {
+    for (const need of step.needs) {
       const check = await toCheck(kube, need);
       if (typeof check === 'string') {
         // A kind that is not served yet is usually installed by an earlier step (a CRD, an operator).
-        skipped.push({ stepId: node.step.id, reason: check });
+        skipped.push({ stepId: step.stepId, reason: check });
         continue;
       }
       const key = JSON.stringify([check.verb, check.group, check.resource, check.subresource, check.namespace, check.name]);
       const entry = needed.get(key) ?? { ...check, steps: [] };
-      if (!entry.steps.includes(node.step.id)) entry.steps.push(node.step.id);
+      if (!entry.steps.includes(step.stepId)) entry.steps.push(step.stepId);
       needed.set(key, entry);
     }
   }
@@ -98,6 +88,49 @@ export function formatPreflight(report: Pick<PreflightReport, 'missing'>, userNa
   return `${who} lacks ${n} permission${n === 1 ? '' : 's'} this runbook needs:\n${lines.join('\n')}`;
 }
 
+/** What one step needs, as its type states it; or why that cannot be known before the run. */
+export type StepNeeds =
+  | {
+      stepId: string;
+      needs: PermissionNeed[];
+      /** Some templates of its input could not be rendered and stand as `unresolved` (only when that option is given). */
+      unresolved?: boolean;
+    }
+  | { stepId: string; reason: string };
+
+export interface NeededAccessOptions {
+  /**
+   * Instead of giving up on a step whose input has a template that cannot be rendered now, put
+   * this text in its place and work the needs out anyway (what depends on it carries the text).
+   */
+  unresolved?: string;
+}
+
+/**
+ * The needs of every step of the plan that talks to the cluster, in plan order, without asking
+ * the cluster anything: the raw material of the preflight, and of `runbook sandbox export`.
+ */
+export function neededAccess(plan: Plan, registry: StepRegistry, vars?: ResolvedVars, options: NeededAccessOptions = {}): StepNeeds[] {
+  const out: StepNeeds[] = [];
+  for (const node of steps(plan.sections.flatMap((s) => s.nodes), false)) {
+    const type = registry.get(node.step.type);
+    if (!type?.permissions) continue;
+    const skipKeys = [...(type.expressionFields ?? []), ...(type.rawFields ?? [])];
+    const input =
+      options.unresolved === undefined ? staticInput(node.step, node.inLoop, type.expressionFields ?? [], type.rawFields ?? [], vars) : lenientInput(node.step, skipKeys, vars, options.unresolved);
+    if ('reason' in input) {
+      out.push({ stepId: node.step.id, reason: input.reason });
+      continue;
+    }
+    try {
+      out.push({ stepId: node.step.id, needs: type.permissions(input.value), ...('unresolved' in input && input.unresolved ? { unresolved: true } : {}) });
+    } catch (err) {
+      out.push({ stepId: node.step.id, reason: `its needs could not be worked out: ${(err as Error).message}` });
+    }
+  }
+  return out;
+}
+
 /** Whether any step of the plan talks to the cluster: without one, no client need be made. */
 export function planUsesCluster(plan: Plan, registry: StepRegistry): boolean {
   for (const { step } of steps(plan.sections.flatMap((s) => s.nodes), false)) if (registry.get(step.type)?.permissions) return true;
@@ -127,6 +160,27 @@ function staticInput(
   } catch (err) {
     return { reason: `its input depends on ${inLoop ? 'the loop item or ' : ''}values known only at run time (${(err as Error).message})` };
   }
+}
+
+/** Renders every template it can; each one that fails is replaced by `unresolved`. */
+function lenientInput(node: StepNode, skipKeys: readonly string[], vars: ResolvedVars | undefined, unresolved: string): { value: unknown; unresolved: boolean } {
+  const context = vars ? { ...vars.scopes[node.scope], vars: vars.scopes[node.scope] ?? {} } : { vars: {} };
+  let failed = false;
+  const render = (value: unknown, skip: readonly string[]): unknown => {
+    if (typeof value === 'string' && value.includes('{{')) {
+      try {
+        return renderDeep(value, context);
+      } catch {
+        failed = true;
+        return unresolved;
+      }
+    }
+    if (Array.isArray(value)) return value.map((v) => render(v, []));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, skip.includes(k) ? v : render(v, [])]));
+    return value;
+  };
+  const value = render(node.input, skipKeys);
+  return { value, unresolved: failed };
 }
 
 function hasTemplate(value: unknown, skipKeys: readonly string[] = []): boolean {

@@ -21,6 +21,26 @@ export interface SandboxFlags {
   scenario: string;
   speed: string;
   stateDir: string;
+  /** The site's CRDs: a file or folder (oc get crd -o yaml). */
+  crds?: string;
+  /** The site's rendered catalogs: FILE, or NAME=FILE for one CatalogSource (repeatable). */
+  catalog?: string[];
+}
+
+/** --crds and --catalog as absolute paths, read once so a bad file is reported before anything starts. */
+async function siteInputs(flags: SandboxFlags): Promise<{ crds?: string; catalogs: string[] }> {
+  const { loadSiteCrds } = await import('../../sandbox/crds/site.js');
+  const { loadCatalogFile } = await import('../../sandbox/catalog/load.js');
+  const crds = flags.crds ? resolve(flags.crds) : undefined;
+  if (crds) await loadSiteCrds(crds);
+  const catalogs = (flags.catalog ?? []).map((spec) => {
+    const eq = spec.indexOf('=');
+    const named = eq > 0 && !spec.slice(0, eq).includes('/');
+    const file = resolve(named ? spec.slice(eq + 1) : spec);
+    loadCatalogFile(file, named ? spec.slice(eq + 1) : spec);
+    return named ? `${spec.slice(0, eq)}=${file}` : file;
+  });
+  return { ...(crds ? { crds } : {}), catalogs };
 }
 
 const DAEMON = fileURLToPath(new URL('../../sandbox/daemon.js', import.meta.url));
@@ -50,11 +70,12 @@ export async function sandboxUp(flags: SandboxFlags): Promise<number> {
     );
   }
   await loadScenario(flags.scenario); // A bad scenario is reported before anything starts.
+  const site = await siteInputs(flags);
   const speed = parseSpeed(flags.speed);
   await mkdir(p.dir, { recursive: true, mode: 0o700 });
   rmSync(p.record, { force: true });
   const out = openSync(p.log, 'w', 0o600);
-  const child = spawn(process.execPath, [DAEMON, p.record, flags.scenario, String(speed)], { detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [DAEMON, p.record, flags.scenario, String(speed), JSON.stringify(site)], { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   child.unref();
   let exited: number | null | undefined;
@@ -158,7 +179,8 @@ export async function sandboxRun(file: string, flags: SandboxFlags & RunFlags, r
   // Validate the runbook before minutes of starting a cluster.
   const { prepare } = await import('../prepare.js');
   await prepare(resolve(file), flags, registry);
-  const sandbox = await startSandbox({ scenario: flags.scenario, speed: parseSpeed(flags.speed), log });
+  const site = await siteInputs(flags);
+  const sandbox = await startSandbox({ scenario: flags.scenario, speed: parseSpeed(flags.speed), log, ...site });
   try {
     return await runCommand({
       file,

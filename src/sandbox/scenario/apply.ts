@@ -6,18 +6,23 @@ import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';
 import { DEFAULT_CATALOG_SOURCE } from '../catalog/load.js';
-import { operatorDeployment } from '../simulator/catalog.js';
+import { InputError } from '../../engine/errors.js';
+import { type Catalogs, operatorDeployment } from '../simulator/catalog.js';
 import { DEFAULT_DSC_2_25_COMPONENTS } from '../simulator/components.js';
 import { runOperatorDeployment } from '../simulator/operator-pods.js';
 import { SimRuntime } from '../simulator/runtime.js';
 import type { Scenario } from './format.js';
 import { generatedObjects } from './generate.js';
 import { deepMerge } from './load.js';
+import { placeObjects, scenarioConflicts } from './objects.js';
 
 const OLM = 'operators.coreos.com/v1alpha1';
 
-export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (m: string) => void = () => undefined): Promise<void> {
-  const rt = new SimRuntime(kube, { speed: 0, faults: {} }, new AbortController().signal);
+export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (m: string) => void = () => undefined, catalogs?: Catalogs): Promise<void> {
+  // Every conflict is reported before anything is created.
+  const conflicts = scenarioConflicts(scenario);
+  if (conflicts.length) throw new InputError(conflicts);
+  const rt = new SimRuntime(kube, { speed: 0, faults: {}, ...(catalogs ? { catalogs } : {}) }, new AbortController().signal);
   const namespaces = new Set<string>();
   const ensureNamespace = async (name: string): Promise<void> => {
     if (namespaces.has(name)) return;
@@ -88,11 +93,11 @@ export async function applyScenario(kube: KubeClient, scenario: Scenario, log: (
   }
 
   const objects = [...scenario.objects, ...generatedObjects(scenario)];
-  for (const obj of objects) if (obj.kind === 'Namespace') await ensureNamespace(obj.metadata.name!);
-  for (const obj of objects) if (obj.metadata.namespace) await ensureNamespace(obj.metadata.namespace);
-  await inBatches(objects.filter((o) => o.kind !== 'Namespace'), 16, (o) => createWithStatus(kube, o));
-  log(`created ${objects.length} objects`);
+  const placed = await placeObjects(kube, rt, objects, ensureNamespace);
+  for (const n of placed.notices) log(`note: ${n}`);
+  log(`created ${placed.created} objects`);
 }
+
 
 /** Creates an object (skipped when it exists) and writes its status through the subresource. */
 async function createWithStatus(kube: KubeClient, obj: KubeObject): Promise<KubeObject | undefined> {

@@ -14,12 +14,33 @@ import { SCENARIO_SCHEMA, type Scenario } from './format.js';
 // bench build elsewhere: found from the package root, never relative to this file.
 export const SCENARIO_DIR = join(packageRoot(), 'src', 'sandbox', 'scenarios');
 
+/**
+ * Where each scenario object was written (file:line, or the shipped scenario it comes from), so a
+ * conflict between two of them can name both.
+ */
+const SOURCES = new WeakMap<KubeObject, string>();
+
+export function sourceOf(obj: KubeObject): string {
+  return SOURCES.get(obj) ?? 'the scenario';
+}
+
 export async function shippedScenarios(): Promise<string[]> {
   return (await readdir(SCENARIO_DIR)).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
 }
 
-/** A shipped scenario by name, or a path to a scenario file or a folder of object files. */
+/**
+ * A shipped scenario by name, or a path to a scenario file or a folder of object files; an object
+ * given twice (or repeating the base's install) is refused here, before anything starts.
+ */
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
+  const scenario = await readScenario(nameOrPath);
+  const { scenarioConflicts } = await import('./objects.js');
+  const conflicts = scenarioConflicts(scenario);
+  if (conflicts.length) throw new InputError(conflicts);
+  return scenario;
+}
+
+async function readScenario(nameOrPath: string): Promise<Scenario> {
   const shipped = await shippedScenarios();
   if (shipped.includes(nameOrPath)) return loadScenarioFile(join(SCENARIO_DIR, `${nameOrPath}.yaml`));
   const path = resolve(nameOrPath);
@@ -54,6 +75,7 @@ async function loadScenarioFile(file: string): Promise<Scenario> {
   const schemaProblems = checkAgainstSchema(doc, SCENARIO_SCHEMA, source, [], { subject: 'scenario' });
   if (problems.length || schemaProblems.length) throw new InputError([...problems, ...schemaProblems]);
   const spec = (doc.spec ?? {}) as Partial<Scenario>;
+  for (const obj of spec.objects ?? []) SOURCES.set(obj, `scenario ${doc.metadata!.name!} (${file})`);
   return withBase({
     name: doc.metadata!.name!,
     description: doc.metadata?.description ?? '',
@@ -68,9 +90,22 @@ async function loadScenarioFile(file: string): Promise<Scenario> {
   });
 }
 
+/**
+ * Plain objects from files. Objects that bring their own OpenShift AI install (a DSC, a DSCI, or
+ * the rhods-operator Subscription or CSV: an export of a real cluster) are the whole cluster, with
+ * no built-in base under them; a few objects alone load on top of `minimal`.
+ */
 function objectsScenario(name: string, files: string[], read: { objects: KubeObject[]; problems: Problem[] }): Promise<Scenario> {
   if (read.problems.length) throw new InputError(read.problems);
-  return withBase({ name, description: `objects from ${files.join(', ')}`, base: 'minimal', operators: [], objects: read.objects });
+  const own = read.objects.some(bringsRhoaiInstall);
+  return withBase({ name, description: `objects from ${files.join(', ')}${own ? '' : ' on top of the minimal scenario'}`, ...(own ? {} : { base: 'minimal' }), operators: [], objects: read.objects });
+}
+
+export function bringsRhoaiInstall(obj: KubeObject): boolean {
+  if (obj.kind === 'DataScienceCluster' || obj.kind === 'DSCInitialization') return true;
+  if (!obj.apiVersion.startsWith('operators.coreos.com/')) return false;
+  if (obj.kind === 'Subscription') return (obj.spec as { name?: string } | undefined)?.name === 'rhods-operator';
+  return obj.kind === 'ClusterServiceVersion' && Object.keys(obj.metadata.labels ?? {}).some((l) => l.startsWith('operators.coreos.com/rhods-operator.'));
 }
 
 function documentsOf(text: string, lines?: LineCounter): Document.Parsed[] {
@@ -126,6 +161,8 @@ function readObjects(file: string, text: string, inFolder = false): { objects: K
         });
         continue;
       }
+      const where = at(node as Node);
+      SOURCES.set(obj as KubeObject, `${where.file}:${where.line}`);
       objects.push(obj as KubeObject);
     }
   }
@@ -135,7 +172,7 @@ function readObjects(file: string, text: string, inFolder = false): { objects: K
 /** Merges a scenario over its base (the base's objects and operators come first). */
 async function withBase(s: Scenario): Promise<Scenario> {
   if (!s.base) return s;
-  const base = await loadScenario(s.base);
+  const base = await readScenario(s.base);
   const byPackage = new Map(base.operators.map((o) => [o.package, o]));
   for (const o of s.operators) byPackage.set(o.package, o);
   return {

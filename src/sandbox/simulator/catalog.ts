@@ -24,22 +24,62 @@ export function operatorDeployment(pkg: string): string {
   return OPERATOR_DEPLOYMENTS[pkg] ?? pkg;
 }
 
-/** The catalogs by CatalogSource `namespace/name`; a site's own replace or add to the built-in ones. */
-export class Catalogs {
-  private readonly byRef: Map<string, Catalog>;
+/** A site's rendered catalog for one CatalogSource (by name), or for every one (`*`). */
+export interface SiteCatalog {
+  source: string;
+  catalog: Catalog;
+}
 
-  constructor(extra: ReadonlyMap<string, Catalog> = new Map()) {
-    this.byRef = new Map([...builtInCatalogs(), ...extra]);
+/**
+ * The catalogs by CatalogSource. A site's own catalog serves the CatalogSource it is given for;
+ * a package it does not hold (a site may render just rhods-operator) comes from the built-in data,
+ * and `fallbacks` names those. A CatalogSource with no data of its own serves the built-in one.
+ */
+export class Catalogs {
+  private readonly builtIn: Map<string, Catalog>;
+  private readonly merged = new Map<string, { catalog: Catalog; fallbacks: string[] }>();
+
+  constructor(private readonly site: readonly SiteCatalog[] = []) {
+    this.builtIn = builtInCatalogs();
   }
 
-  /** The catalog a CatalogSource serves; one with no data of its own serves the built-in one. */
   forSource(namespace: string, name: string): Catalog | undefined {
-    return this.byRef.get(`${namespace}/${name}`) ?? this.byRef.get(`${DEFAULT_CATALOG_SOURCE.namespace}/${DEFAULT_CATALOG_SOURCE.name}`);
+    return this.resolved(namespace, name)?.catalog;
+  }
+
+  /** Packages of a CatalogSource served from the built-in data although the site gave a catalog for it. */
+  fallbacks(namespace: string, name: string): string[] {
+    return this.resolved(namespace, name)?.fallbacks ?? [];
+  }
+
+  private resolved(namespace: string, name: string): { catalog: Catalog; fallbacks: string[] } | undefined {
+    const key = `${namespace}/${name}`;
+    const cached = this.merged.get(key);
+    if (cached) return cached;
+    const base = this.builtIn.get(key) ?? this.builtIn.get(`${DEFAULT_CATALOG_SOURCE.namespace}/${DEFAULT_CATALOG_SOURCE.name}`);
+    const given = this.site.find((c) => c.source === name) ?? this.site.find((c) => c.source === '*');
+    if (!given) return base ? { catalog: base, fallbacks: [] } : undefined;
+    const packages = new Map(given.catalog.packages);
+    const fallbacks: string[] = [];
+    for (const [pkg, data] of base?.packages ?? []) {
+      if (!packages.has(pkg)) {
+        packages.set(pkg, data);
+        fallbacks.push(pkg);
+      }
+    }
+    const result = { catalog: { source: given.catalog.source, packages }, fallbacks };
+    this.merged.set(key, result);
+    return result;
+  }
+
+  /** Every catalog known: the site's first, so a site bundle of the same name wins. */
+  private all(): Catalog[] {
+    return [...this.site.map((c) => c.catalog), ...this.builtIn.values()];
   }
 
   /** The package and bundle a CSV name stands for, in any catalog. */
   bundle(csv: string): { pkg: CatalogPackage; bundle: CatalogBundle } | undefined {
-    for (const catalog of this.byRef.values()) {
+    for (const catalog of this.all()) {
       for (const pkg of catalog.packages.values()) {
         const bundle = pkg.bundles.get(csv);
         if (bundle) return { pkg, bundle };

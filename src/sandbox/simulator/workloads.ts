@@ -44,8 +44,25 @@ function containersOf(podSpec: unknown): { name?: string; env?: { name: string; 
   return ((podSpec as { containers?: unknown[] } | undefined)?.containers ?? []) as { name?: string; env?: { name: string; value?: string }[] }[];
 }
 
+/**
+ * Finalizers the serving controllers put on an InferenceService and take off when it is deleted:
+ * KServe's (kserve pkg/constants: "inferenceservice.finalizers") and odh-model-controller's
+ * (InferenceServiceODHFinalizerName "odh.inferenceservice.finalizers"). An export of a real cluster
+ * carries them; without a controller to remove them, a deleted model never goes.
+ */
+export const ISVC_FINALIZERS = ['inferenceservice.finalizers', 'odh.inferenceservice.finalizers'];
+
 const inferenceService: Rule = {
   ref: { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService' },
+  async finalize(obj, rt) {
+    const finalizers = obj.metadata.finalizers ?? [];
+    if (!obj.metadata.deletionTimestamp || !finalizers.some((f) => ISVC_FINALIZERS.includes(f))) return;
+    const rest = finalizers.filter((f) => !ISVC_FINALIZERS.includes(f));
+    await rt.kube.patch(refOf(obj), 'json', [
+      { op: 'test', path: '/metadata/finalizers', value: finalizers },
+      { op: 'replace', path: '/metadata/finalizers', value: rest },
+    ], { signal: rt.signal }).catch(() => undefined); // Changed meanwhile: the watch brings it back.
+  },
   status(obj, facts, major3) {
     const kserve = facts.dscComponents().kserve ?? {};
     const mode = ann(obj, 'serving.kserve.io/deploymentMode') ?? (kserve.defaultDeploymentMode as string | undefined) ?? (major3 ? 'RawDeployment' : 'Serverless');

@@ -30,7 +30,13 @@ export interface Condition {
 export async function startTestSandbox(options: SandboxOptions): Promise<Sandbox> {
   const lines: string[] = [];
   try {
-    return await startSandbox({ ...options, log: (m) => lines.push(m) });
+    return await startSandbox({
+      ...options,
+      log: (m) => {
+        lines.push(m);
+        options.log?.(m);
+      },
+    });
   } catch (err) {
     throw new Error(`the sandbox (${options.scenario ?? 'full'}) did not start: ${(err as Error).message}\n${lines.join('\n')}`, { cause: err });
   }
