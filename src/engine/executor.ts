@@ -437,10 +437,10 @@ export class Executor {
 
   private blockedStop(): StopRun {
     const blocking = this.o.state.findings.filter((f) => this.stopOn.includes(f.severity));
-    return new StopRun(
-      'blocked',
-      `stopped by ${blocking.length} ${blocking.map((f) => f.severity).includes('prohibited') ? 'prohibited' : 'critical'} finding${blocking.length === 1 ? '' : 's'}: ${blocking.map((f) => f.check).join(', ')}`,
-    );
+    // Each severity counted for itself: "1 prohibited and 1 critical finding", never "2 prohibited".
+    const counts = this.stopOn.map((sev) => [sev, blocking.filter((f) => f.severity === sev).length] as const).filter(([, n]) => n > 0);
+    const said = blocking.length === 1 ? `1 ${blocking[0]!.severity} finding` : `${blocking.length} findings (${counts.map(([sev, n]) => `${n} ${sev}`).join(', ')})`;
+    return new StopRun('blocked', `stopped by ${said}: ${blocking.map((f) => f.check).join(', ')}`);
   }
 
   private itemKey(node: ForEachNode, item: unknown, index: number, context: Record<string, unknown>): string {

@@ -46,7 +46,7 @@ describe('findings', () => {
     const out = await h.run();
     expect(world.of('apply')).toEqual(['a', 'b', 'c']);
     expect(out.summary.status).toBe('blocked');
-    expect(out.state.message).toBe('stopped by 2 prohibited findings: first, second');
+    expect(out.state.message).toBe('stopped by 2 findings (1 prohibited, 1 critical): first, second');
   });
 
   it('stopOn decides which severities block', async () => {
