@@ -40,9 +40,12 @@ describe('the kinds the shipped runbooks use', () => {
     const dsc = wanted.kinds.find((k) => k.kind === 'DataScienceCluster')!;
     expect(dsc.versions).toEqual(expect.arrayContaining(['v1', 'v2']));
     expect(dsc.steps.length).toBeGreaterThan(5);
-    expect(wanted.kinds.find((k) => k.kind === 'CatalogSource')?.always).toBe('OLM');
-    // Namespaces the runbooks name, rendered with the vars' defaults; never a placeholder.
-    expect(wanted.kinds.find((k) => k.kind === 'ConfigMap')?.namespaces).toContain('redhat-ods-applications');
+    // Read always, and named by the assessment too (the catalog the operator installs use).
+    expect(wanted.kinds.find((k) => k.kind === 'CatalogSource')).toMatchObject({ steps: ['assess/catalog-source'], namespaces: ['openshift-marketplace'], names: ['redhat-operators'] });
+    // Namespaces the runbooks name, rendered with the vars' defaults; never a placeholder. The
+    // applications namespace is the DSCI's, known only at run time (a --var names it, below).
+    expect(wanted.kinds.find((k) => k.kind === 'ClusterServiceVersion')?.namespaces).toContain('redhat-ods-operator');
+    expect(wanted.kinds.find((k) => k.kind === 'ConfigMap')?.names).toEqual(expect.arrayContaining(['kueue-manager-config', 'inferenceservice-config']));
     for (const k of wanted.kinds) for (const v of [...k.namespaces, ...k.names]) expect(v).not.toContain(UNRESOLVED);
     // Steps that apply objects only known at run time are noted; plain assertions are not.
     expect(wanted.notes.some((n) => /known only at run time/.test(n.reason))).toBe(true);
