@@ -206,7 +206,17 @@ export async function exportCluster(kube: KubeClient, wanted: RunbookKinds, opti
     if (w === namespaceKind) for (const name of w.names) named.add(name);
   }
   const scope = new Set<string>(named);
-  for (const objects of byFile.values()) for (const o of objects) if (o.metadata.namespace) scope.add(o.metadata.namespace);
+  for (const objects of byFile.values()) {
+    for (const o of objects) {
+      if (o.metadata.namespace) scope.add(o.metadata.namespace);
+      // The runbooks find the applications namespace (and the monitoring one) in the DSCI at run time.
+      if (o.kind === 'DSCInitialization') {
+        const spec = (o.spec ?? {}) as { applicationsNamespace?: string; monitoring?: { namespace?: string } };
+        if (spec.applicationsNamespace) scope.add(spec.applicationsNamespace);
+        if (spec.monitoring?.namespace) scope.add(spec.monitoring.namespace);
+      }
+    }
+  }
   const existing: string[] = [];
   if (!options.allNamespaces) for (const ns of [...scope].sort()) if (await getNamespace(ns)) existing.push(ns);
 
