@@ -2,40 +2,54 @@
 //   1. `runbook sandbox up` until ready, per scenario, through the built CLI, with where the time goes;
 //   2. loading `large` (thousands of objects) and the simulator's first pass over it;
 //   3. the simulator's reaction time: from a spec change to the status that answers it.
+// Prints figures, never asserts them; exits non-zero when a case fails (a sandbox that does not
+// come up or go down, a load the simulator does not get through, a reaction never seen) or when
+// nothing was run.
 // Usage: npm run bench:sandbox [-- <reaction samples> [up,large,reaction]]   (default: 20, all three)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureControlPlaneBinaries } from '../src/sandbox/controlplane/build.js';
-import { packageRoot } from '../src/sandbox/controlplane/paths.js';
 import type { KubeClient } from '../src/kube/client.js';
 import type { KubeObject, ObjectRef } from '../src/kube/types.js';
 import { startSandbox } from '../src/sandbox/sandbox.js';
 import { applyScenario } from '../src/sandbox/scenario/apply.js';
 import { generatedObjects } from '../src/sandbox/scenario/generate.js';
 import { loadScenario } from '../src/sandbox/scenario/load.js';
+import { Cases, builtCli, fail, runBench, wholeNumber } from './support/outcome.js';
 
-const samples = Number(process.argv[2] ?? 20);
-if (!Number.isInteger(samples) || samples < 1) throw new Error(`samples must be a positive integer, got ${process.argv[2]}`);
-const sections = new Set((process.argv[3] ?? 'up,large,reaction').split(','));
-const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
+const SECTIONS = ['up', 'large', 'reaction'];
+let samples = 0;
+let CLI = '';
 
-const { version } = await ensureControlPlaneBinaries({ onProgress: (m) => console.log(`[controlplane] ${m}`) });
-console.log(`control plane ${version}; ${samples} reaction samples\n`);
+await runBench('bench:sandbox', async () => {
+  samples = wholeNumber('reaction samples', process.argv[2] ?? '20');
+  const sections = new Set((process.argv[3] ?? SECTIONS.join(',')).split(',').filter(Boolean));
+  const unknown = [...sections].filter((s) => !SECTIONS.includes(s));
+  if (unknown.length) fail(`unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
+  if (sections.size === 0) fail(`no section named: nothing to run (sections: ${SECTIONS.join(', ')})`);
+  CLI = builtCli();
 
-if (sections.has('up')) {
-  console.log('1. runbook sandbox up → ready (the CLI, end to end)');
-  for (const scenario of ['minimal', 'blocked', 'full', 'risky']) await benchUp(scenario);
-}
-if (sections.has('large')) {
-  console.log('\n2. the large scenario');
-  await benchLarge();
-}
-if (sections.has('reaction')) {
-  console.log('\n3. simulator reaction time (instant speed, minimal scenario)');
-  await benchReaction();
-}
+  const { version } = await ensureControlPlaneBinaries({ onProgress: (m) => console.log(`[controlplane] ${m}`) });
+  console.log(`control plane ${version}; ${samples} reaction samples\n`);
+
+  const cases = new Cases('cases', 'done as expected');
+  if (sections.has('up')) {
+    console.log('1. runbook sandbox up → ready (the CLI, end to end)');
+    for (const scenario of ['minimal', 'blocked', 'full', 'risky']) await cases.run(`sandbox up --scenario ${scenario}`, () => benchUp(scenario));
+  }
+  if (sections.has('large')) {
+    console.log('\n2. the large scenario');
+    await cases.run('the large scenario', benchLarge);
+  }
+  if (sections.has('reaction')) {
+    console.log('\n3. simulator reaction time (instant speed, minimal scenario)');
+    await cases.run('reaction time', benchReaction);
+  }
+  console.log('');
+  cases.tally('sandbox bench');
+});
 
 /** `sandbox up` as a user runs it; phases from the moment each progress line arrives. */
 async function benchUp(scenario: string): Promise<void> {
@@ -57,8 +71,13 @@ async function benchUp(scenario: string): Promise<void> {
     const total = performance.now() - t0;
     if (code !== 0) throw new Error(`sandbox up --scenario ${scenario} exited ${code}`);
     const t1 = performance.now();
-    await new Promise((resolve) => spawn(process.execPath, [CLI, 'sandbox', 'down', '--state-dir', stateDir], { stdio: 'ignore' }).on('close', resolve));
+    const downCode = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'sandbox', 'down', '--state-dir', stateDir], { stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
     const down = performance.now() - t1;
+    if (downCode !== 0) throw new Error(`sandbox down after --scenario ${scenario} exited ${downCode}`);
     const { controlPlane = 0, crds = controlPlane, loaded = crds } = marks;
     console.log(
       `  ${scenario.padEnd(8)} ready in ${ms(total)}: control plane ${ms(controlPlane)}, CRDs ${ms(crds - controlPlane)}, ` +
@@ -84,6 +103,8 @@ async function benchLarge(): Promise<void> {
     const withStatus = notebooks.items.filter((n) => n.status !== undefined).length;
     console.log(`  ${count} objects created in ${ms(applied)} (${Math.round((count / applied) * 1000)}/s); simulator through all of them at ${ms(settled)}`);
     console.log(`  ${withStatus} of ${notebooks.items.length} notebooks have a status`);
+    if (count === 0 || notebooks.items.length === 0) throw new Error(`the large scenario loaded ${count} objects and ${notebooks.items.length} notebooks: nothing was measured`);
+    if (withStatus < notebooks.items.length) throw new Error(`the simulator settled with ${notebooks.items.length - withStatus} notebooks without a status`);
     await reactions(sandbox.kube, 'with large loaded');
   } finally {
     await sandbox.stop();

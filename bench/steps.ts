@@ -3,11 +3,12 @@
 // `runbook run` — a query, then a forEach of guarded patches — timed with the CLI's peak memory;
 // the same 1,000-object migration the guide's way (a bash loop of kubectl get | jq | kubectl patch
 // per object); and how fast a wait step reacts to the status change it waits for. Prints figures
-// beside the goals; asserts nothing.
+// beside the goals and never asserts them; exits non-zero when a migration leaves a notebook
+// unmigrated (or had none to migrate), when a run or trial fails, or when nothing was run.
 //
 //   npm run bench:steps [-- --sizes 1000,5000 --bash 1000 --trials 30 --concurrency 16]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,8 @@ import { ensureControlPlaneBinaries } from '../src/sandbox/controlplane/build.js
 import { startControlPlane } from '../src/sandbox/controlplane/launcher.js';
 import { installCrds } from '../src/sandbox/crds/index.js';
 import { builtinRegistry } from '../src/steps/index.js';
+import type { ControlPlane } from '../src/sandbox/controlplane/launcher.js';
+import { Cases, builtCli, fail, runBench, wholeNumber } from './support/outcome.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,76 +37,97 @@ const { values } = parseArgs({
     bash: { type: 'string', default: '1000' },
     trials: { type: 'string', default: '30' },
     concurrency: { type: 'string', default: '16' },
-    cli: { type: 'string', default: 'dist/cli/main.js' },
+    cli: { type: 'string' },
   },
 });
-const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
-const BASH_SIZE = Number(values.bash);
-const TRIALS = Number(values.trials);
-const CONCURRENCY = Number(values.concurrency);
-const CLI = resolve(values.cli);
 const NAMESPACES = 10;
 const FINALIZER = 'notebook-oauth-client-finalizer.opendatahub.io';
 const NOTEBOOK = { apiVersion: 'kubeflow.org/v1', kind: 'Notebook' } as const;
 
 const GOALS = { speedup: 20, reactionMs: 50, peakMb: 250 };
 
-if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
-const work = await mkdtemp(join(tmpdir(), 'runbook-bench-steps-'));
-const { binDir, version } = await ensureControlPlaneBinaries({ onProgress: (m) => console.log(`[controlplane] ${m}`) });
-const kubectl = join(binDir, 'kubectl');
-let t = performance.now();
-const cp = await startControlPlane({ binDir });
-await installCrds(cp.kubeconfigPath);
-console.log(`control plane ${version} ready with CRDs in ${ms(performance.now() - t)} (${cp.server}) [${load()}]`);
-const kube = KubeClient.load({ kubeconfig: cp.kubeconfigPath, env: {} });
+// Set once the arguments are read and the control plane is up; the functions below use them.
+let CLI: string;
+let CONCURRENCY: number;
+let work: string;
+let binDir: string;
+let cp: ControlPlane;
+let kube: KubeClient;
 
-const results: string[] = [];
-try {
-  const migrations = new Map<number, Migration>();
-  for (const n of SIZES) {
-    const label = `runbook-${n}`;
-    t = performance.now();
-    await createNotebooks(label, n);
-    console.log(`created ${n} Notebooks in ${NAMESPACES} namespaces in ${ms(performance.now() - t)}`);
-    const run = await migrateWithRunbook(label, n);
-    migrations.set(n, run);
-    results.push(
-      `runbook run, ${n} Notebooks (forEach, concurrency ${CONCURRENCY}): ${ms(run.ms)} for the whole command (${Math.round(n / (run.ms / 1000))}/s; the run itself ${ms(run.runMs)}), peak RSS ${run.peakMb} MB; re-run with nothing to do: ${ms(run.rerunMs)} [${load()}]`,
-    );
-    console.log(results.at(-1));
+await runBench('bench:steps', async () => {
+  const SIZES = values.sizes.split(',').filter(Boolean).map((n) => wholeNumber('--sizes', n));
+  if (SIZES.length === 0) fail('--sizes names no size: nothing to migrate');
+  const BASH_SIZE = wholeNumber('--bash', values.bash, 0);
+  const TRIALS = wholeNumber('--trials', values.trials);
+  CONCURRENCY = wholeNumber('--concurrency', values.concurrency);
+  CLI = builtCli(values.cli);
+
+  work = await mkdtemp(join(tmpdir(), 'runbook-bench-steps-'));
+  let version: string;
+  ({ binDir, version } = await ensureControlPlaneBinaries({ onProgress: (m) => console.log(`[controlplane] ${m}`) }));
+  let t = performance.now();
+  cp = await startControlPlane({ binDir });
+  const cases = new Cases('cases', 'done as expected');
+  const results: string[] = [];
+  try {
+    await installCrds(cp.kubeconfigPath);
+    console.log(`control plane ${version} ready with CRDs in ${ms(performance.now() - t)} (${cp.server}) [${load()}]`);
+    kube = KubeClient.load({ kubeconfig: cp.kubeconfigPath, env: {} });
+
+    const migrations = new Map<number, Migration>();
+    for (const n of SIZES) {
+      await cases.run(`runbook run, ${n} Notebooks`, async () => {
+        const label = `runbook-${n}`;
+        t = performance.now();
+        await createNotebooks(label, n);
+        console.log(`created ${n} Notebooks in ${NAMESPACES} namespaces in ${ms(performance.now() - t)}`);
+        const run = await migrateWithRunbook(label, n);
+        migrations.set(n, run);
+        results.push(
+          `runbook run, ${n} Notebooks (forEach, concurrency ${CONCURRENCY}): ${ms(run.ms)} for the whole command (${Math.round(n / (run.ms / 1000))}/s; the run itself ${ms(run.runMs)}), peak RSS ${run.peakMb} MB; re-run with nothing to do: ${ms(run.rerunMs)} [${load()}]`,
+        );
+        console.log(results.at(-1));
+      });
+    }
+
+    let bashMs: number | undefined;
+    if (BASH_SIZE > 0) {
+      bashMs = await cases.run(`bash loop, ${BASH_SIZE} Notebooks`, async () => {
+        const label = `bash-${BASH_SIZE}`;
+        await createNotebooks(label, BASH_SIZE);
+        const jq = ensureJq();
+        const elapsed = await migrateWithBash(label, BASH_SIZE, jq);
+        results.push(`bash loop (kubectl get | jq | kubectl patch), ${BASH_SIZE} Notebooks: ${ms(elapsed)} (${(BASH_SIZE / (elapsed / 1000)).toFixed(1)}/s) [${load()}]`);
+        console.log(results.at(-1));
+        return elapsed;
+      });
+    }
+
+    const reaction = await cases.run(`wait reaction, ${TRIALS} trials`, async () => {
+      const r = await waitReaction(TRIALS);
+      results.push(
+        `wait reaction after a status change (${TRIALS} trials): median ${r.median.toFixed(1)} ms, p90 ${r.p90.toFixed(1)} ms (the status write itself: median ${r.writeMedian.toFixed(1)} ms) [${load()}]`,
+      );
+      console.log(results.at(-1));
+      return r;
+    });
+
+    console.log('\nGoals');
+    const same = migrations.get(BASH_SIZE);
+    if (same && bashMs !== undefined) {
+      const speedup = bashMs / same.ms;
+      console.log(goal(`runbook vs bash loop at ${BASH_SIZE}: ${speedup.toFixed(1)}× faster (whole command; ${(bashMs / same.runMs).toFixed(1)}× for the run itself)`, speedup >= GOALS.speedup, `≥ ${GOALS.speedup}×`));
+    }
+    if (reaction) console.log(goal(`wait reaction median ${reaction.median.toFixed(1)} ms`, reaction.median < GOALS.reactionMs, `< ${GOALS.reactionMs} ms`));
+    const largest = Math.max(...SIZES);
+    const big = migrations.get(largest);
+    if (big) console.log(goal(`peak memory at ${largest}: ${big.peakMb} MB`, big.peakMb < GOALS.peakMb, `< ${GOALS.peakMb} MB`));
+  } finally {
+    await cp.stop();
+    await rm(work, { recursive: true, force: true });
   }
-
-  let bashMs: number | undefined;
-  if (BASH_SIZE > 0) {
-    const label = `bash-${BASH_SIZE}`;
-    await createNotebooks(label, BASH_SIZE);
-    const jq = ensureJq();
-    bashMs = await migrateWithBash(label, BASH_SIZE, jq);
-    results.push(`bash loop (kubectl get | jq | kubectl patch), ${BASH_SIZE} Notebooks: ${ms(bashMs)} (${(BASH_SIZE / (bashMs / 1000)).toFixed(1)}/s) [${load()}]`);
-    console.log(results.at(-1));
-  }
-
-  const reaction = await waitReaction(TRIALS);
-  results.push(
-    `wait reaction after a status change (${TRIALS} trials): median ${reaction.median.toFixed(1)} ms, p90 ${reaction.p90.toFixed(1)} ms (the status write itself: median ${reaction.writeMedian.toFixed(1)} ms) [${load()}]`,
-  );
-  console.log(results.at(-1));
-
-  console.log('\nGoals');
-  const same = migrations.get(BASH_SIZE);
-  if (same && bashMs !== undefined) {
-    const speedup = bashMs / same.ms;
-    console.log(goal(`runbook vs bash loop at ${BASH_SIZE}: ${speedup.toFixed(1)}× faster (whole command; ${(bashMs / same.runMs).toFixed(1)}× for the run itself)`, speedup >= GOALS.speedup, `≥ ${GOALS.speedup}×`));
-  }
-  console.log(goal(`wait reaction median ${reaction.median.toFixed(1)} ms`, reaction.median < GOALS.reactionMs, `< ${GOALS.reactionMs} ms`));
-  const largest = Math.max(...SIZES);
-  const big = migrations.get(largest);
-  if (big) console.log(goal(`peak memory at ${largest}: ${big.peakMb} MB`, big.peakMb < GOALS.peakMb, `< ${GOALS.peakMb} MB`));
-} finally {
-  await cp.stop();
-  await rm(work, { recursive: true, force: true });
-}
+  cases.tally('steps bench');
+});
 
 interface Migration {
   /** The whole `runbook run` command, process start to exit. */
@@ -204,6 +228,8 @@ async function migrateWithRunbook(label: string, n: number): Promise<Migration> 
       ],
     }),
   );
+  const before = await unmigrated(label);
+  if (before !== n) throw new Error(`${before} of ${n} notebooks need the migration before it runs: it would measure nothing`);
   const first = await runCli(file, dir, ['--fresh']);
   const left = await unmigrated(label);
   if (left !== 0) throw new Error(`the runbook left ${left} of ${n} notebooks unmigrated (run status ${first.status})`);
@@ -256,6 +282,8 @@ function ensureJq(): string {
 
 /** The guide's way: for each notebook, kubectl get -o json | jq (compute the patch) | kubectl patch. */
 async function migrateWithBash(label: string, n: number, jq: string): Promise<number> {
+  const before = await unmigrated(label);
+  if (before !== n) throw new Error(`${before} of ${n} notebooks need the migration before the loop runs: it would measure nothing`);
   const script = `
 set -euo pipefail
 for ref in $(kubectl get notebooks -A -l bench=${label} -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'); do

@@ -1,11 +1,15 @@
 // Runs the built CLI as a user does (a child process, JSON-lines output) and hands back what a
 // test asserts on: the exit code, the events, the closing summary and its API call counts.
+// Also imported by the benches, which run compiled from node_modules/.cache/runbook-bench/: the CLI
+// and the runbooks are found from the package root, never from this file's depth.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Finding } from '../../../src/engine/findings.js';
+import { packageRoot } from '../../../src/package-root.js';
 
-export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const REPO = packageRoot();
+export const CLI = join(REPO, 'dist', 'cli', 'main.js');
 
 export interface CliSummary {
   type: 'summary';
@@ -35,6 +39,8 @@ export interface CliOptions {
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  // A missing CLI would only show as exit 1 with Node's "Cannot find module" on stderr.
+  if (!existsSync(CLI)) return Promise.reject(new Error(`the CLI ${CLI} does not exist: build first (npm run build)`));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? REPO,
@@ -82,4 +88,16 @@ export function changedSteps(run: CliRun): string[] {
     .filter((e) => (e.node as { kind: string }).kind === 'step')
     .filter((e) => (e.result as { status: string; resumed?: boolean }).status === 'changed' && !(e.result as { resumed?: boolean }).resumed)
     .map((e) => (e.node as { id: string }).id);
+}
+
+/** Why a run did not succeed: its failed steps' errors, its blocking findings, or its last stderr lines. */
+export function failureOf(run: CliRun): string {
+  const failed = run.events
+    .filter((e) => e.type === 'node:end' && (e.result as { status: string }).status === 'failed')
+    .map((e) => `${(e.node as { id: string }).id}: ${(e.result as { error?: { message: string } }).error?.message ?? 'failed'}`);
+  if (failed.length) return failed.join('; ');
+  const blocking = run.findings.filter((f) => f.severity === 'prohibited' || f.severity === 'critical').map((f) => `${f.severity} ${f.stepId ?? f.check}: ${f.message}`);
+  if (blocking.length) return `blocked by ${blocking.join('; ')}`;
+  const message = run.summary ? `${run.summary.status}` : `no summary${run.signal ? ` (${run.signal})` : ''}`;
+  return `${message}: ${run.stderr.trim().split('\n').slice(-5).join(' | ')}`;
 }
