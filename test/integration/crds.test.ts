@@ -40,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await core?.deleteNamespace({ name: ns }).catch(() => undefined);
-  await custom?.deleteClusterCustomObject({ group: 'datasciencecluster.opendatahub.io', version: 'v2', plural: 'datascienceclusters', name: dscName }).catch(() => undefined);
+  await custom?.deleteClusterCustomObject({ group: 'datasciencecluster.opendatahub.io', version: 'v1', plural: 'datascienceclusters', name: dscName }).catch(() => undefined);
 });
 
 /** The Status message of a refused request, so assertions can read what the API server said. */
@@ -158,7 +158,7 @@ describe('CRD installation', () => {
   it('exposes the short names kubectl users type', async () => {
     const short = async (group: string, version: string, plural: string) =>
       (await custom.getAPIResources({ group, version })).resources.find((r) => r.name === plural)?.shortNames ?? [];
-    expect(await short('datasciencecluster.opendatahub.io', 'v2', 'datascienceclusters')).toEqual(['dsc']);
+    expect(await short('datasciencecluster.opendatahub.io', 'v1', 'datascienceclusters')).toEqual(['dsc']);
     expect(await short('dscinitialization.opendatahub.io', 'v1', 'dscinitializations')).toEqual(['dsci']);
     expect(await short('operators.coreos.com', 'v1alpha1', 'subscriptions')).toContain('sub');
     expect(await short('operators.coreos.com', 'v1alpha1', 'installplans')).toEqual(['ip']);
@@ -179,7 +179,9 @@ describe('DataScienceCluster', () => {
     spec: { components },
   });
 
-  it.each(['v1', 'v2'])('refuses kueue.managementState Bogus in %s with the enum message', async (version) => {
+  // The base install carries the RHOAI 2.25 DSC (v1 only); the simulator swaps in the 3.3 one
+  // (v1 + v2 with conversion) when the 3.3 operator is installed (sandbox-rhoai-operator.test.ts).
+  it.each(['v1'])('refuses kueue.managementState Bogus in %s with the enum message', async (version) => {
     const r = await refusal(custom.createClusterCustomObject({ group: G, version, plural: P, body: dsc(version, { kueue: { managementState: 'Bogus' } }, `bogus-${version}`) }));
     expect(r.code).toBe(422);
     expect(r.message).toContain('spec.components.kueue.managementState: Unsupported value: "Bogus"');
@@ -193,41 +195,46 @@ describe('DataScienceCluster', () => {
     expect(dash.message).toContain('spec.components.dashboard.managementState: Unsupported value: "Unmanaged"');
   });
 
-  it('accepts Managed kueue in v2 (the 3.3 operator refuses it in status, not the schema)', async () => {
-    const body = dsc('v2', { kueue: { managementState: 'Managed' } }, `${dscName}-v2kueue`);
-    await custom.createClusterCustomObject({ group: G, version: 'v2', plural: P, body });
-    await custom.deleteClusterCustomObject({ group: G, version: 'v2', plural: P, name: `${dscName}-v2kueue` });
+  it('is not served as v2 on 2.25', async () => {
+    const err = await custom.getAPIResources({ group: G, version: 'v2' }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiException);
+    expect((err as ApiException<unknown>).code).toBe(404);
   });
 
-  it('is readable as both v1 and v2, keeping 2.x fields through v2 storage', async () => {
+  it('keeps the 2.x fields with their schema defaults and prunes fields 2.25 does not know', async () => {
     const components = {
       kserve: { managementState: 'Managed', defaultDeploymentMode: 'Serverless', serving: { managementState: 'Managed', name: 'knative-serving' } },
       kueue: { managementState: 'Unmanaged', defaultClusterQueueName: 'default' },
       codeflare: { managementState: 'Managed' },
       modelmeshserving: { managementState: 'Removed' },
+      aipipelines: { managementState: 'Managed' },
     };
     await custom.createClusterCustomObject({ group: G, version: 'v1', plural: P, body: dsc('v1', components) });
     const asV1 = (await custom.getClusterCustomObject({ group: G, version: 'v1', plural: P, name: dscName })) as Obj;
-    const asV2 = (await custom.getClusterCustomObject({ group: G, version: 'v2', plural: P, name: dscName })) as Obj;
     expect(asV1.apiVersion).toBe(`${G}/v1`);
-    expect(asV2.apiVersion).toBe(`${G}/v2`);
-    expect(asV1.spec).toEqual({ components });
-    expect(asV2.spec).toEqual({ components });
+    expect(asV1.spec).toEqual({
+      components: {
+        kserve: { ...components.kserve, rawDeploymentServiceConfig: 'Headless' },
+        kueue: { ...components.kueue, defaultLocalQueueName: 'default' },
+        codeflare: components.codeflare,
+        modelmeshserving: components.modelmeshserving,
+      },
+    });
   });
 
   it('has a status subresource: status written through it sticks, status in a spec update does not', async () => {
-    const current = (await custom.getClusterCustomObject({ group: G, version: 'v2', plural: P, name: dscName })) as Obj;
+    const current = (await custom.getClusterCustomObject({ group: G, version: 'v1', plural: P, name: dscName })) as Obj;
     const status = {
       phase: 'Ready',
       conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: '', lastTransitionTime: new Date().toISOString() }],
       release: { name: 'OpenShift AI Self-Managed', version: '2.25.4' },
     };
-    await custom.replaceClusterCustomObjectStatus({ group: G, version: 'v2', plural: P, name: dscName, body: { ...current, status } });
-    const afterStatus = (await custom.getClusterCustomObject({ group: G, version: 'v2', plural: P, name: dscName })) as Obj;
+    await custom.replaceClusterCustomObjectStatus({ group: G, version: 'v1', plural: P, name: dscName, body: { ...current, status } });
+    const afterStatus = (await custom.getClusterCustomObject({ group: G, version: 'v1', plural: P, name: dscName })) as Obj;
     expect(afterStatus.status).toMatchObject({ phase: 'Ready', release: { version: '2.25.4' } });
 
     // A spec update carrying a different status must leave the stored status alone.
-    await custom.replaceClusterCustomObject({ group: G, version: 'v2', plural: P, name: dscName, body: { ...afterStatus, status: { phase: 'Not Ready' } } });
+    await custom.replaceClusterCustomObject({ group: G, version: 'v1', plural: P, name: dscName, body: { ...afterStatus, status: { phase: 'Not Ready' } } });
     const afterSpec = (await custom.getClusterCustomObject({ group: G, version: 'v1', plural: P, name: dscName })) as Obj;
     expect((afterSpec.status as { phase?: string }).phase).toBe('Ready');
   });
@@ -313,8 +320,11 @@ describe('other kinds', () => {
   it('every CRD in the folder names its storage version and the DSC pair matches the release facts', () => {
     const dsc = crd('datascienceclusters.datasciencecluster.opendatahub.io');
     expect(dsc.spec.scope).toBe('Cluster');
-    expect(dsc.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([['v1', true, false], ['v2', true, true]]);
-    expect(dsc.spec.conversion?.strategy).toBe('None');
+    // RHOAI 2.25: v1 only, no conversion (the 3.3 pair is installed by the simulator with the 3.3 CSV).
+    expect(dsc.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([['v1', true, true]]);
+    expect(dsc.spec.conversion?.strategy ?? 'None').toBe('None');
+    const dsci = crd('dscinitializations.dscinitialization.opendatahub.io');
+    expect(dsci.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([['v1', true, true]]);
     const dspa = crd('datasciencepipelinesapplications.datasciencepipelinesapplications.opendatahub.io');
     expect(dspa.spec.versions.find((v) => v.storage)?.name).toBe('v1');
   });

@@ -69,7 +69,7 @@ describe(`risky scenario (full plus models 3.x cannot serve) at speed ${SPEED}`,
     const csvs = await recordPhases({ apiVersion: OLM, kind: 'ClusterServiceVersion', namespace: RHOAI_NS });
     const plans = await recordPhases({ apiVersion: OLM, kind: 'InstallPlan', namespace: RHOAI_NS });
     try {
-      await kube.patch(RHOAI_SUB, 'merge', { spec: { channel: 'stable-3.3' } });
+      await kube.patch(RHOAI_SUB, 'merge', { spec: { channel: 'support-required-upgrade' } });
       const sub = await until(kube, RHOAI_SUB, 'the 3.3.2 plan', (o) => statusOf(o).currentCSV === 'rhods-operator.3.3.2');
       const planName = statusOf<{ installPlanRef: { name: string } }>(sub).installPlanRef.name;
       const planRef = { apiVersion: OLM, kind: 'InstallPlan', name: planName, namespace: RHOAI_NS };

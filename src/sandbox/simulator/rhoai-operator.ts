@@ -1,42 +1,75 @@
-// The simulated RHOAI operator. It runs while a rhods-operator CSV is Succeeded and behaves as the
-// installed version does: creates the default DSCI, computes DSC and DSCI phase and conditions from
-// their spec, keeps a component CR per managed component, reports status.release.version, and in
-// 3.3 applies the 3.3 rules (Kueue Managed refused with the guide's message, CodeFlare presence
-// fails Ray, datasciencepipelines becomes aipipelines, 2.x-only components dropped).
+// The simulated RHOAI operator. It runs while a rhods-operator CSV is Succeeded and behaves as that
+// release's operator (red-hat-data-services/rhods-operator, branches rhoai-2.25 and rhoai-3.3):
+// - brings the release's CRDs and webhooks (./rhoai-platform.ts): on 3.3 the DSC and DSCI serve v1
+//   and v2, stored as v2, converted by the webhook; nothing rewrites the stored objects;
+// - works on every DSC and DSCI that exists, whatever their names, through the release's storage
+//   version (v2 on 3.3, as the 3.3 controllers do), and creates a DSCI when there is none
+//   (default-dsci, as the operator does at start);
+// - per DSC writes the conditions the reconciler framework writes (pkg/controller/reconciler,
+//   pkg/controller/conditions): Ready (copied from the unhappy dependent), ProvisioningSucceeded,
+//   ComponentsReady ("Some components are not ready: <names>") and `<Kind>Ready` per component
+//   (internal/controller/components/<c>/<c>.go UpdateDSCStatus), phase Ready / Not Ready;
+// - keeps a component CR `default-<name>` per enabled component, with its Ready condition, and
+//   deletes those of components no longer enabled (datasciencecluster_controller_actions.go GC). The
+//   3.3 operator does not know CodeFlare or ModelMeshServing and leaves their CRs alone;
+// - per DSCI writes ReconcileComplete, Available, Progressing, Degraded, Upgradeable (status.go
+//   SetCompleteCondition) and phase Ready; there is no Ready condition on a DSCI.
+// Component pre-conditions simulated (each a StopError: `<Kind>Ready` False, reason Error):
+// Kueue Managed or Unmanaged without its operator (3.3 kueue_controller_actions.go:22-44; the 2.25
+// pair of checks), Ray with any CodeFlare CR present (3.3 ray_controller.go:66), Trainer without the
+// JobSet operator or its CR (3.3 trainer_controller_actions.go), KServe serving without Service Mesh
+// and Serverless (2.25 kserve_controller_actions.go).
 import semver from 'semver';
 import type { KubeObject } from '../../kube/types.js';
+import type { Release } from '../webhooks/admission.js';
 import {
   CODEFLARE_PRESENT_MESSAGE,
-  COMPONENTS_2_25,
-  COMPONENTS_3_3,
-  KUEUE_MANAGED_MESSAGE,
+  COMPONENTS,
   type Component,
+  JOBSET_OPERATOR_CR_NOT_FOUND_MESSAGE,
+  JOBSET_OPERATOR_NOT_INSTALLED_MESSAGE,
+  KUEUE_MANAGED_MESSAGE,
+  KUEUE_OPERATOR_ALREADY_INSTALLED_MESSAGE_2_25,
+  KUEUE_OPERATOR_NOT_INSTALLED_MESSAGE,
+  KUEUE_OPERATOR_NOT_INSTALLED_MESSAGE_2_25,
+  MODELS_AS_SERVICE_KSERVE_DISABLED_MESSAGE,
+  SERVICE_MESH_NEEDS_MANAGED_MESSAGE_2_25,
+  missingServingOperatorsMessage,
+  removedMessage,
 } from './components.js';
 import { Informer } from './informer.js';
 import type { OlmController } from './olm.js';
+import { hubVersion, RhoaiPlatform } from './rhoai-platform.js';
 import { type Condition, type SimRuntime, withTimes } from './runtime.js';
 import { WorkQueue } from './work-queue.js';
 
-const DSC = { apiVersion: 'datasciencecluster.opendatahub.io/v1', kind: 'DataScienceCluster' };
-const DSC_V2 = { apiVersion: 'datasciencecluster.opendatahub.io/v2', kind: 'DataScienceCluster' };
-const DSCI = { apiVersion: 'dscinitialization.opendatahub.io/v1', kind: 'DSCInitialization' };
+const DSC_GROUP = 'datasciencecluster.opendatahub.io';
+const DSCI_GROUP = 'dscinitialization.opendatahub.io';
 const COMPONENT_GROUP = 'components.platform.opendatahub.io/v1alpha1';
 const RELEASE_NAME = 'OpenShift AI Self-Managed';
+const DEFAULT_APPLICATIONS_NAMESPACE = 'redhat-ods-applications';
+/** The five DSCI conditions (3.3 internal/controller/status/status.go:196-308). */
+const DSCI_CONDITIONS = ['ReconcileComplete', 'Available', 'Progressing', 'Degraded', 'Upgradeable'];
 
-export interface InstalledOperators {
-  /** Version of each package with a Succeeded CSV. */
-  versions(): Map<string, string>;
+/** A condition as the operator writes it: `severity` Info for the informative ones. */
+type OdhCondition = Condition & { severity?: string };
+type Spec = Record<string, Record<string, unknown> | undefined>;
+
+interface Verdict {
+  status: 'True' | 'False';
+  reason?: string;
+  message?: string;
+  severity?: string;
 }
 
 export class RhoaiOperator {
-  private readonly dscs: Informer;
-  private readonly dscis: Informer;
   private readonly codeflare: Informer;
   private readonly queue: WorkQueue;
-  /** DSC generations being reconciled, and since when (realistic delays only). */
-  private readonly reconciling = new Map<string, number>();
-  /** The version whose rules were last applied, to notice an upgrade. */
-  private appliedVersion: string | undefined;
+  private readonly platform: RhoaiPlatform;
+  /** DSC and DSCI watches through the storage version of the release running. */
+  private watched: { release: Release; dscs: Informer; dscis: Informer; stop: AbortController } | undefined;
+  /** Component CRs created recently and when their deployments are ready (realistic speed only). */
+  private readonly rollout = new Map<string, number>();
 
   constructor(
     private readonly rt: SimRuntime,
@@ -44,18 +77,14 @@ export class RhoaiOperator {
     /** Called when a DSC changes: workloads read its defaults. */
     private readonly onDscChange: () => void = () => undefined,
   ) {
-    const all = (): void => this.queue.add('all');
-    this.dscs = new Informer(rt.kube, DSC_V2, () => {
-      all();
-      this.onDscChange();
-    }, rt.signal);
-    this.dscis = new Informer(rt.kube, { apiVersion: 'dscinitialization.opendatahub.io/v2', kind: 'DSCInitialization' }, all, rt.signal);
-    this.codeflare = new Informer(rt.kube, { apiVersion: COMPONENT_GROUP, kind: 'CodeFlare' }, all, rt.signal);
+    this.codeflare = new Informer(rt.kube, { apiVersion: COMPONENT_GROUP, kind: 'CodeFlare' }, () => this.poke(), rt.signal);
     this.queue = new WorkQueue(() => this.reconcile(), (_k, err) => rt.log(`rhoai: ${(err as Error).message}`));
+    this.platform = new RhoaiPlatform(rt);
   }
 
+  /** Informers to run from the start; the DSC/DSCI ones start once the release's CRDs are in place. */
   informers(): Informer[] {
-    return [this.dscs, this.dscis, this.codeflare];
+    return [this.codeflare];
   }
 
   /** Called when the installed operators change. */
@@ -69,11 +98,13 @@ export class RhoaiOperator {
 
   stop(): void {
     this.queue.stop();
+    this.watched?.stop.abort();
+    this.platform.stop();
   }
 
-  /** spec.components of the (first) DSC. */
+  /** spec.components of the (first) DSC, in the storage version of the release running. */
   dscComponents(): Record<string, Record<string, unknown>> {
-    const dsc = this.dscs.list()[0];
+    const dsc = this.watched?.dscs.list()[0];
     return ((dsc?.spec as { components?: Record<string, Record<string, unknown>> } | undefined)?.components ?? {}) as Record<string, Record<string, unknown>>;
   }
 
@@ -85,7 +116,7 @@ export class RhoaiOperator {
   installed(): Map<string, string> {
     const out = new Map<string, string>();
     for (const csv of this.olm.succeededCsvs()) {
-      const pkg = Object.keys(csv.metadata.labels ?? {}).find((l) => l.startsWith('operators.coreos.com/'))?.slice('operators.coreos.com/'.length).split('.')[0];
+      const pkg = packageOf(csv);
       const version = (csv.spec as { version?: string } | undefined)?.version;
       if (pkg && version && (!out.has(pkg) || semver.gt(version, out.get(pkg)!))) out.set(pkg, version);
     }
@@ -95,27 +126,58 @@ export class RhoaiOperator {
   private async reconcile(): Promise<void> {
     const version = this.version();
     if (!version) return; // No operator running: nothing reconciles.
-    const major3 = semver.major(version) >= 3;
-    if (this.appliedVersion !== version) {
-      this.rt.log(`rhoai: operator ${version} running`);
-      if (major3) await this.convertTo3();
-      this.appliedVersion = version;
-    }
-    await this.ensureDsci(version);
-    for (const dsci of this.dscis.list()) await this.reconcileDsci(dsci, version);
-    for (const dsc of this.dscs.list()) await this.reconcileDsc(dsc, version);
+    const release: Release = semver.major(version) >= 3 ? '3.3' : '2.25';
+    const csv = this.olm.succeededCsvs().find((c) => packageOf(c) === 'rhods-operator' && (c.spec as { version?: string }).version === version);
+    await this.platform.ensure(release, { name: csv?.metadata.name ?? `rhods-operator.${version}`, namespace: csv?.metadata.namespace ?? 'redhat-ods-operator' });
+    const { dscs, dscis } = await this.watch(release);
+    await this.ensureDsci(release, dscis.list());
+    const operators = await this.operatorNames();
+    for (const dsci of dscis.list()) await this.reconcileDsci(dsci, release, version, operators);
+    const applicationsNamespace = String((dscis.list()[0]?.spec as { applicationsNamespace?: string } | undefined)?.applicationsNamespace ?? DEFAULT_APPLICATIONS_NAMESPACE);
+    for (const dsc of dscs.list()) await this.reconcileDsc(dsc, release, version, operators, dscis.list()[0], applicationsNamespace);
   }
 
-  private async ensureDsci(version: string): Promise<void> {
-    if (this.dscis.list().length > 0 || (await this.rt.kube.list(DSCI)).items.length > 0) return;
-    const major3 = semver.major(version) >= 3;
+  /** (Re)starts the DSC and DSCI informers on the storage version of `release`. */
+  private async watch(release: Release): Promise<{ dscs: Informer; dscis: Informer }> {
+    if (this.watched?.release !== release) {
+      this.watched?.stop.abort();
+      const stop = new AbortController();
+      const signal = AbortSignal.any([this.rt.signal, stop.signal]);
+      const version = hubVersion(release);
+      const dscs = new Informer(this.rt.kube, { apiVersion: `${DSC_GROUP}/${version}`, kind: 'DataScienceCluster' }, () => {
+        this.poke();
+        this.onDscChange();
+      }, signal);
+      const dscis = new Informer(this.rt.kube, { apiVersion: `${DSCI_GROUP}/${version}`, kind: 'DSCInitialization' }, () => this.poke(), signal);
+      this.watched = { release, dscs, dscis, stop };
+      void dscs.run();
+      void dscis.run();
+      await Promise.all([dscs.ready, dscis.ready]);
+      this.onDscChange();
+    }
+    return this.watched;
+  }
+
+  /** Names of the CSVs installed: what OperatorConditions (one per CSV, named after it) would list. */
+  private async operatorNames(): Promise<string[]> {
+    // The operator looks for OperatorConditions (pkg/cluster/operator.go OperatorExists). OLM writes
+    // one per CSV; the simulated OLM does not, so Succeeded CSVs stand in for them.
+    const names = this.olm.succeededCsvs().map((c) => c.metadata.name!);
+    const conditions = await this.rt.kube.list({ apiVersion: 'operators.coreos.com/v2', kind: 'OperatorCondition' }, { allNamespaces: true }).catch(() => ({ items: [] as KubeObject[] }));
+    return [...names, ...conditions.items.map((c) => c.metadata.name!)];
+  }
+
+  private async ensureDsci(release: Release, existing: KubeObject[]): Promise<void> {
+    const apiVersion = `${DSCI_GROUP}/${hubVersion(release)}`;
+    if (existing.length > 0 || (await this.rt.kube.list({ apiVersion, kind: 'DSCInitialization' })).items.length > 0) return;
     await this.rt.kube.create({
-      ...DSCI,
+      apiVersion,
+      kind: 'DSCInitialization',
       metadata: { name: 'default-dsci' },
       spec: {
-        applicationsNamespace: 'redhat-ods-applications',
+        applicationsNamespace: DEFAULT_APPLICATIONS_NAMESPACE,
         monitoring: { managementState: 'Managed', namespace: 'redhat-ods-monitoring', metrics: {} },
-        ...(major3
+        ...(release === '3.3'
           ? {}
           : {
               serviceMesh: {
@@ -129,155 +191,219 @@ export class RhoaiOperator {
     });
   }
 
-  /** What the 3.x operator does to 2.x objects: the v1 → v2 field changes. */
-  private async convertTo3(): Promise<void> {
-    for (const dsc of (await this.rt.kube.list(DSC_V2)).items) {
-      const components = ((dsc.spec as { components?: Record<string, Record<string, unknown>> } | undefined)?.components ?? {}) as Record<string, Record<string, unknown> | null>;
-      const patch: Record<string, unknown> = {};
-      if (components.datasciencepipelines) {
-        patch.aipipelines = components.aipipelines ?? components.datasciencepipelines;
-        patch.datasciencepipelines = null;
+  private async reconcileDsci(dsci: KubeObject, release: Release, version: string, operators: string[]): Promise<void> {
+    const previous = ((dsci.status as { conditions?: OdhCondition[] } | undefined)?.conditions ?? []) as OdhCondition[];
+    const complete = DSCI_CONDITIONS.map((type): OdhCondition => ({
+      type,
+      status: type === 'Progressing' || type === 'Degraded' ? 'False' : 'True',
+      reason: 'ReconcileCompleted',
+      message: 'Reconcile completed successfully',
+    }));
+    const own = new Set(DSCI_CONDITIONS);
+    const extra: OdhCondition[] = [];
+    if (release === '2.25') {
+      // 2.25 copies the ServiceMesh capability conditions onto the DSCI (internal/controller/
+      // dscinitialization/servicemesh.go; services/servicemesh/servicemesh_controller_actions.go:36-95).
+      const mesh = String((dsci.spec as { serviceMesh?: { managementState?: string } } | undefined)?.serviceMesh?.managementState ?? 'Removed');
+      const ossm = operators.some((n) => n.startsWith('servicemeshoperator.'));
+      const pair = (status: 'True' | 'False', reason?: string, meshMessage?: string, authMessage?: string): OdhCondition[] => [
+        { type: 'CapabilityServiceMesh', status, ...(reason ? { reason } : {}), ...(meshMessage ? { message: meshMessage } : {}) },
+        { type: 'CapabilityServiceMeshAuthorization', status, ...(reason ? { reason } : {}), ...(authMessage ? { message: authMessage } : {}) },
+      ];
+      if (mesh === 'Removed' || mesh === 'Unmanaged') {
+        extra.push(...pair('False', mesh, `ServiceMesh is set to ${mesh}`, `ServiceMesh is set to ${mesh}, ServiceMesh Authorization is therefore also ${mesh}`));
+      } else if (!ossm) {
+        const text = 'OpenShift ServiceMesh v2 operator not found / not setup properly on the cluster, cannot setup ServiceMesh';
+        extra.push(...pair('False', 'MissingOperator', text, `${text} Authorization`));
+      } else {
+        extra.push(...pair('True'));
       }
-      if (components.modelmeshserving) patch.modelmeshserving = null;
-      if (components.codeflare) patch.codeflare = null;
-      if (components.kserve && ('serving' in components.kserve || 'defaultDeploymentMode' in components.kserve)) {
-        patch.kserve = { serving: null, defaultDeploymentMode: null };
-      }
-      if (Object.keys(patch).length) {
-        await this.rt.kube.patch({ ...DSC_V2, name: dsc.metadata.name! }, 'merge', { spec: { components: patch } });
-      }
+      extra.forEach((c) => own.add(c.type));
     }
-  }
-
-  private async reconcileDsci(dsci: KubeObject, version: string): Promise<void> {
-    const spec = (dsci.spec ?? {}) as { serviceMesh?: { managementState?: string } };
-    const previous = (dsci.status as { conditions?: Condition[] } | undefined)?.conditions;
-    const major3 = semver.major(version) >= 3;
-    const meshManaged = spec.serviceMesh?.managementState === 'Managed';
-    const ossm2 = this.installed().has('servicemeshoperator');
-    const conditions: Condition[] = [
-      { type: 'ReconcileComplete', status: 'True', reason: 'ReconcileCompleted', message: 'Reconcile completed successfully' },
-      { type: 'Available', status: 'True', reason: 'ReconcileCompleted', message: 'Reconcile completed successfully' },
-      { type: 'Progressing', status: 'False', reason: 'ReconcileCompleted', message: 'Reconcile completed successfully' },
-    ];
-    let degraded: Condition = { type: 'Degraded', status: 'False', reason: 'ReconcileCompleted', message: 'Reconcile completed successfully' };
-    if (!major3 && meshManaged && !ossm2) {
-      degraded = { type: 'Degraded', status: 'True', reason: 'ServiceMeshOperatorNotInstalled', message: 'failed to find the pre-requisite Service Mesh Operator subscription, please ensure Service Mesh Operator is installed' };
-    }
-    if (major3 && (meshManaged || ossm2)) {
-      degraded = {
-        type: 'Degraded',
-        status: 'True',
-        reason: 'ServiceMeshV2Present',
-        message: 'OpenShift Service Mesh 2 is no longer used by OpenShift AI 3.x: set serviceMesh to Removed and uninstall the servicemeshoperator subscription',
-      };
-    }
-    conditions.push(degraded, { type: 'Upgradeable', status: 'True', reason: 'ReconcileCompleted', message: '' });
+    // Conditions the release does not write are left as they are (3.3 does not clear the 2.25 ones).
+    const kept = previous.filter((c) => !own.has(c.type));
     await this.rt.replaceStatus(dsci, {
       ...(dsci.status as Record<string, unknown>),
-      phase: degraded.status === 'True' && !major3 ? 'Error' : 'Ready',
-      conditions: withTimes(previous, conditions),
+      phase: 'Ready',
+      conditions: [...kept, ...withTimes(previous, [...complete, ...extra])],
       release: { name: RELEASE_NAME, version },
-      observedGeneration: dsci.metadata.generation ?? 1,
     });
   }
 
-  private async reconcileDsc(dsc: KubeObject, version: string): Promise<void> {
-    const major3 = semver.major(version) >= 3;
-    const components = ((dsc.spec as { components?: Record<string, Record<string, unknown>> } | undefined)?.components ?? {}) as Record<string, Record<string, unknown>>;
-    const status = (dsc.status ?? {}) as { conditions?: Condition[]; observedGeneration?: number };
-    const installed = this.installed();
-    const table = major3 ? COMPONENTS_3_3 : COMPONENTS_2_25;
-
-    // A spec change is reconciled over a few seconds: Not Ready first, then the result.
+  private async reconcileDsc(dsc: KubeObject, release: Release, version: string, operators: string[], dsci: KubeObject | undefined, applicationsNamespace: string): Promise<void> {
+    const spec = ((dsc.spec as { components?: Spec } | undefined)?.components ?? {}) as Spec;
+    const previous = ((dsc.status as { conditions?: OdhCondition[] } | undefined)?.conditions ?? []) as OdhCondition[];
     const generation = dsc.metadata.generation ?? 1;
-    if (status.observedGeneration !== generation && this.rt.options.speed > 0) {
-      const key = `${dsc.metadata.name}@${generation}`;
-      const since = this.reconciling.get(key);
-      const took = this.rt.delay(3000);
-      if (since === undefined) {
-        this.reconciling.set(key, Date.now());
-        await this.rt.setStatus(dsc, {
-          phase: 'Not Ready',
-          conditions: withTimes(status.conditions, [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'False', reason: 'Reconciling', message: 'Reconciling the DataScienceCluster' }]),
-        });
-        this.queue.addAfter('all', took);
-        return;
+    const conditions: OdhCondition[] = [];
+    const components: Record<string, Record<string, unknown>> = {};
+    const installedComponents: Record<string, boolean> = {};
+    const notReady: string[] = [];
+    let enabledCount = 0;
+    let retryAfter: number | undefined;
+
+    for (const c of COMPONENTS[release]) {
+      const state = normalise(c.key ? spec[c.key]?.managementState : undefined);
+      const enabled = isEnabled(c, spec, release);
+      if (c.key) {
+        components[c.key] = { managementState: state, ...statusExtras(c.key, spec[c.key], release, applicationsNamespace) };
+        if (c.installedKey) installedComponents[c.installedKey] = enabled;
       }
-      if (Date.now() - since < took) {
-        this.queue.addAfter('all', took - (Date.now() - since));
-        return;
+      let verdict: Verdict;
+      if (!enabled) {
+        verdict = disabledVerdict(c, spec);
+        await this.deleteComponentCr(c);
+      } else {
+        enabledCount++;
+        const blocker = await this.blocker(c, spec, release, operators, dsci);
+        const { cr, readyAt } = await this.ensureComponentCr(c, spec);
+        const wait = readyAt - Date.now();
+        if (blocker) verdict = { status: 'False', reason: 'Error', message: blocker };
+        else if (wait > 0) {
+          // A component just enabled: its deployments roll out first (action_deployments_available.go:105-113).
+          verdict = { status: 'False', reason: 'DeploymentsNotReady', message: '0/1 deployments ready' };
+          retryAfter = Math.min(retryAfter ?? wait, wait);
+        } else verdict = { status: 'True' };
+        if (cr) await this.setComponentCrStatus(cr, verdict);
+        if (verdict.status === 'False') notReady.push(c.name);
       }
-      this.reconciling.delete(key);
+      conditions.push({ type: `${c.condition}Ready`, ...verdict });
     }
 
-    const conditions: Condition[] = [];
-    const componentStatus: Record<string, unknown> = {};
-    const installedComponents: Record<string, boolean> = {};
-    const failures: string[] = [];
-    for (const c of table) {
-      const spec = components[c.key] ?? {};
-      const state = String(spec.managementState ?? 'Removed');
-      componentStatus[c.key] = { managementState: state };
-      installedComponents[c.key] = state === 'Managed';
-      const verdict = this.componentVerdict(c, state, spec, major3, installed);
-      conditions.push({ type: `${c.condition}Ready`, ...verdict });
-      if (verdict.status === 'False' && verdict.reason !== 'Removed' && verdict.reason !== 'Unmanaged') failures.push(`${c.condition}Ready: ${verdict.message}`);
-      await this.syncComponentCr(c, state === 'Managed', major3);
-    }
-    if (this.rt.options.faults.dscNeverReady) failures.push('reconcile error: failed to apply manifests (simulated fault)');
-    const ready = failures.length === 0;
-    conditions.unshift(
-      { type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'Ready' : 'Error', message: ready ? 'Ready' : `Some components are not ready: ${failures.join('; ')}` },
-      { type: 'ProvisioningSucceeded', status: 'True', reason: 'DSCReconciled', message: 'DataScienceCluster resource reconciled successfully' },
-      { type: 'ComponentsReady', status: ready ? 'True' : 'False', reason: ready ? 'Ready' : 'NotReady', message: ready ? 'All managed components are ready' : failures.join('; ') },
-    );
+    const componentsReady: OdhCondition =
+      notReady.length > 0
+        ? { type: 'ComponentsReady', status: 'False', reason: 'NotReady', message: `Some components are not ready: ${notReady.join(',')}` }
+        : enabledCount === 0
+          ? { type: 'ComponentsReady', status: 'True', reason: 'NoManagedComponents', message: 'NoManagedComponents', severity: 'Info' }
+          : { type: 'ComponentsReady', status: 'True' };
+    const provisioning: OdhCondition = this.rt.options.faults.dscNeverReady
+      ? { type: 'ProvisioningSucceeded', status: 'False', reason: 'Error', message: 'reconcile error: failed to apply manifests (simulated fault)' }
+      : { type: 'ProvisioningSucceeded', status: 'True' };
+    // Ready copies the unhappy dependent (ProvisioningSucceeded first: its error stops the reconcile).
+    const unhappy = [provisioning, componentsReady].find((c) => c.status === 'False');
+    const ready: OdhCondition = unhappy ? { type: 'Ready', status: 'False', reason: unhappy.reason!, message: unhappy.message! } : { type: 'Ready', status: 'True' };
+    const all = withTimes(previous, [ready, provisioning, componentsReady, ...conditions]).sort((a, b) => a.type.localeCompare(b.type));
+
     await this.rt.replaceStatus(dsc, {
-      phase: ready ? 'Ready' : 'Not Ready',
-      conditions: withTimes(status.conditions, conditions),
-      components: componentStatus,
-      installedComponents,
+      phase: ready.status === 'True' ? 'Ready' : 'Not Ready',
+      conditions: all,
+      components,
+      ...(release === '2.25' ? { installedComponents } : {}),
       release: { name: RELEASE_NAME, version },
       observedGeneration: generation,
     });
+    if (retryAfter !== undefined) this.queue.addAfter('all', retryAfter);
   }
 
-  private componentVerdict(
-    c: Component,
-    state: string,
-    spec: Record<string, unknown>,
-    major3: boolean,
-    installed: Map<string, string>,
-  ): Omit<Condition, 'type'> {
-    if (c.key === 'kueue' && major3 && state === 'Managed') return { status: 'False', reason: 'InvalidManagementState', message: KUEUE_MANAGED_MESSAGE };
-    if (state === 'Removed') return { status: 'False', reason: 'Removed', message: 'Component ManagementState is set to Removed' };
-    if (state === 'Unmanaged') {
-      if (c.key === 'kueue' && major3 && !installed.has('kueue-operator')) {
-        return { status: 'False', reason: 'KueueOperatorNotInstalled', message: 'Kueue is Unmanaged but the Red Hat build of Kueue operator is not installed' };
-      }
-      return { status: 'False', reason: 'Unmanaged', message: 'Component ManagementState is set to Unmanaged' };
-    }
-    if (c.key === 'ray' && major3 && this.codeflare.list().length > 0) return { status: 'False', reason: 'Error', message: CODEFLARE_PRESENT_MESSAGE };
-    if (c.key === 'kserve' && !major3) {
-      const serving = (spec.serving as { managementState?: string } | undefined)?.managementState;
-      if (serving === 'Managed' && !installed.has('serverless-operator')) {
-        return { status: 'False', reason: 'ServerlessOperatorMissingError', message: 'operator serverless-operator not found. Please install the operator before enabling kserve component' };
+  /** The StopError of an enabled component's pre-conditions, if any. */
+  private async blocker(c: Component, spec: Spec, release: Release, operators: string[], dsci: KubeObject | undefined): Promise<string | undefined> {
+    const state = normalise(c.key ? spec[c.key]?.managementState : undefined);
+    const has = (prefix: string): boolean => operators.some((n) => n.startsWith(prefix));
+    if (c.name === 'kueue') {
+      if (release === '3.3') {
+        if (state === 'Managed') return KUEUE_MANAGED_MESSAGE;
+        if (state === 'Unmanaged' && !has('kueue-operator.')) return KUEUE_OPERATOR_NOT_INSTALLED_MESSAGE;
+      } else {
+        if (state === 'Managed' && has('kueue-operator.')) return KUEUE_OPERATOR_ALREADY_INSTALLED_MESSAGE_2_25;
+        if (state === 'Unmanaged' && !has('kueue-operator.')) return KUEUE_OPERATOR_NOT_INSTALLED_MESSAGE_2_25;
       }
     }
-    return { status: 'True', reason: 'Ready', message: 'Component is ready' };
+    if (c.name === 'ray' && release === '3.3' && this.codeflare.list().length > 0) return CODEFLARE_PRESENT_MESSAGE;
+    if (c.name === 'trainer') {
+      if (!has('jobset-operator.')) return JOBSET_OPERATOR_NOT_INSTALLED_MESSAGE;
+      const cr = await this.rt.kube.get({ apiVersion: 'operator.openshift.io/v1', kind: 'JobSetOperator', name: 'cluster' }).catch(() => null);
+      if (!cr) return JOBSET_OPERATOR_CR_NOT_FOUND_MESSAGE;
+    }
+    if (c.name === 'kserve' && release === '2.25') {
+      // No serving block at all is the Go zero value, not the schema default: no Knative serving.
+      const serving = (spec.kserve?.serving as { managementState?: string } | undefined)?.managementState;
+      if (serving === 'Managed') {
+        const mesh = (dsci?.spec as { serviceMesh?: { managementState?: string } } | undefined)?.serviceMesh?.managementState;
+        if (mesh !== 'Managed') return SERVICE_MESH_NEEDS_MANAGED_MESSAGE_2_25;
+        return missingServingOperatorsMessage({ serviceMesh: !has('servicemeshoperator.'), serverless: !has('serverless-operator.') });
+      }
+    }
+    return undefined;
   }
 
-  /** Managed components have their `default-<key>` CR; the 3.x operator knows nothing of CodeFlare. */
-  private async syncComponentCr(c: Component, managed: boolean, major3: boolean): Promise<void> {
-    const ref = { apiVersion: COMPONENT_GROUP, kind: c.kind, name: `default-${c.key}` };
-    const exists = c.key === 'codeflare' ? this.codeflare.list().some((o) => o.metadata.name === ref.name) : undefined;
-    if (managed) {
-      if (exists === true) return;
-      if (exists === undefined && (await this.rt.kube.get(ref))) return;
-      await this.rt.kube.create({ ...ref, metadata: { name: ref.name }, spec: { managementState: 'Managed' } }).catch(() => undefined);
-    } else if (!(major3 && c.key === 'codeflare')) {
-      if (exists === false) return;
-      await this.rt.kube.delete(ref).catch(() => undefined);
+  /** The component's CR, created when missing, and when its deployments are ready. */
+  private async ensureComponentCr(c: Component, spec: Spec): Promise<{ cr: KubeObject | null; readyAt: number }> {
+    const name = `default-${c.name}`;
+    const ref = { apiVersion: COMPONENT_GROUP, kind: c.kind, name };
+    let cr = await this.rt.kube.get(ref);
+    if (!cr) {
+      cr = await this.rt.kube.create({ ...ref, metadata: { name }, spec: componentCrSpec(c, spec) }).catch(() => null);
+      if (this.rt.options.speed > 0) this.rollout.set(name, Date.now() + this.rt.delay(3000));
     }
+    const until = this.rollout.get(name);
+    if (until !== undefined && until <= Date.now()) this.rollout.delete(name);
+    return { cr, readyAt: until ?? 0 };
   }
+
+  private async setComponentCrStatus(cr: KubeObject, verdict: Verdict): Promise<void> {
+    const previous = (cr.status as { conditions?: Condition[] } | undefined)?.conditions;
+    const provisioning: OdhCondition = verdict.reason === 'Error' ? { type: 'ProvisioningSucceeded', status: 'False', reason: 'Error', message: verdict.message! } : { type: 'ProvisioningSucceeded', status: 'True' };
+    const ready: OdhCondition = { type: 'Ready', status: verdict.status, ...(verdict.reason ? { reason: verdict.reason } : {}), ...(verdict.message ? { message: verdict.message } : {}) };
+    await this.rt.replaceStatus(cr, {
+      phase: verdict.status === 'True' ? 'Ready' : 'Not Ready',
+      observedGeneration: cr.metadata.generation ?? 1,
+      conditions: withTimes(previous, [provisioning, ready]),
+    });
+  }
+
+  private async deleteComponentCr(c: Component): Promise<void> {
+    const ref = { apiVersion: COMPONENT_GROUP, kind: c.kind, name: `default-${c.name}` };
+    this.rollout.delete(ref.name);
+    const exists = c.kind === 'CodeFlare' ? this.codeflare.get(ref.name) !== undefined : (await this.rt.kube.get(ref)) !== null;
+    if (exists) await this.rt.kube.delete(ref).catch(() => undefined);
+  }
+}
+
+function packageOf(csv: KubeObject): string | undefined {
+  return Object.keys(csv.metadata.labels ?? {}).find((l) => l.startsWith('operators.coreos.com/'))?.slice('operators.coreos.com/'.length).split('.')[0];
+}
+
+/** An empty or missing managementState counts as Removed (3.3 components.go:25 NormalizeManagementState). */
+function normalise(state: unknown): string {
+  return typeof state === 'string' && state !== '' ? state : 'Removed';
+}
+
+function isEnabled(c: Component, spec: Spec, release: Release): boolean {
+  const state = (key: string): string => normalise(spec[key]?.managementState);
+  switch (c.name) {
+    case 'kueue':
+      return state('kueue') === 'Managed' || state('kueue') === 'Unmanaged';
+    case 'modelcontroller':
+      return state('kserve') === 'Managed' || (release === '2.25' && state('modelmeshserving') === 'Managed');
+    case 'modelsasservice':
+      return state('kserve') === 'Managed' && normalise((spec.kserve?.modelsAsService as { managementState?: string } | undefined)?.managementState) === 'Managed';
+    default:
+      return c.key !== undefined && state(c.key) === 'Managed';
+  }
+}
+
+function disabledVerdict(c: Component, spec: Spec): Verdict {
+  if (c.name === 'modelsasservice' && normalise(spec.kserve?.managementState) !== 'Managed') {
+    return { status: 'False', reason: 'KServeDisabled', message: MODELS_AS_SERVICE_KSERVE_DISABLED_MESSAGE, severity: 'Info' };
+  }
+  const state = c.key ? normalise(spec[c.key]?.managementState) : 'Removed';
+  return { status: 'False', reason: state, message: removedMessage(state), severity: 'Info' };
+}
+
+/** What a component's CR spec carries: its DSC entry without the management state. */
+function componentCrSpec(c: Component, spec: Spec): Record<string, unknown> {
+  if (c.name === 'modelcontroller') return { kserve: { managementState: normalise(spec.kserve?.managementState) }, modelRegistry: { managementState: normalise(spec.modelregistry?.managementState) } };
+  if (c.name === 'modelsasservice' || !c.key) return {};
+  const { managementState: _state, ...rest } = spec[c.key] ?? {};
+  return rest;
+}
+
+/** Component-specific status fields (dashboard url, namespaces). */
+function statusExtras(key: string, spec: Record<string, unknown> | undefined, release: Release, applicationsNamespace: string): Record<string, unknown> {
+  if (normalise(spec?.managementState) !== 'Managed') return {};
+  if (key === 'workbenches') return { workbenchNamespace: String(spec?.workbenchNamespace ?? 'rhods-notebooks') };
+  if (key === 'modelregistry') return { registriesNamespace: String(spec?.registriesNamespace ?? 'rhoai-model-registries') };
+  // 2.25 dashboard_support.go:41-45: https://rhods-dashboard-<applications namespace>.<domain>. (3.3
+  // serves it on the gateway's domain, which the sandbox does not simulate: no url there.)
+  if (key === 'dashboard' && release === '2.25') return { url: `https://rhods-dashboard-${applicationsNamespace}.apps.sandbox.example.com` };
+  return {};
 }

@@ -4,9 +4,10 @@
 import { isPlainObject } from '../../kube/json.js';
 import type { KubeObject } from '../../kube/types.js';
 
-const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'];
+// metadata.generation stays: an assertion that status is current compares status.observedGeneration with it.
+const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'selfLink'];
 
-/** Removes server-managed metadata (as withoutServerFields does, status kept) from `obj` itself. */
+/** Removes server-managed metadata (as withoutServerFields does, status kept; generation kept) from `obj` itself. */
 export function dropServerFields(obj: KubeObject): Record<string, unknown> {
   const metadata = obj.metadata;
   if (isPlainObject(metadata)) {
