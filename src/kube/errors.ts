@@ -96,6 +96,9 @@ function denialOf(message: string | undefined, ctx: CallContext | undefined): De
   if (m) {
     return { user: m[1], verb: m[2] ?? '', resource: m[3] ?? '', group: m[4] ?? '', ...(m[5] ? { namespace: m[5] } : {}) };
   }
+  // A 403 that is not RBAC's (an admission webhook's denial, a policy) is said in the server's
+  // own words: "Managed is no longer supported as a managementState" is no missing permission.
+  if (message && /admission webhook|denied the request|admission plugin/i.test(message)) return undefined;
   if (!ctx?.resource) return undefined;
   return {
     ...(ctx.user ? { user: ctx.user } : {}),

@@ -84,3 +84,18 @@ describe('classifyKubeError', () => {
     expect(classifyKubeError(e)).toBe(e);
   });
 });
+
+describe('a 403 that is not RBAC', () => {
+  it("keeps an admission webhook's denial in the server's words", () => {
+    const err = errorFromStatus(
+      403,
+      { kind: 'Status', reason: 'Forbidden', message: 'admission webhook "datasciencecluster-v1-validator.opendatahub.io" denied the request: Managed is no longer supported as a managementState' },
+      undefined,
+      { verb: 'patch', group: 'datasciencecluster.opendatahub.io', resource: 'datascienceclusters', name: 'default-dsc', user: 'admin' },
+    );
+    expect(err.message).toBe(
+      'patch datascienceclusters.datasciencecluster.opendatahub.io default-dsc: 403 Forbidden: admission webhook "datasciencecluster-v1-validator.opendatahub.io" denied the request: Managed is no longer supported as a managementState',
+    );
+    expect(err.hint).toBeUndefined();
+  });
+});

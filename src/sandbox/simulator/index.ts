@@ -27,10 +27,16 @@ export async function startSimulator(kube: KubeClient, options: SimOptions): Pro
   const rt = new SimRuntime(kube, options, controller.signal);
   let rhoai: RhoaiOperator | undefined;
   let workloads: WorkloadControllers | undefined;
-  const olm = new OlmController(rt, () => {
-    rhoai?.poke();
-    workloads?.pokeAll();
-  });
+  const olm = new OlmController(
+    rt,
+    () => {
+      rhoai?.poke();
+      workloads?.pokeAll();
+    },
+    async (csv, pkg, version) => {
+      if (pkg === 'rhods-operator') await rhoai?.installBundle(csv, version);
+    },
+  );
   rhoai = new RhoaiOperator(rt, olm, () => workloads?.pokeAll());
   const r = rhoai;
   workloads = new WorkloadControllers(rt, {

@@ -27,6 +27,11 @@ export class OlmController {
     private readonly rt: SimRuntime,
     /** Called when a CSV changes: which operators run may have changed. */
     private readonly onCsvChange: () => void = () => undefined,
+    /**
+     * Called while a CSV installs, before it is Succeeded: what OLM applies from the bundle (its
+     * CRDs, its webhooks) is in place by the time the CSV says Succeeded, as on a cluster.
+     */
+    private readonly installBundle: (csv: KubeObject, pkg: string, version: string) => Promise<void> = async () => undefined,
   ) {
     const enqueue = (kind: string) => (_t: string, obj: KubeObject) => this.queue.add(`${kind}:${keyOf(obj)}`);
     this.subs = new Informer(rt.kube, { apiVersion: OLM, kind: 'Subscription' }, enqueue('sub'), rt.signal);
@@ -251,6 +256,7 @@ export class OlmController {
       case 'InstallReady':
         return void (await next('Installing', 'InstallSucceeded', 'waiting for install components to report healthy', 2000));
       case 'Installing': {
+        await this.installBundle(csv, pkg.name, bundle.version);
         await runOperatorDeployment(this.rt, csv, operatorDeployment(pkg.name), `registry.redhat.io/${pkg.name}/operator:v${bundle.version}`);
         await this.rt.setStatus(csv, { phase: 'Succeeded', reason: 'InstallSucceeded', message: 'install strategy completed with no errors', lastUpdateTime: now() });
         // The CSV this one replaces goes away, as OLM garbage-collects it.

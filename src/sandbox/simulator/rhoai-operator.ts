@@ -108,6 +108,12 @@ export class RhoaiOperator {
     return ((dsc?.spec as { components?: Record<string, Record<string, unknown>> } | undefined)?.components ?? {}) as Record<string, Record<string, unknown>>;
   }
 
+  /** What the bundle of `version` brings (CRDs, webhooks), put in place while its CSV installs. */
+  async installBundle(csv: KubeObject, version: string): Promise<void> {
+    const release: Release = semver.major(version) >= 3 ? '3.3' : '2.25';
+    await this.platform.ensure(release, { name: csv.metadata.name!, namespace: csv.metadata.namespace! });
+  }
+
   /** The RHOAI version running now, if any. */
   version(): string | undefined {
     return this.installed().get('rhods-operator');
