@@ -80,7 +80,7 @@ export const assertStep: StepType<AssertInput> = {
     let holds: boolean;
     if (input.apiVersion && input.kind) {
       const target = targetOf(input as Target);
-      const objects = (await resolveTargets(ctx, target)).map(dropServerFields);
+      const objects = (await resolveTargets(ctx, target)).map((o) => dropServerFields(o, { keepGeneration: true }));
       if (input.eachObject) {
         for (const object of objects) {
           if (!allHold(ctx, expressions, { object })) failedObjects.push(describeObject(object as never));

@@ -49,7 +49,7 @@ export const queryStep: StepType<QueryInput> = {
   readOnly: true,
   async apply(ctx, input) {
     const target = targetOf(input);
-    const objects = (await resolveTargets(ctx, target)).map(dropServerFields);
+    const objects = (await resolveTargets(ctx, target)).map((o) => dropServerFields(o));
     if (input.name && objects.length === 0 && input.mustExist) {
       throw new StepFailure(`${describeTarget(target)} does not exist`);
     }

@@ -4,14 +4,17 @@
 import { isPlainObject } from '../../kube/json.js';
 import type { KubeObject } from '../../kube/types.js';
 
-// metadata.generation stays: an assertion that status is current compares status.observedGeneration with it.
-const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'selfLink'];
+const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'];
 
-/** Removes server-managed metadata (as withoutServerFields does, status kept; generation kept) from `obj` itself. */
-export function dropServerFields(obj: KubeObject): Record<string, unknown> {
+/**
+ * Removes server-managed metadata (as withoutServerFields does, status kept) from `obj` itself.
+ * `keepGeneration` leaves metadata.generation for checks that status is current (an assertion
+ * comparing status.observedGeneration with it); objects that are written out or registered lose it.
+ */
+export function dropServerFields(obj: KubeObject, options: { keepGeneration?: boolean } = {}): Record<string, unknown> {
   const metadata = obj.metadata;
   if (isPlainObject(metadata)) {
-    for (const key of SERVER_METADATA) delete metadata[key];
+    for (const key of SERVER_METADATA) if (!(options.keepGeneration && key === 'generation')) delete metadata[key];
     const annotations = metadata.annotations;
     if (isPlainObject(annotations)) {
       delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
