@@ -20,7 +20,10 @@ const SERVER_FIELDS = ['uid', 'resourceVersion', 'creationTimestamp', 'generatio
 
 /** Objects the control plane makes in every namespace by itself: an export holds them too. */
 function madeByControlPlane(obj: KubeObject): boolean {
-  return (obj.kind === 'ConfigMap' && obj.metadata.name === 'kube-root-ca.crt') || (obj.kind === 'ServiceAccount' && obj.metadata.name === 'default');
+  if (obj.kind === 'ConfigMap' && obj.metadata.name === 'kube-root-ca.crt') return true;
+  if (obj.kind === 'ServiceAccount' && obj.metadata.name === 'default') return true;
+  // The API server's own Service and its endpoints.
+  return obj.metadata.namespace === 'default' && obj.metadata.name === 'kubernetes' && ['Service', 'Endpoints', 'EndpointSlice'].includes(obj.kind);
 }
 
 /** One identity per object whatever version it was written in (v1 and v2 of a DSC are one object). */
@@ -73,6 +76,16 @@ export function asCreatable(obj: KubeObject): KubeObject {
   const exportedGeneration = copy.metadata.generation as number | undefined;
   for (const f of SERVER_FIELDS) delete (copy.metadata as Record<string, unknown>)[f];
   delete copy.metadata.ownerReferences;
+  if (copy.kind === 'Service' && copy.spec) {
+    // Addresses are the site's service network's: the sandbox allocates its own (headless stays headless).
+    const spec = copy.spec as { clusterIP?: string; clusterIPs?: string[]; ports?: { nodePort?: number }[]; healthCheckNodePort?: number };
+    if (spec.clusterIP !== 'None') {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    for (const port of spec.ports ?? []) delete port.nodePort;
+    delete spec.healthCheckNodePort;
+  }
   const status = copy.status;
   if (status && typeof status.observedGeneration === 'number' && exportedGeneration !== undefined) {
     // The new object starts at generation 1: a status that had caught up stays caught up, a stale one stays stale.
