@@ -10,7 +10,7 @@ import { startControlPlane, type ControlPlane } from './controlplane/launcher.js
 import { installCrds } from './crds/index.js';
 import { loadCrds } from './crds/load.js';
 import { loadSiteCrds, withSiteCrds } from './crds/site.js';
-import { loadCatalogFile } from './catalog/load.js';
+import { loadCatalogFile, parseCatalogSpec } from './catalog/load.js';
 import { Catalogs, type SiteCatalog } from './simulator/catalog.js';
 import { describeUnsettled } from './unsettled.js';
 import { type FaultProxy, servingTlsOf, startFaultProxy } from './fault-proxy.js';
@@ -124,8 +124,7 @@ async function exportedCrds(scenario: string | undefined): Promise<string | unde
 
 function siteCatalogs(specs: readonly string[]): SiteCatalog[] {
   return specs.map((spec) => {
-    const eq = spec.indexOf('=');
-    const [source, file] = eq > 0 && !spec.slice(0, eq).includes('/') ? [spec.slice(0, eq), spec.slice(eq + 1)] : ['*', spec];
+    const { source, file } = parseCatalogSpec(spec);
     return { source, catalog: loadCatalogFile(file) };
   });
 }

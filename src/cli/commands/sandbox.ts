@@ -30,15 +30,13 @@ export interface SandboxFlags {
 /** --crds and --catalog as absolute paths, read once so a bad file is reported before anything starts. */
 async function siteInputs(flags: SandboxFlags): Promise<{ crds?: string; catalogs: string[] }> {
   const { loadSiteCrds } = await import('../../sandbox/crds/site.js');
-  const { loadCatalogFile } = await import('../../sandbox/catalog/load.js');
+  const { loadCatalogFile, parseCatalogSpec } = await import('../../sandbox/catalog/load.js');
   const crds = flags.crds ? resolve(flags.crds) : undefined;
   if (crds) await loadSiteCrds(crds);
   const catalogs = (flags.catalog ?? []).map((spec) => {
-    const eq = spec.indexOf('=');
-    const named = eq > 0 && !spec.slice(0, eq).includes('/');
-    const file = resolve(named ? spec.slice(eq + 1) : spec);
-    loadCatalogFile(file, named ? spec.slice(eq + 1) : spec);
-    return named ? `${spec.slice(0, eq)}=${file}` : file;
+    const { source, file } = parseCatalogSpec(spec);
+    loadCatalogFile(resolve(file), file);
+    return source === '*' ? resolve(file) : `${source}=${resolve(file)}`;
   });
   return { ...(crds ? { crds } : {}), catalogs };
 }

@@ -44,3 +44,10 @@ export function builtInCatalogs(): Map<string, Catalog> {
   }
   return (builtIn = out);
 }
+
+/** `--catalog` as given: `NAME=FILE` for the CatalogSource NAME, or `FILE` for every one (`*`). */
+export function parseCatalogSpec(spec: string): { source: string; file: string } {
+  const eq = spec.indexOf('=');
+  return eq > 0 && !spec.slice(0, eq).includes('/') ? { source: spec.slice(0, eq), file: spec.slice(eq + 1) } : { source: '*', file: spec };
+}
+
