@@ -132,16 +132,6 @@ async function createCatalogSource(kube: KubeClient): Promise<void> {
     status: { connectionState: { address: `${name}.${namespace}.svc:50051`, lastObservedState: 'READY' } },
   });
 }
-
-async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
 function clusterVersion(version: string): KubeObject {
   const [major, minor] = version.split('.');
   return {
