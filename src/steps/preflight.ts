@@ -64,7 +64,7 @@ export async function preflightPermissions(plan: Plan, registry: StepRegistry, k
   const checked = [...needed.values()];
   const denied = await findMissingAccess(kube, checked, options.signal);
   const missing = denied.map((d: DeniedAccess) => ({ ...(d as MissingAccess) }));
-  return { checked, missing, skipped: dedupeSkipped(skipped) };
+  return { checked, missing, skipped: dedupeNotes(skipped) };
 }
 
 /**
@@ -214,7 +214,8 @@ async function toCheck(kube: KubeClient, need: PermissionNeed): Promise<AccessCh
   };
 }
 
-function dedupeSkipped(list: PreflightReport['skipped']): PreflightReport['skipped'] {
+/** Each (step, reason) note once: a step inside a loop is met once per item. */
+export function dedupeNotes<T extends { stepId: string; reason: string }>(list: readonly T[]): T[] {
   const seen = new Set<string>();
   return list.filter((s) => {
     const key = `${s.stepId}\n${s.reason}`;

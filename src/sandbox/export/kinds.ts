@@ -8,7 +8,7 @@ import { splitApiVersion } from '../../kube/types.js';
 import { loadRunbook } from '../../runbook/loader.js';
 import type { Plan, PlanNode } from '../../runbook/types.js';
 import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars } from '../../runbook/vars.js';
-import { neededAccess } from '../../steps/preflight.js';
+import { dedupeNotes, neededAccess } from '../../steps/preflight.js';
 
 /** Stands for a template that cannot be rendered before the run (a loop item, a registered value). */
 export const UNRESOLVED = '\u0000unresolved\u0000';
@@ -159,7 +159,7 @@ export function kindsOf(runbooks: readonly LoadedRunbook[], registry: StepRegist
   return {
     runbooks: runbooks.map((r) => ({ file: r.file, name: r.plan.name })),
     kinds: [...byKey.values()],
-    notes: dedupe(notes),
+    notes: dedupeNotes(notes),
   };
 }
 
@@ -173,14 +173,4 @@ function stepInputs(nodes: readonly PlanNode[], out = new Map<string, Record<str
     } else stepInputs(node.children, out);
   }
   return out;
-}
-
-function dedupe(list: RunbookKinds['notes']): RunbookKinds['notes'] {
-  const seen = new Set<string>();
-  return list.filter((n) => {
-    const key = `${n.stepId}\n${n.reason}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
