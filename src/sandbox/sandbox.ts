@@ -10,7 +10,7 @@ import { startControlPlane, type ControlPlane } from './controlplane/launcher.js
 import { installCrds } from './crds/index.js';
 import { loadCrds } from './crds/load.js';
 import { loadSiteCrds, withSiteCrds } from './crds/site.js';
-import { loadCatalogFile, parseCatalogSpec } from './catalog/load.js';
+import { DEFAULT_CATALOG_SOURCE, loadCatalogFile, parseCatalogSpec } from './catalog/load.js';
 import { Catalogs, type SiteCatalog } from './simulator/catalog.js';
 import { describeUnsettled } from './unsettled.js';
 import { type FaultProxy, servingTlsOf, startFaultProxy } from './fault-proxy.js';
@@ -136,6 +136,10 @@ async function catalogNotes(kube: KubeClient, catalogs: Catalogs): Promise<strin
   for (const sub of subs) {
     const spec = (sub.spec ?? {}) as { name?: string; source?: string; sourceNamespace?: string };
     if (!spec.source || !spec.sourceNamespace || !spec.name) continue;
+    const builtIn = spec.sourceNamespace === DEFAULT_CATALOG_SOURCE.namespace && spec.source === DEFAULT_CATALOG_SOURCE.name;
+    if (!builtIn && !catalogs.givenFor(spec.source)) {
+      notes.add(`no catalog was given for CatalogSource ${spec.sourceNamespace}/${spec.source} (--catalog ${spec.source}=FILE): it serves the built-in catalog`);
+    }
     if (catalogs.fallbacks(spec.sourceNamespace, spec.source).includes(spec.name)) {
       notes.add(`the catalog given for CatalogSource ${spec.sourceNamespace}/${spec.source} has no package ${spec.name}: it comes from the built-in catalog`);
     }

@@ -106,10 +106,11 @@ const MIRROR_VARS = ['--var', 'catalogSource=redhat-operators-mirror', '--var', 
 
 let files: ReturnType<typeof scratchFiles>;
 let sandbox: Sandbox;
+const started: string[] = [];
 
 beforeAll(async () => {
   files = scratchFiles({ 'site.yaml': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: site }, null, 1) });
-  sandbox = await startTestSandbox({ scenario: join(files.dir, 'site.yaml'), speed: 0 });
+  sandbox = await startTestSandbox({ scenario: join(files.dir, 'site.yaml'), speed: 0, log: (m) => started.push(m) });
 }, 600_000);
 
 afterAll(async () => {
@@ -124,6 +125,10 @@ function cli(runbook: string, extra: string[]): Promise<CliRun> {
 const blocking = (run: CliRun) => run.findings.filter((f) => f.severity === 'prohibited' || f.severity === 'critical');
 
 describe('a site with its own names', () => {
+  it('the sandbox says its mirror CatalogSource, given no catalog file, serves the built-in catalog', () => {
+    expect(started.join('\n')).toContain('no catalog was given for CatalogSource mirror-catalogs/redhat-operators-mirror (--catalog redhat-operators-mirror=FILE): it serves the built-in catalog');
+  });
+
   it('the readiness assessment finds the DSC, the DSCI and rhoai-apps: no false finding', { timeout: 300_000 }, async () => {
     const run = await cli('runbooks/rhoai-readiness-assessment.yaml', [...SITE_VARS, ...MIRROR_VARS]);
     expect(blocking(run), run.stderr.slice(-2000)).toEqual([]);

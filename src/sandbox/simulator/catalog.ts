@@ -47,6 +47,11 @@ export class Catalogs {
     return this.resolved(namespace, name)?.catalog;
   }
 
+  /** Whether the site gave a catalog that serves this CatalogSource (by name, or for every one). */
+  givenFor(name: string): boolean {
+    return this.site.some((c) => c.source === name || c.source === '*');
+  }
+
   /** Packages of a CatalogSource served from the built-in data although the site gave a catalog for it. */
   fallbacks(namespace: string, name: string): string[] {
     return this.resolved(namespace, name)?.fallbacks ?? [];
