@@ -127,4 +127,47 @@ describe('compileListEdits', () => {
       expect(() => apply({ spec: { server: { distribution: { name: 'rh-dev' }, containerSpec: { name: 'mine' } } } }, created)).toThrow();
     });
   });
+  describe('[*] segments', () => {
+    const cluster = () => ({
+      spec: {
+        headGroupSpec: { template: { spec: { containers: [{ name: 'ray-head', env: [{ name: 'RAY_USE_TLS', value: '1' }], volumeMounts: [{ name: 'ca-vol' }, { name: 'data' }] }] } } },
+        workerGroupSpecs: [
+          { groupName: 'small', template: { spec: { containers: [{ name: 'worker', env: [{ name: 'RAY_USE_TLS', value: '1' }, { name: 'KEEP' }] }, { name: 'sidecar' }] } } },
+          { groupName: 'gpu', template: { spec: { containers: [{ name: 'machine-learning', env: [{ name: 'RAY_TLS_CA_CERT' }], volumeMounts: [{ name: 'ca-vol' }] }] } } },
+        ],
+      },
+    });
+
+    it('edits the list in every element, whatever the elements are named, and guards each by its name', () => {
+      const edits: ListEdit[] = [
+        { list: '/spec/workerGroupSpecs[*]/template/spec/containers[*]/env', match: { name: 'RAY_USE_TLS' }, remove: true },
+        { list: '/spec/workerGroupSpecs[*]/template/spec/containers[*]/env', match: { name: 'RAY_TLS_CA_CERT' }, remove: true },
+        { list: '/spec/workerGroupSpecs[*]/template/spec/containers[*]/volumeMounts', match: { name: 'ca-vol' }, remove: true },
+        { list: '/spec/headGroupSpec/template/spec/containers[*]/volumeMounts', match: { name: 'ca-vol' }, remove: true },
+      ];
+      const ops = compileListEdits(cluster(), edits);
+      const out = apply(cluster(), ops) as ReturnType<typeof cluster>;
+      expect(out.spec.workerGroupSpecs[0]!.template.spec.containers[0]!.env).toEqual([{ name: 'KEEP' }]);
+      expect(out.spec.workerGroupSpecs[1]!.template.spec.containers[0]).toEqual({ name: 'machine-learning', env: [], volumeMounts: [] });
+      expect(out.spec.headGroupSpec.template.spec.containers[0]!.volumeMounts).toEqual([{ name: 'data' }]);
+      expect(ops).toContainEqual({ op: 'test', path: '/spec/workerGroupSpecs/1/groupName', value: 'gpu' });
+      expect(ops).toContainEqual({ op: 'test', path: '/spec/workerGroupSpecs/1/template/spec/containers/0/name', value: 'machine-learning' });
+      // A second run finds nothing to do.
+      expect(compileListEdits(out, edits)).toEqual([]);
+    });
+
+    it('adds to every element, creating the list where it is missing, and selects nothing in an absent list', () => {
+      const doc = { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }] }, { name: 'b' }] } };
+      const out = apply(doc, compileListEdits(doc, [{ list: '/spec/containers[*]/env', match: { name: 'X' }, add: { name: 'X', value: '1' } }])) as typeof doc;
+      expect(out.spec.containers.map((c) => c.env)).toEqual([[{ name: 'X', value: '1' }], [{ name: 'X', value: '1' }]]);
+      expect(compileListEdits({ spec: {} }, [{ list: '/spec/containers[*]/env', match: { name: 'X' }, remove: true }])).toEqual([]);
+    });
+
+    it('a reordered list fails the name guard instead of editing another element', () => {
+      const ops = compileListEdits(cluster(), [{ list: '/spec/workerGroupSpecs[*]/template/spec/containers[*]/env', match: { name: 'RAY_USE_TLS' }, remove: true }]);
+      const reordered = cluster();
+      reordered.spec.workerGroupSpecs.reverse();
+      expect(() => apply(reordered, ops)).toThrow();
+    });
+  });
 });

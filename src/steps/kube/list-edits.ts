@@ -35,7 +35,7 @@ export const LIST_EDIT_SCHEMA = {
       type: 'string',
       pattern: '^/',
       description:
-        'JSON pointer to the list, e.g. /spec/template/spec/containers. A segment may pick a list element by a field: /spec/template/spec/containers[name=main]/env.',
+        'JSON pointer to the list, e.g. /spec/template/spec/containers. A segment may pick a list element by a field (/spec/template/spec/containers[name=main]/env) or every element (/spec/template/spec/containers[*]/env: each container\'s env).',
     },
     match: { description: 'A value (a finalizer string) or the fields an element has (e.g. {name: oauth-proxy}).' },
     remove: { type: 'boolean', description: 'Remove the matching elements.' },
@@ -61,15 +61,18 @@ export function compileListEdits(live: unknown, edits: readonly ListEdit[]): Jso
     if (edit.add !== undefined && !matches(edit.add, edit.match)) {
       throw new StepFailure(`list edit of ${edit.list}: the value to add does not match ${JSON.stringify(edit.match)}, so every run would add it again`);
     }
-    const located = locateList(doc, edit.list);
-    if (!located) continue; // A [field=value] segment selected nothing: nothing to edit.
-    const editOps = located.missing ? addToMissing(edit, located.missing) : editList(edit, located.pointer, located.list);
+    // A selection that finds nothing leaves the edit out; a [*] segment edits every list it reaches.
+    // The lists are distinct, so one's edits never shift another's indexes.
+    const editOps: JsonPatchOperation[] = [];
+    for (const located of locateLists(doc, edit.list)) {
+      const listOps = located.missing ? addToMissing(edit, located.missing) : editList(edit, located.pointer, located.list);
+      if (listOps.length) editOps.push(...located.guards, ...listOps);
+    }
     if (editOps.length === 0) continue;
-    const { guards } = located;
-    ops.push(...guards, ...editOps);
+    ops.push(...editOps);
     // Only a later edit needs the document as this one leaves it; cloning a large object for
     // nothing costs more than the rest of the edit.
-    if (n < edits.length - 1) doc = jsonpatch.applyPatch(jsonpatch.deepClone(doc), jsonpatch.deepClone([...guards, ...editOps]) as jsonpatch.Operation[], false, false).newDocument;
+    if (n < edits.length - 1) doc = jsonpatch.applyPatch(jsonpatch.deepClone(doc), jsonpatch.deepClone(editOps) as jsonpatch.Operation[], false, false).newDocument;
   }
   return ops;
 }
@@ -119,45 +122,69 @@ interface Missing {
   keys: string[];
 }
 
+interface Located {
+  pointer: string;
+  list: unknown[];
+  guards: JsonPatchOperation[];
+  missing?: Missing;
+}
+
+const SELECT = /^(.*)\[([^=\]]+)=([^\]]*)\]$/;
+const EVERY = /^(.*)\[\*\]$/;
+/** Fields that name a list element (a container, a Ray worker group), tested to keep an index honest. */
+const IDENTITY_FIELDS = ['name', 'groupName'];
+
 /**
- * Resolves a list pointer against the live object. Segments like `containers[name=ray-head]`
- * select the element of a list by a field rather than by index; each such step adds a `test`
- * that the element at that index still has that field value, so the patch cannot land on
- * another element if the list changed meanwhile. Returns `missing` when the path stops at an
- * absent (or null) key before the list, and undefined when a selection finds no element.
+ * Resolves a list pointer against the live object, into every list it names. Segments like
+ * `containers[name=ray-head]` select the element of a list by a field rather than by index, and
+ * `containers[*]` every element; each such step adds a `test` that the element at that index still
+ * has that field value (for `[*]`, its name), so the patch cannot land on another element if the
+ * list changed meanwhile. A path that stops at an absent (or null) key before the list comes back
+ * with `missing`; a selection that finds no element gives nothing.
  */
-function locateList(doc: unknown, path: string): { pointer: string; list: unknown[]; guards: JsonPatchOperation[]; missing?: Missing } | undefined {
-  const guards: JsonPatchOperation[] = [];
-  let pointer = '';
-  let current: unknown = doc;
+function locateLists(doc: unknown, path: string): Located[] {
   const segments = path.split('/').slice(1);
-  for (const [n, raw] of segments.entries()) {
-    const select = /^(.*)\[([^=\]]+)=([^\]]*)\]$/.exec(raw);
-    const key = select ? select[1]! : raw;
-    const parent = current;
-    current = step(current, key);
-    if (current === undefined || current === null) {
+  const found: Located[] = [];
+  const walk = (current: unknown, pointer: string, guards: JsonPatchOperation[], n: number): void => {
+    if (n === segments.length) {
+      if (!Array.isArray(current)) throw new StepFailure(`list edit: ${path} is not a list in the live object`);
+      found.push({ pointer, list: current, guards });
+      return;
+    }
+    const raw = segments[n]!;
+    const select = SELECT.exec(raw);
+    const every = select ? null : EVERY.exec(raw);
+    const key = select ? select[1]! : every ? every[1]! : raw;
+    const value = step(current, key);
+    if (value === undefined || value === null) {
       // Objects (never list elements) can be created on the way; a selection in a list that
       // does not exist selects nothing.
       const rest = [key, ...segments.slice(n + 1)];
-      if (!isPlainObject(parent) || select || rest.slice(1).some((s) => /\[[^=\]]+=[^\]]*\]$/.test(s))) return undefined;
-      return { pointer: '', list: [], guards, missing: { parent: pointer, parentValue: parent, keys: rest.map(unescape) } };
+      if (!isPlainObject(current) || select || every || rest.slice(1).some((s) => SELECT.test(s) || EVERY.test(s))) return;
+      found.push({ pointer: '', list: [], guards, missing: { parent: pointer, parentValue: current, keys: rest.map(unescape) } });
+      return;
     }
-    pointer += `/${key}`;
+    const here = `${pointer}/${key}`;
     if (select) {
-      if (!Array.isArray(current)) return undefined;
-      const [, , field, value] = select as unknown as [string, string, string, string];
-      const index = current.findIndex((item) => isPlainObject(item) && String(item[field]) === value);
-      if (index < 0) return undefined;
-      current = current[index];
-      pointer += `/${index}`;
-      guards.push({ op: 'test', path: `${pointer}/${escape(field)}`, value: (current as Record<string, unknown>)[field] });
+      if (!Array.isArray(value)) return;
+      const [, , field, wanted] = select as unknown as [string, string, string, string];
+      const index = value.findIndex((item) => isPlainObject(item) && String(item[field]) === wanted);
+      if (index < 0) return;
+      const element = value[index] as Record<string, unknown>;
+      walk(element, `${here}/${index}`, [...guards, { op: 'test', path: `${here}/${index}/${escape(field)}`, value: element[field] }], n + 1);
+    } else if (every) {
+      if (!Array.isArray(value)) return;
+      for (const [index, element] of value.entries()) {
+        const field = isPlainObject(element) ? IDENTITY_FIELDS.find((f) => element[f] !== undefined) : undefined;
+        const guard: JsonPatchOperation[] = field ? [{ op: 'test', path: `${here}/${index}/${field}`, value: (element as Record<string, unknown>)[field] }] : [];
+        walk(element, `${here}/${index}`, [...guards, ...guard], n + 1);
+      }
+    } else {
+      walk(value, here, guards, n + 1);
     }
-  }
-  if (!Array.isArray(current)) {
-    throw new StepFailure(`list edit: ${path} is not a list in the live object`);
-  }
-  return { pointer, list: current, guards };
+  };
+  walk(doc, '', [], 0);
+  return found;
 }
 
 function escape(key: string): string {
