@@ -33,6 +33,8 @@ export interface Scenario {
   /** spec of the default DSCI, merged over the 2.25 defaults. */
   dscInitialization?: Record<string, unknown>;
   objects: KubeObject[];
+  /** Files or folders of plain objects, relative to the scenario file, loaded after `objects`. */
+  include?: string[];
   generate?: { notebooks?: GenerateSpec; inferenceServices?: GenerateSpec };
   /** The simulator's faults, and `api`: faults between the user and the API server (a proxy). */
   faults?: Faults & { api?: ApiFaults };
@@ -84,6 +86,11 @@ export const SCENARIO_SCHEMA: JsonSchema = {
         objects: {
           type: 'array',
           items: { type: 'object', required: ['apiVersion', 'kind', 'metadata'], properties: { metadata: { type: 'object', required: ['name'] } } },
+        },
+        include: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description: 'Files or folders of plain objects (as oc get -o yaml prints them), relative to this file, loaded after spec.objects.',
         },
         generate: { type: 'object', additionalProperties: false, properties: { notebooks: GENERATE, inferenceServices: GENERATE } },
         faults: {

@@ -1,7 +1,7 @@
 // Reads scenarios: the shipped ones by name, or a user's file or folder. Problems come back with
 // file:line:column, as for runbooks.
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLSeq } from 'yaml';
 import { InputError, type Problem, type SourcePosition } from '../../engine/errors.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -48,18 +48,41 @@ async function readScenario(nameOrPath: string): Promise<Scenario> {
   if (!info) {
     throw new InputError([{ message: `no scenario "${nameOrPath}": not a shipped scenario (${shipped.join(', ')}) nor a file or folder` }]);
   }
-  if (info.isDirectory()) {
-    const files = (await readdir(path)).filter((f) => ['.yaml', '.yml', '.json'].includes(extname(f))).sort();
-    const objects: KubeObject[] = [];
-    const problems: Problem[] = [];
-    for (const f of files) {
-      const r = readObjects(join(path, f), await readFile(join(path, f), 'utf8'), true);
-      objects.push(...r.objects);
-      problems.push(...r.problems);
-    }
-    return objectsScenario(path, [path], { objects, problems });
-  }
+  if (info.isDirectory()) return objectsScenario(path, [path], await readFolder(path));
   return loadScenarioFile(path);
+}
+
+async function readFolder(path: string): Promise<{ objects: KubeObject[]; problems: Problem[] }> {
+  const files = (await readdir(path)).filter((f) => ['.yaml', '.yml', '.json'].includes(extname(f))).sort();
+  const objects: KubeObject[] = [];
+  const problems: Problem[] = [];
+  for (const f of files) {
+    const r = readObjects(join(path, f), await readFile(join(path, f), 'utf8'), true);
+    objects.push(...r.objects);
+    problems.push(...r.problems);
+  }
+  return { objects, problems };
+}
+
+/**
+ * The objects of a scenario's `include` list: files or folders of plain objects next to it, so a
+ * large scenario can keep each component's objects in a file of its own.
+ */
+async function readIncludes(scenarioFile: string, includes: readonly string[]): Promise<{ objects: KubeObject[]; problems: Problem[] }> {
+  const objects: KubeObject[] = [];
+  const problems: Problem[] = [];
+  for (const include of includes) {
+    const path = resolve(dirname(scenarioFile), include);
+    const info = await stat(path).catch(() => undefined);
+    if (!info) {
+      problems.push({ message: `spec.include: no file or folder ${include} next to ${scenarioFile}`, hint: 'give a path relative to the scenario file' });
+      continue;
+    }
+    const r = info.isDirectory() ? await readFolder(path) : readObjects(path, await readFile(path, 'utf8'), true);
+    objects.push(...r.objects);
+    problems.push(...r.problems);
+  }
+  return { objects, problems };
 }
 
 async function loadScenarioFile(file: string): Promise<Scenario> {
@@ -76,6 +99,8 @@ async function loadScenarioFile(file: string): Promise<Scenario> {
   if (problems.length || schemaProblems.length) throw new InputError([...problems, ...schemaProblems]);
   const spec = (doc.spec ?? {}) as Partial<Scenario>;
   for (const obj of spec.objects ?? []) SOURCES.set(obj, `scenario ${doc.metadata!.name!} (${file})`);
+  const included = await readIncludes(file, spec.include ?? []);
+  if (included.problems.length) throw new InputError(included.problems);
   return withBase({
     name: doc.metadata!.name!,
     description: doc.metadata?.description ?? '',
@@ -84,7 +109,7 @@ async function loadScenarioFile(file: string): Promise<Scenario> {
     operators: spec.operators ?? [],
     ...(spec.dataScienceCluster ? { dataScienceCluster: spec.dataScienceCluster } : {}),
     ...(spec.dscInitialization ? { dscInitialization: spec.dscInitialization } : {}),
-    objects: spec.objects ?? [],
+    objects: [...(spec.objects ?? []), ...included.objects],
     ...(spec.generate ? { generate: spec.generate } : {}),
     ...(spec.faults ? { faults: spec.faults } : {}),
   });
