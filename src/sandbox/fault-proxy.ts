@@ -11,6 +11,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import https from 'node:https';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -126,6 +128,26 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = https.createServer({ cert: options.tls.cert, key: options.tls.key }, handle);
+  // Exec and port-forward upgrade the connection (WebSocket): passed through as bytes, never
+  // faulted, so a step that runs a command in a pod works behind the proxy as against the server.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const out = tls.connect({ host: upstream.hostname, port: Number(upstream.port || 443), servername: upstream.hostname, ...(ca ? { ca } : {}), rejectUnauthorized: !cluster.skipTLSVerify }, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      out.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) out.write(head);
+      out.pipe(socket);
+      socket.pipe(out);
+    });
+    const close = (): void => {
+      out.destroy();
+      socket.destroy();
+    };
+    out.on('error', close);
+    socket.on('error', close);
+    out.on('close', close);
+    socket.on('close', close);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

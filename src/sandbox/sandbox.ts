@@ -75,7 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const kube = KubeClient.fromConfig(loadKubeConfig({ kubeconfig: controlPlane.kubeconfigPath }));
     await applyScenario(kube, scenario, log, catalogs);
     for (const note of await catalogNotes(kube, catalogs)) log(`note: ${note}`);
-    simulator = await startSimulator(kube, { speed: options.speed ?? 0, faults: scenario.faults ?? {}, catalogs, log: (m) => log(`simulator: ${m}`) });
+    simulator = await startSimulator(kube, { speed: options.speed ?? 0, faults: scenario.faults ?? {}, catalogs, podsDir: join(controlPlane.dir, 'pods'), log: (m) => log(`simulator: ${m}`) });
     await settleOrSayWhy(simulator, kube, options.settleTimeoutMs ?? 120_000);
     log(`scenario ${scenario.name} loaded: ${scenario.description}`);
     // The simulated operators run in the cluster: only the user's path goes through the proxy.

@@ -8,8 +8,10 @@ import { httpStep } from './http.js';
 import { applyStep } from './kube/apply.js';
 import { backupStep } from './kube/backup.js';
 import { canIStep } from './kube/can-i.js';
+import { copyFromPodStep, copyToPodStep } from './kube/copy-pod.js';
 import { deleteStep } from './kube/delete.js';
 import { patchStep } from './kube/patch.js';
+import { podExecStep } from './kube/pod-exec.js';
 import { queryStep } from './kube/query.js';
 import { waitStep } from './kube/wait.js';
 import { approveInstallPlanStep } from './olm/approve-install-plan.js';
@@ -29,6 +31,9 @@ export const BUILTIN_STEPS: readonly AnyStepType[] = [
   backupStep,
   canIStep,
   execStep,
+  podExecStep,
+  copyFromPodStep,
+  copyToPodStep,
   confirmStep,
   httpStep,
   subscriptionStep,
