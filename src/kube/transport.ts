@@ -131,7 +131,10 @@ export class ApiTransport {
     ctx.setHeaderParam('Accept', 'application/json');
     if (req.body !== undefined) {
       ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(req.body));
+      // The API server compares a JSON patch `test` value with the bytes of its own encoding, and
+      // Go's encoder writes "&", "<", ">" as \u0026, \u003c, \u003e: sent plainly, a test of a string
+      // holding one (a shell command with &&) fails with 422. Escaped, the JSON means the same.
+      ctx.setBody(JSON.stringify(req.body).replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`));
     }
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;

@@ -3,7 +3,15 @@
 // you do nothing" shows: under 3.3, Serverless and ModelMesh InferenceServices answer 503, running
 // workbenches still on oauth-proxy loop on redirects, Ray clusters of 2.x fail, Llama Stack
 // without PostgreSQL fails and its SQLite data is gone.
+//
+// Controllers that make pods from a template in the object (KubeRay's head and each worker group,
+// the notebook controller's StatefulSet) are only as good as that template: the API server refuses
+// a pod whose container mounts a volume the pod does not have, names no image, and so on. So before
+// a rule reports such an object running, the pod its controller would create is sent to the API
+// server as a dry-run create (dryRun=All: validation and admission run, nothing is stored), and a
+// refusal shows in the object's status in the server's words, as the controller reports it.
 import semver from 'semver';
+import { KubeApiError } from '../../kube/errors.js';
 import type { KubeObject, ResourceRef } from '../../kube/types.js';
 import { Informer, keyOf } from './informer.js';
 import { type Condition, type SimRuntime, refOf, withTimes } from './runtime.js';
@@ -17,18 +25,49 @@ export interface ClusterFacts {
   installed(): Map<string, string>;
 }
 
+/** A pod a controller would create now from a template in the object. */
+export interface PodFromTemplate {
+  /** Which pod, in the words of the status: "head", "worker group small-group", "workbench". */
+  role: string;
+  /** The pod's metadata.generateName, as the controller names its pods. */
+  generateName: string;
+  /** Labels the controller adds to the template's. */
+  labels: Record<string, string>;
+  /** The PodTemplateSpec ({metadata, spec}) as the object holds it. */
+  template: unknown;
+}
+
+/** What the API server said to one of those pods: refused (its message), or not. */
+export interface PodVerdict {
+  role: string;
+  refused?: string;
+}
+
 interface Rule {
   ref: ResourceRef;
-  /** The status to write, or undefined to leave it. */
-  status(obj: KubeObject, facts: ClusterFacts, major3: boolean): Record<string, unknown> | undefined;
+  /** The status to write, or undefined to leave it; `pods` are the verdicts on the pods of `podsOf`. */
+  status(obj: KubeObject, facts: ClusterFacts, major3: boolean, pods: readonly PodVerdict[]): Record<string, unknown> | undefined;
+  /** The pods the controller would create from the object's templates now (none while stopped or suspended). */
+  podsOf?(obj: KubeObject): PodFromTemplate[];
   /** Extra work (e.g. a 2.x controller removing its finalizer on deletion). */
-  finalize?(obj: KubeObject, rt: SimRuntime, major3: boolean): Promise<void>;
+  finalize?(obj: KubeObject, rt: SimRuntime, major3: boolean, facts: ClusterFacts): Promise<void>;
   /** Mark each object with the RHOAI major it was first seen under (CREATED_UNDER). */
   stampCreatedUnder?: boolean;
 }
 
 const ann = (o: KubeObject, k: string): string | undefined => o.metadata.annotations?.[k];
 const cond = (type: string, ok: boolean, reason: string, message: string): Condition => ({ type, status: ok ? 'True' : 'False', reason, message });
+const refusalOf = (pods: readonly PodVerdict[], test: (p: PodVerdict) => boolean = () => true): PodVerdict | undefined => pods.find((p) => p.refused !== undefined && test(p));
+
+/** A label value as Kubernetes accepts it: at most 63 characters, starting and ending alphanumeric. */
+function labelValue(v: string): string {
+  return v.slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
+/** A name prefix as Kubernetes accepts it in generateName: lower-case letters, digits, '-' and '.'. */
+function namePrefix(...parts: string[]): string {
+  return `${parts.join('-').toLowerCase().replace(/[^a-z0-9.-]/g, '-')}-`;
+}
 
 export const REMOVED_RUNTIMES = ['ovms', 'caikit-standalone-serving-template', 'caikit-tgis-serving-template', 'caikit-standalone', 'caikit-tgis'];
 export const STOPPED_ANNOTATION = 'kubeflow-resource-stopped';
@@ -136,9 +175,27 @@ const llmInferenceService: Rule = {
 
 const notebook: Rule = {
   ref: { apiVersion: 'kubeflow.org/v1', kind: 'Notebook' },
-  status(obj, _facts, major3) {
+  // The notebook controller runs the workbench as a StatefulSet of one pod, <name>-0, whose template
+  // is the Notebook's spec.template (red-hat-data-services/kubeflow, branch rhoai-3.3,
+  // components/notebook-controller/controllers/notebook_controller.go generateStatefulSet); a stopped
+  // workbench has 0 replicas. Labels as generateStatefulSet sets them.
+  podsOf(obj) {
+    if (ann(obj, STOPPED_ANNOTATION) !== undefined) return [];
+    const name = obj.metadata.name!;
+    return [{ role: 'workbench', generateName: namePrefix(name), labels: { statefulset: labelValue(name), 'notebook-name': labelValue(name) }, template: (obj.spec as { template?: unknown } | undefined)?.template }];
+  },
+  status(obj, _facts, major3, pods) {
     if (ann(obj, STOPPED_ANNOTATION) !== undefined) {
       return { readyReplicas: 0, containerState: {}, conditions: [cond('Ready', false, 'Stopped', 'The workbench is stopped')] };
+    }
+    const refused = refusalOf(pods);
+    if (refused) {
+      // The StatefulSet controller's FailedCreate event, which the notebook controller re-emits on the
+      // Notebook (notebook_controller.go: events of its StatefulSet and pods are re-emitted); k8s
+      // pkg/controller/statefulset/stateful_pod_control.go words it "create Pod <pod> in StatefulSet
+      // <set> failed error: <the API server's answer>". No pod, so no container state.
+      const name = obj.metadata.name!;
+      return { readyReplicas: 0, containerState: {}, conditions: [cond('Ready', false, 'FailedCreate', `create Pod ${name}-0 in StatefulSet ${name} failed error: ${refused.refused}`)] };
     }
     const containers = containersOf((obj.spec as { template?: { spec?: unknown } } | undefined)?.template?.spec);
     const oauth = containers.some((c) => c.name === 'oauth-proxy') || ann(obj, 'notebooks.opendatahub.io/inject-oauth') === 'true';
@@ -162,15 +219,151 @@ const notebook: Rule = {
   },
 };
 
+// KubeRay, as red-hat-data-services/kuberay (branches rhoai-2.25 and rhoai-3.3, the same here)
+// reports a RayCluster with the RayClusterStatusConditions feature gate on (its default,
+// ray-operator/pkg/features/features.go):
+// - ray-operator/controllers/ray/raycluster_controller.go reconcilePods: a suspended cluster
+//   (spec.suspend) has no pods; otherwise the head pod is created first (a refusal ends the reconcile
+//   with ErrFailedCreateHeadPod), then each worker group's (ErrFailedCreateWorkerPod); buildHeadPod /
+//   buildWorkerPod start from the group's template (the pod names: utils.PodName, <cluster>-head-…
+//   and <cluster>-<group>-worker-…; labels ray.io/cluster, ray.io/node-type, ray.io/group).
+// - calculateStatus: a refusal sets condition ReplicaFailure True with the reason
+//   utils.RayClusterReplicaFailureReason gives (FailedCreateHeadPod / FailedCreateWorkerPod) and the
+//   message errors.Join(reason, the API server's error) makes ("<reason>\n<error>"); state becomes
+//   "ready" only when every pod runs and is otherwise left as it was (the deprecated "failed" is never
+//   set); HeadPodReady is False/HeadPodNotFound "Head Pod not found" without a head pod, True
+//   (HeadPodRunningAndReady) with a ready one; RayClusterProvisioned turns True once
+//   ("AllPodRunningAndReadyFirstTime") and stays; a suspended cluster ends with state "suspended",
+//   RayClusterSuspended True, RayClusterSuspending False and RayClusterProvisioned False
+//   ("RayCluster has been suspended").
+// - utils/util.go CalculateDesiredReplicas: per group replicas within [minReplicas, maxReplicas],
+//   times numOfHosts, 0 for a suspended group.
+// What KubeRay adds to the pod itself (the ray start command, the shared-memory volume, on 3.3 the
+// mTLS and authentication sidecar with its own volumes) is not modelled: it is valid by construction;
+// the template is what a migration can break.
+interface RayGroup {
+  groupName?: string;
+  replicas?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+  numOfHosts?: number;
+  suspend?: boolean;
+  template?: unknown;
+}
+interface RaySpec {
+  suspend?: boolean;
+  headGroupSpec?: { template?: { spec?: unknown } };
+  workerGroupSpecs?: RayGroup[];
+}
+
+function desiredWorkers(g: RayGroup): number {
+  if (g.suspend === true) return 0;
+  const min = g.minReplicas ?? 0;
+  const max = g.maxReplicas ?? Number.MAX_SAFE_INTEGER;
+  const replicas = min > max ? max : Math.min(Math.max(g.replicas ?? 0, min), max);
+  return replicas * (g.numOfHosts ?? 1);
+}
+
+/**
+ * The CodeFlare operator's finalizer on every RayCluster (project-codeflare/codeflare-operator
+ * pkg/controllers/raycluster_controller.go oAuthFinalizer), removed by it once it cleaned up on
+ * deletion. With CodeFlare Removed (before a 3.x upgrade) nothing removes it any more.
+ */
+export const CODEFLARE_FINALIZER = 'ray.openshift.ai/oauth-finalizer';
+
 const rayCluster: Rule = {
   ref: { apiVersion: 'ray.io/v1', kind: 'RayCluster' },
-  status(obj, facts, major3) {
-    const head = (obj.spec as { headGroupSpec?: { template?: { spec?: unknown } } } | undefined)?.headGroupSpec?.template?.spec;
-    const legacy = containersOf(head).some((c) => c.name === 'oauth-proxy');
-    if (major3 && (facts.dscComponents().ray?.managementState ?? 'Removed') === 'Managed' && legacy) {
-      return { state: 'failed', reason: 'RayCluster still has the 2.x oauth-proxy and TLS setup; run the post-upgrade migration', conditions: [cond('Ready', false, 'MigrationRequired', 'RayCluster was created for 2.x')] };
+  async finalize(obj, rt, major3, facts) {
+    const finalizers = obj.metadata.finalizers ?? [];
+    if (!obj.metadata.deletionTimestamp || major3 || !finalizers.includes(CODEFLARE_FINALIZER)) return;
+    if ((facts.dscComponents().codeflare?.managementState ?? 'Removed') !== 'Managed') return;
+    await rt.kube.patch(refOf(obj), 'json', [
+      { op: 'test', path: '/metadata/finalizers', value: finalizers },
+      { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== CODEFLARE_FINALIZER) },
+    ], { signal: rt.signal }).catch(() => undefined); // Changed meanwhile: the watch brings it back.
+  },
+  podsOf(obj) {
+    const spec = (obj.spec ?? {}) as RaySpec;
+    if (spec.suspend === true) return [];
+    const name = obj.metadata.name!;
+    const labels = (group: string, type: string): Record<string, string> => ({ 'ray.io/cluster': labelValue(name), 'ray.io/node-type': type, 'ray.io/group': labelValue(group) });
+    const pods: PodFromTemplate[] = [{ role: 'head', generateName: namePrefix(name, 'head'), labels: labels('headgroup', 'head'), template: spec.headGroupSpec?.template }];
+    for (const g of spec.workerGroupSpecs ?? []) {
+      if (desiredWorkers(g) === 0) continue;
+      const group = g.groupName ?? 'workers';
+      pods.push({ role: `worker group ${group}`, generateName: namePrefix(name, group, 'worker'), labels: labels(group, 'worker'), template: g.template });
     }
-    return { state: 'ready', conditions: [cond('Ready', true, 'Ready', 'RayCluster is ready')] };
+    return pods;
+  },
+  status(obj, facts, major3, pods) {
+    const spec = (obj.spec ?? {}) as RaySpec;
+    const previous = (obj.status ?? {}) as { state?: string; conditions?: Condition[] };
+    const groups = spec.workerGroupSpecs ?? [];
+    const desired = groups.reduce((n, g) => n + desiredWorkers(g), 0);
+    const replicas = {
+      desiredWorkerReplicas: desired,
+      minWorkerReplicas: groups.reduce((n, g) => n + (g.suspend === true ? 0 : (g.minReplicas ?? 0) * (g.numOfHosts ?? 1)), 0),
+    };
+    const notSuspending = cond('RayClusterSuspending', false, 'RayClusterSuspending', '');
+    if (spec.suspend === true) {
+      return {
+        state: 'suspended',
+        ...replicas,
+        availableWorkerReplicas: 0,
+        readyWorkerReplicas: 0,
+        conditions: [
+          cond('HeadPodReady', false, 'HeadPodNotFound', 'Head Pod not found'),
+          cond('RayClusterProvisioned', false, 'RayClusterPodsProvisioning', 'RayCluster has been suspended'),
+          cond('RayClusterSuspended', true, 'RayClusterSuspended', ''),
+          notSuspending,
+        ],
+      };
+    }
+    const notSuspended = cond('RayClusterSuspended', false, 'RayClusterSuspended', '');
+    const head = containersOf(spec.headGroupSpec?.template?.spec);
+    if (major3 && (facts.dscComponents().ray?.managementState ?? 'Removed') === 'Managed' && head.some((c) => c.name === 'oauth-proxy')) {
+      return {
+        state: 'failed',
+        reason: 'RayCluster still has the 2.x oauth-proxy and TLS setup; run the post-upgrade migration',
+        ...replicas,
+        availableWorkerReplicas: 0,
+        readyWorkerReplicas: 0,
+        conditions: [cond('HeadPodReady', false, 'MigrationRequired', 'RayCluster was created for 2.x'), notSuspended, notSuspending],
+      };
+    }
+    const refused = refusalOf(pods, (p) => p.role === 'head') ?? refusalOf(pods);
+    if (refused) {
+      const headRefused = refused.role === 'head';
+      const reason = headRefused ? 'FailedCreateHeadPod' : 'FailedCreateWorkerPod';
+      const failedGroups = new Set(pods.filter((p) => p.refused !== undefined).map((p) => p.role));
+      const running = headRefused ? 0 : groups.reduce((n, g) => n + (failedGroups.has(`worker group ${g.groupName ?? 'workers'}`) ? 0 : desiredWorkers(g)), 0);
+      const provisioned = previous.conditions?.find((c) => c.type === 'RayClusterProvisioned' && c.status === 'True');
+      return {
+        ...(previous.state ? { state: previous.state } : {}),
+        ...replicas,
+        availableWorkerReplicas: running,
+        readyWorkerReplicas: running,
+        conditions: [
+          cond('ReplicaFailure', true, reason, `${reason}\n${refused.refused}`),
+          headRefused ? cond('HeadPodReady', false, 'HeadPodNotFound', 'Head Pod not found') : cond('HeadPodReady', true, 'HeadPodRunningAndReady', ''),
+          provisioned ?? cond('RayClusterProvisioned', false, 'RayClusterPodsProvisioning', 'RayCluster Pods are being provisioned for first time'),
+          notSuspended,
+          notSuspending,
+        ],
+      };
+    }
+    return {
+      state: 'ready',
+      ...replicas,
+      availableWorkerReplicas: desired,
+      readyWorkerReplicas: desired,
+      conditions: [
+        cond('HeadPodReady', true, 'HeadPodRunningAndReady', ''),
+        cond('RayClusterProvisioned', true, 'AllPodRunningAndReadyFirstTime', 'All Ray Pods are ready for the first time'),
+        notSuspended,
+        notSuspending,
+      ],
+    };
   },
 };
 
@@ -230,6 +423,13 @@ export const RULES: readonly Rule[] = [
 export class WorkloadControllers {
   private readonly informers: { rule: Rule; informer: Informer }[];
   private readonly queue: WorkQueue;
+  /**
+   * The API server's verdicts on an object's pods, by queue key, with the uid, generation and pods
+   * they were asked for: a status write or a resync does not ask again; a new spec (or a new object
+   * of the same name) does. Verdicts are not re-asked when something else changes what the server
+   * would say (a ServiceAccount created later): a controller retries; this one waits for a new spec.
+   */
+  private readonly verdicts = new Map<string, { asked: string; pods: PodVerdict[] }>();
 
   constructor(
     private readonly rt: SimRuntime,
@@ -266,19 +466,66 @@ export class WorkloadControllers {
     const [ns, name] = objKey.split('/') as [string, string];
     const obj = informer.get(name, ns || undefined);
     const version = this.facts.rhoaiVersion();
+    if (!obj) this.verdicts.delete(key);
     if (!obj || !version) return;
     const major3 = semver.major(version) >= 3;
-    await rule.finalize?.(obj, this.rt, major3);
+    await rule.finalize?.(obj, this.rt, major3, this.facts);
     if (obj.metadata.deletionTimestamp) return;
     if (rule.stampCreatedUnder && ann(obj, CREATED_UNDER) === undefined) {
       // The status follows when the stamped object comes back through the watch.
       await this.rt.kube.patch(refOf(obj), 'merge', { metadata: { annotations: { [CREATED_UNDER]: String(semver.major(version)) } } }, { signal: this.rt.signal });
       return;
     }
-    const status = rule.status(obj, this.facts, major3);
+    let pods: PodVerdict[];
+    try {
+      pods = await this.admit(key, obj, rule.podsOf?.(obj) ?? []);
+    } catch (err) {
+      // The API server could not say (unavailable, throttled): ask again shortly, as a controller requeues.
+      this.queue.addAfter(key, 1000);
+      throw err;
+    }
+    const status = rule.status(obj, this.facts, major3, pods);
     if (!status) return;
     const previous = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
     if (Array.isArray(status.conditions)) status.conditions = withTimes(previous, status.conditions as Condition[]);
     await this.rt.replaceStatus(obj, { ...status, observedGeneration: obj.metadata.generation });
+  }
+
+  /**
+   * Each pod sent to the API server as a dry-run create in the object's namespace: what it refuses
+   * (4xx: invalid, forbidden by admission) is the pod's verdict in the server's words; anything else
+   * (5xx, network) is thrown, for a retry.
+   */
+  private async admit(key: string, obj: KubeObject, pods: readonly PodFromTemplate[]): Promise<PodVerdict[]> {
+    if (pods.length === 0) return [];
+    const asked = `${obj.metadata.uid}|${obj.metadata.generation ?? 0}|${pods.map((p) => p.role).join('|')}`;
+    const cached = this.verdicts.get(key);
+    if (cached?.asked === asked) return cached.pods;
+    const verdicts: PodVerdict[] = [];
+    for (const pod of pods) {
+      const template = (pod.template ?? {}) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
+      const annotations = template.metadata?.annotations;
+      const manifest: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          generateName: pod.generateName,
+          namespace: obj.metadata.namespace!,
+          labels: { ...template.metadata?.labels, ...pod.labels },
+          ...(annotations ? { annotations } : {}),
+        },
+        spec: structuredClone(template.spec ?? {}) as Record<string, unknown>,
+      };
+      try {
+        await this.rt.kube.create(manifest, { dryRun: 'server', signal: this.rt.signal });
+        verdicts.push({ role: pod.role });
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || err.code < 400 || err.code >= 500 || err.code === 429) throw err;
+        const said = (err.data as { serverMessage?: string } | undefined)?.serverMessage ?? err.message;
+        verdicts.push({ role: pod.role, refused: said });
+      }
+    }
+    this.verdicts.set(key, { asked, pods: verdicts });
+    return verdicts;
   }
 }
