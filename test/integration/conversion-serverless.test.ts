@@ -2,7 +2,9 @@
 // the dry run's files, side by side (-raw) and in place (original names), a re-run that writes
 // nothing, a kill after the first InferenceService and a resume that converts each one once, a new
 // InferenceService that never becomes Ready (the original stays, or comes back from the export),
-// and an endpoint probe that gates the deletion.
+// an endpoint probe that gates the deletion; a cluster-local model stays cluster-local (label or
+// annotation) while an exposed one stays exposed; authentication objects are found by their owner
+// whatever their names, copied with their custom rules, and a token is issued only where there was one.
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -108,7 +110,7 @@ describe('dry run', () => {
     expect(after?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
     expect(await get(ISVC, 'granite-chat-raw', 'ml-team')).toBeNull();
     expect(await get(RUNTIME, 'vllm-runtime-raw', 'ml-team')).toBeNull();
-    expect(await get(ROUTE, 'granite-chat-ml-team', 'istio-system')).not.toBeNull();
+    expect(await get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'granite-chat-raw-sa', 'ml-team')).toBeNull();
     expect(summaryOf(run)?.findings.critical).toBe(0);
   });
 
@@ -123,7 +125,7 @@ describe('dry run', () => {
 });
 
 describe('side by side (-raw suffix)', () => {
-  it("converts the full scenario's granite-chat: the -raw one Ready with its auth objects, the old one, its Route and its runtime gone", async () => {
+  it("converts the full scenario's granite-chat: the -raw one Ready, cluster-local as it was, with its auth objects carried over; the old ones and the runtime gone", async () => {
     const old = await get(ISVC, 'granite-chat', 'ml-team');
     expect(modeOf(old)).toBe('Serverless');
     const { run, files } = await convert({ namespace: 'ml-team' });
@@ -133,7 +135,8 @@ describe('side by side (-raw suffix)', () => {
     const raw = await get(ISVC, 'granite-chat-raw', 'ml-team');
     expect(isReady(raw)).toBe(true);
     expect(modeOf(raw)).toBe('RawDeployment');
-    expect(raw!.metadata.labels).toEqual({ 'opendatahub.io/dashboard': 'true', 'networking.kserve.io/visibility': 'exposed' });
+    // Knative kept it inside the cluster (networking.knative.dev/visibility): no external Route now either.
+    expect(raw!.metadata.labels).toEqual({ 'opendatahub.io/dashboard': 'true', 'networking.kserve.io/visibility': 'cluster-local' });
     expect(raw!.metadata.annotations).toEqual({
       'openshift.io/display-name': 'granite-chat-raw',
       'security.opendatahub.io/enable-auth': 'true',
@@ -142,18 +145,32 @@ describe('side by side (-raw suffix)', () => {
     expect((raw!.spec as { predictor: { model: { runtime: string } } }).predictor.model.runtime).toBe('vllm-runtime-raw');
     expect(await get(RUNTIME, 'vllm-runtime-raw', 'ml-team')).not.toBeNull();
 
-    expectOwnedBy(await get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'granite-chat-raw-sa', 'ml-team'), raw!);
+    const sa = await get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'granite-chat-raw-sa', 'ml-team');
+    expectOwnedBy(sa, raw!);
     const role = await get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' }, 'granite-chat-raw-view-role', 'ml-team');
     expectOwnedBy(role, raw!);
     expect(role!.rules).toEqual([{ apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], resourceNames: ['granite-chat-raw'], verbs: ['get'] }]);
     expectOwnedBy(await get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' }, 'granite-chat-raw-view', 'ml-team'), raw!);
-    const token = await get({ apiVersion: 'v1', kind: 'Secret' }, 'default-name-granite-chat-raw-sa', 'ml-team');
+    // The old ServiceAccount had a token (display name chat-client): the new one gets one, named alike.
+    const token = await get({ apiVersion: 'v1', kind: 'Secret' }, 'chat-client-granite-chat-raw-sa', 'ml-team');
     expectOwnedBy(token, raw!);
     expect(token!.type).toBe('kubernetes.io/service-account-token');
+    expect(token!.metadata.annotations).toEqual({
+      'kubernetes.io/service-account.name': 'granite-chat-raw-sa',
+      'kubernetes.io/service-account.uid': sa!.metadata.uid,
+      'openshift.io/display-name': 'chat-client',
+    });
 
     expect(await get(ISVC, 'granite-chat', 'ml-team')).toBeNull();
-    expect(await get(ROUTE, 'granite-chat-ml-team', 'istio-system')).toBeNull();
     expect(await get(RUNTIME, 'vllm-runtime', 'ml-team')).toBeNull();
+    for (const [kind, apiVersion, name] of [
+      ['ServiceAccount', 'v1', 'granite-chat-sa'],
+      ['Role', 'rbac.authorization.k8s.io/v1', 'granite-chat-view-role'],
+      ['RoleBinding', 'rbac.authorization.k8s.io/v1', 'granite-chat-view'],
+      ['Secret', 'v1', 'chat-client-granite-chat-sa'],
+    ]) {
+      expect(await get({ apiVersion: apiVersion!, kind: kind! }, name!, 'ml-team'), `${kind} ${name}`).toBeNull();
+    }
 
     // The files are those of the dry run: the export and the version applied.
     const want = readTree(join(FIXTURES, 'serverless-dry-run'));
@@ -176,8 +193,9 @@ describe('side by side (-raw suffix)', () => {
     const dir = await tempDir('s2r-keep-');
     const vars = { namespace: 'ml-keep', deleteOriginal: false, outputDir: join(dir, 'files') };
     const first = await runInProcess(SERVERLESS, vars, kubeconfig);
-    expect(first.summary.status).toBe('blocked'); // the Serverless one is kept, so it is still there
-    expect(first.state.findings.map((f) => [f.check, f.objects])).toEqual([['serverless-inferenceservices-left', ['InferenceService ml-keep/granite-chat']]]);
+    // The Serverless one is kept by choice: said, not blocking (the upgrade's own guard blocks on it).
+    expect(first.summary.status).toBe('succeeded');
+    expect(first.state.findings.map((f) => [f.check, f.severity, f.objects])).toEqual([['serverless-inferenceservices-left', 'warning', ['InferenceService ml-keep/granite-chat']]]);
     expect(first.writes).toBeGreaterThan(0);
     expect(isReady(await get(ISVC, 'granite-chat-raw', 'ml-keep'))).toBe(true);
     expect(modeOf(await get(ISVC, 'granite-chat', 'ml-keep'))).toBe('Serverless');
@@ -188,6 +206,66 @@ describe('side by side (-raw suffix)', () => {
     const statuses = second.events.flatMap((e) => (e.type === 'node:end' && e.node.kind === 'step' ? [e.result.status] : []));
     expect(statuses.length).toBeGreaterThan(20);
     expect(new Set(statuses)).toEqual(new Set(['ok', 'skipped']));
+  });
+});
+
+describe('exposure', () => {
+  it('an exposed model stays exposed; one Knative kept inside the cluster by annotation stays cluster-local', async () => {
+    await copyServerlessModel(kube, 'ml-vis', { extra: ['granite-ann'] });
+    await kube.patch({ ...ISVC, name: 'granite-ann', namespace: 'ml-vis' }, 'merge', { metadata: { annotations: { 'networking.knative.dev/visibility': 'cluster-local' } } });
+    const { run } = await convert({ namespace: 'ml-vis' });
+    expect(run.code, run.stderr).toBe(0);
+    expect((await get(ISVC, 'granite-chat-raw', 'ml-vis'))!.metadata.labels).toMatchObject({ 'networking.kserve.io/visibility': 'exposed' });
+    const internal = (await get(ISVC, 'granite-ann-raw', 'ml-vis'))!;
+    expect(internal.metadata.labels).toMatchObject({ 'networking.kserve.io/visibility': 'cluster-local' });
+    expect(internal.metadata.annotations).not.toHaveProperty('networking.knative.dev/visibility');
+  });
+});
+
+describe('authentication objects', () => {
+  it('are found by their owner whatever their names, copied with custom rules, and get no token where they had none', async () => {
+    await copyServerlessModel(kube, 'ml-owned');
+    const old = (await get(ISVC, 'granite-chat', 'ml-owned'))!;
+    const owner = [{ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', name: 'granite-chat', uid: old.metadata.uid }];
+    const meta = (name: string) => ({ name, namespace: 'ml-owned', labels: { 'opendatahub.io/dashboard': 'true', team: 'fraud' }, ownerReferences: owner });
+    const customRule = { apiGroups: [''], resources: ['configmaps'], resourceNames: ['model-card'], verbs: ['get'] };
+    await kube.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('chat-client'), automountServiceAccountToken: false });
+    await kube.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta('chat-reader'),
+      rules: [{ apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], resourceNames: ['granite-chat'], verbs: ['get', 'list'] }, customRule],
+    });
+    await kube.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta('chat-reader-binding'),
+      subjects: [{ kind: 'ServiceAccount', name: 'chat-client', namespace: 'ml-owned' }, { kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'chat-reader' },
+    });
+
+    const { run } = await convert({ namespace: 'ml-owned' });
+    expect(run.code, run.stderr).toBe(0);
+    const raw = (await get(ISVC, 'granite-chat-raw', 'ml-owned'))!;
+
+    const sa = await get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'granite-chat-raw-sa', 'ml-owned');
+    expectOwnedBy(sa, raw);
+    expect(sa!.metadata.labels).toEqual({ 'opendatahub.io/dashboard': 'true', team: 'fraud' });
+    expect((sa as { automountServiceAccountToken?: boolean }).automountServiceAccountToken).toBe(false);
+    const role = await get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' }, 'granite-chat-raw-view-role', 'ml-owned');
+    expectOwnedBy(role, raw);
+    expect(role!.rules).toEqual([{ apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], resourceNames: ['granite-chat-raw'], verbs: ['get', 'list'] }, customRule]);
+    const binding = await get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' }, 'granite-chat-raw-view', 'ml-owned');
+    expectOwnedBy(binding, raw);
+    expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: 'granite-chat-raw-sa', namespace: 'ml-owned' }, { kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }]);
+    expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'granite-chat-raw-view-role' });
+
+    // No token before, none now; the old objects went with the old model.
+    const secrets = (await kube.list({ apiVersion: 'v1', kind: 'Secret', namespace: 'ml-owned' })).items;
+    expect(secrets.filter((x) => x.type === 'kubernetes.io/service-account-token')).toEqual([]);
+    expect(await get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'chat-client', 'ml-owned')).toBeNull();
+    expect(await get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' }, 'chat-reader', 'ml-owned')).toBeNull();
+    expect(await get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' }, 'chat-reader-binding', 'ml-owned')).toBeNull();
   });
 });
 
