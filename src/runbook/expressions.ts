@@ -2,6 +2,8 @@
 // assertions. Expressions are parsed once and cached; results come back as plain JSON values.
 import { Environment } from '@marcbachmann/cel-js';
 import semver from 'semver';
+import { processTemplate } from './openshift-template.js';
+import { dropOption, hasOption, shellSplit } from './shell-words.js';
 
 const env = new Environment({
   unlistedVariablesAreDyn: true,
@@ -20,7 +22,12 @@ const env = new Environment({
   // (RFC 7386: maps merge, null removes a key, anything else replaces) and a map without the keys a
   // regular expression matches, e.g. dropKeys(labels, "istio|knative").
   .registerFunction('mergePatch(dyn, dyn): dyn', (target: unknown, patch: unknown) => mergePatch(target, patch))
-  .registerFunction('dropKeys(map, string): map', (map: unknown, pattern: string) => dropKeys(map, pattern));
+  .registerFunction('dropKeys(map, string): map', (map: unknown, pattern: string) => dropKeys(map, pattern))
+  // Command-line arguments kept in one string (a workbench's NOTEBOOK_ARGS), read as a shell reads
+  // them: see ./shell-words.ts.
+  .registerFunction('shellSplit(string): list<string>', (value: string) => shellSplit(value))
+  .registerFunction('hasOption(string, string): bool', (value: string, name: string) => hasOption(value, name))
+  .registerFunction('dropOption(string, string): string', (value: string, name: string) => dropOption(value, name));
 
 function isMapValue(v: unknown): boolean {
   if (v instanceof Map) return true;
@@ -65,6 +72,10 @@ for (const [op, fn] of Object.entries(MIXED)) {
   env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
   env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
 }
+
+// The objects of an OpenShift Template as `oc process` makes them (parameters substituted, the
+// Template's labels added): see ./openshift-template.ts. processTemplate(template, {"NAME": "value"}).
+env.registerFunction('processTemplate(map, map): list', (template: unknown, values: unknown) => processTemplate(template, values));
 
 function coerce(v: string): string {
   const parsed = semver.coerce(v, { includePrerelease: true });
