@@ -51,6 +51,17 @@ withVarOptions(
     exit(await validateCommand(files, flags, await registry()));
   });
 
+program
+  .command('vars')
+  .description('List every var a runbook and the files it imports declare, and how to set each')
+  .argument('<file>', 'runbook file')
+  .option('-o, --output <format>', 'table, json, or example (a vars file to copy)', 'table')
+  .addHelpText('after', '\nExamples:\n  runbook vars runbooks/upgrade-2.25-to-3.3.yaml\n  runbook vars runbooks/upgrade-2.25-to-3.3.yaml -o example > site-vars.yaml')
+  .action(async (file: string, flags: { output: string }) => {
+    const { varsCommand } = await import('./commands/vars.js');
+    exit(await varsCommand(file, flags, await registry()));
+  });
+
 withRunOptions(
   withKubeOptions(
     withVarOptions(

@@ -300,7 +300,9 @@ class Loader {
     let id = scopeId;
     for (let n = 2; this.scopes[id]; n++) id = `${scopeId}#${n}`;
     const vars = this.readVars(source, raw);
-    this.scopes[id] = { id, file, vars, bindings, parent: ctx.scope };
+    const path = relative(this.rootDir, file);
+    const qualifiers = [...new Set([raw.metadata?.name, path.slice(0, path.length - extname(path).length), path].filter((q): q is string => typeof q === 'string' && q !== ''))];
+    this.scopes[id] = { id, file, vars, bindings, parent: ctx.scope, qualifiers };
     this.importSites.set(id, at);
     const declared = vars.map((v) => v.name);
     for (const [name, value] of Object.entries(bindings)) {
@@ -633,7 +635,9 @@ class Loader {
       // A var the importer declares under the same name is passed on (inheritance by name).
       const parentNames = this.varNames(scope.parent ?? '');
       for (const v of scope.vars) {
-        if (v.required && v.default === undefined && !(v.name in scope.bindings) && !parentNames.has(v.name)) {
+        // Given from the top, by its plain name or a qualified one, it needs no binding.
+        const givenFromTop = provided[v.name] !== undefined || (scope.qualifiers ?? []).some((q) => provided[`${q}.${v.name}`] !== undefined);
+        if (v.required && v.default === undefined && !(v.name in scope.bindings) && !parentNames.has(v.name) && !givenFromTop) {
           this.problems.push({
             message: `import of ${this.display(scope.file)}: missing required var "${v.name}"${v.description ? ` (${v.description})` : ''}`,
             hint: `bind it under vars: of the import, e.g. vars: { ${v.name}: "..." }, or declare a var "${v.name}" in the importing runbook: a var of the same name is passed on`,

@@ -88,6 +88,11 @@ export interface VarScope {
   /** Bindings given by the importer: template strings rendered in the parent scope. */
   bindings: Record<string, unknown>;
   parent?: string;
+  /**
+   * Names a user can put before `.var` to set this scope's vars from the top: the imported
+   * runbook's metadata.name and its path relative to the root runbook (with and without extension).
+   */
+  qualifiers?: string[];
 }
 
 export interface Plan {

@@ -265,7 +265,8 @@ function storedValues(state: RunState): Record<string, unknown> {
 
 function checkSecretsGiven(state: RunState, p: Prepared): void {
   const missing = Object.entries(state.vars)
-    .filter(([k, v]) => v === REDACTED && (p.vars.scopes['']![k] === undefined || p.vars.scopes['']![k] === null))
+    // A secret of an imported file has no root value to look at: it must be given again by name.
+    .filter(([k, v]) => v === REDACTED && p.given[k] === undefined && (p.vars.scopes['']![k] === undefined || p.vars.scopes['']![k] === null))
     .map(([k]) => k);
   if (missing.length) {
     throw new RunbookError(`secret var${missing.length > 1 ? 's' : ''} ${missing.join(', ')} must be given again to resume`, {
