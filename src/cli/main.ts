@@ -43,10 +43,11 @@ withVarOptions(
     .command('validate')
     .description('Check runbooks (imports, vars, every step against its schema) without touching a cluster')
     .argument('<files...>', 'runbook files')
-    .option('-q, --quiet', 'print problems only'),
+    .option('-q, --quiet', 'print problems only')
+    .option('--list-steps', 'print every step id with its name (what overlays, --only, --skip and --from take)'),
 )
   .addHelpText('after', '\nExample:\n  runbook validate runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml')
-  .action(async (files: string[], flags: LoadFlags & { quiet?: boolean }) => {
+  .action(async (files: string[], flags: LoadFlags & { quiet?: boolean; listSteps?: boolean }) => {
     const { validateCommand } = await import('./commands/validate.js');
     exit(await validateCommand(files, flags, await registry()));
   });

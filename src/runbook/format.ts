@@ -124,6 +124,25 @@ export const SECTION_SPEC: JsonSchema = {
   },
 };
 
+/**
+ * A site's change to the steps of the runbooks it imports, by step id: add steps before or after
+ * one, replace one, or skip one. Exactly one of before, after, replace and skip.
+ */
+export const OVERLAY_SPEC: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Add steps before or after a step id, replace a step, or skip one: exactly one of before, after, replace and skip.',
+  oneOf: [{ required: ['before', 'steps'] }, { required: ['after', 'steps'] }, { required: ['replace', 'steps'] }, { required: ['skip'] }],
+  properties: {
+    before: { type: 'string', minLength: 1, description: 'Insert `steps` before the step with this id.' },
+    after: { type: 'string', minLength: 1, description: 'Insert `steps` after the step with this id.' },
+    replace: { type: 'string', minLength: 1, description: 'Put `steps` in place of the step with this id.' },
+    skip: { type: 'string', minLength: 1, description: 'Never run the step with this id (or the group and everything in it).' },
+    reason: { type: 'string', description: 'Why: shown in the plan and the report.' },
+    steps: { type: 'array', minItems: 1, description: 'The site steps, written as in a section; their vars are this runbook vars.' },
+  },
+};
+
 export const RUNBOOK_SPEC: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -158,6 +177,11 @@ export const RUNBOOK_SPEC: JsonSchema = {
     },
     imports: { type: 'array', items: IMPORT_SPEC },
     sections: { type: 'array', items: SECTION_SPEC },
+    overlays: {
+      type: 'array',
+      items: OVERLAY_SPEC,
+      description: 'Changes to the steps of the imported runbooks by step id, applied in order: before, after, replace, skip.',
+    },
     followUps: {
       type: 'array',
       items: { type: 'string' },

@@ -16,7 +16,8 @@ import { classifyStep, notAMapping, type Shape } from './step-shape.js';
 import { suggestion } from './suggest.js';
 import { isTemplate } from './template.js';
 import { checkTemplates, type PendingTemplate, type ScopeNames } from './template-check.js';
-import { API_VERSION, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
+import { API_VERSION, type AppliedOverlay, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
+import { findNode, markSkipped, stepIds } from './overlays.js';
 import { helperNameProblem, readVarSpecs } from './var-specs.js';
 
 export interface LoadOptions {
@@ -51,7 +52,17 @@ interface RawRunbook {
   vars?: Record<string, Record<string, unknown>>;
   imports?: { file: string; vars?: Record<string, unknown> }[];
   sections?: RawSection[];
+  overlays?: RawOverlay[];
   followUps?: string[];
+}
+
+interface RawOverlay {
+  before?: string;
+  after?: string;
+  replace?: string;
+  skip?: string;
+  reason?: string;
+  steps?: unknown[];
 }
 
 // Schemas for parts of a step node, checked in place so messages name fields as written. Module
@@ -126,6 +137,7 @@ class Loader {
     const raw = source.value as RawRunbook;
     this.scopes[''] = { id: '', file, vars: this.readVars(source, raw), bindings: {} };
     const sections = await this.buildSections(source, raw, { scope: '', parentId: '', chain: [file] });
+    const overlays = await this.applyOverlays(source, raw, sections);
     this.checkRequiredVars();
     const names: ScopeNames = {
       varNames: (scope) => this.varNames(scope),
@@ -142,8 +154,57 @@ class Loader {
       sections,
       scopes: this.scopes,
       followUps: raw.followUps ?? [],
+      ...(overlays.length ? { overlays } : {}),
     };
     return { plan, problems: [] };
+  }
+
+  /**
+   * The run runbook's overlays, in order, on the plan its sections and imports make: each finds its
+   * step by id (an id that does not exist is an error with a suggestion) and adds the site's steps
+   * beside it, in its place, or marks it skipped. Site steps are built in the root scope, with the
+   * loop variables in force where they land.
+   */
+  private async applyOverlays(source: SourceFile, raw: RawRunbook, sections: Section[]): Promise<AppliedOverlay[]> {
+    const applied: AppliedOverlay[] = [];
+    for (const [i, o] of (raw.overlays ?? []).entries()) {
+      if (!o || typeof o !== 'object' || Array.isArray(o)) continue; // The format check reported it.
+      const op = (['before', 'after', 'replace', 'skip'] as const).find((k) => typeof o[k] === 'string');
+      if (!op) continue;
+      const target = o[op]!;
+      const at = positionOf(source, ['overlays', i]);
+      const site = findNode(sections, target);
+      if (!site) {
+        this.problems.push({
+          message: `overlay ${op}: no step has the id "${target}"`,
+          hint: suggestion(target, stepIds(sections), 'runbook validate FILE --list-steps prints every step id'),
+          at: positionOf(source, ['overlays', i, op]),
+        });
+        continue;
+      }
+      const record: AppliedOverlay = { op, target, at, ...(o.reason ? { reason: o.reason } : {}), added: [] };
+      applied.push(record);
+      if (op === 'skip') {
+        markSkipped(site.node, `skipped by the overlay at ${this.display(at.file)}:${at.line}${o.reason ? `: ${o.reason}` : ''}`);
+        continue;
+      }
+      if (!Array.isArray(o.steps)) continue;
+      const nodes = await this.buildNodes(o.steps, ['overlays', i, 'steps'], {
+        source,
+        baseDir: dirname(source.file),
+        scope: '',
+        parentId: site.parentId,
+        loopVars: site.loopVars,
+        chain: [source.file],
+      });
+      for (const n of nodes) n.overlay = record;
+      record.added = nodes.map((n) => n.id);
+      const index = site.list.indexOf(site.node);
+      if (op === 'before') site.list.splice(index, 0, ...nodes);
+      else if (op === 'after') site.list.splice(index + 1, 0, ...nodes);
+      else site.list.splice(index, 1, ...nodes);
+    }
+    return applied;
   }
 
   /** A file's name for messages: relative to the root runbook, which is how imports are written. */

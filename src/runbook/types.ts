@@ -46,6 +46,21 @@ interface NodeBase extends CommonFields {
   scope: string;
   /** Digest of the node's definition, to tell which steps changed between runs. */
   digest: string;
+  /** Put here by an overlay of the runbook that was run (a site's step), not by the file it sits in. */
+  overlay?: AppliedOverlay;
+  /** Never run, with this reason (an overlay's skip). */
+  skipReason?: string;
+}
+
+/** An overlay as applied, for the plan and the report. */
+export interface AppliedOverlay {
+  op: 'before' | 'after' | 'replace' | 'skip';
+  target: string;
+  /** Where the overlay is written. */
+  at: SourcePosition;
+  reason?: string;
+  /** Ids of the steps it added. */
+  added: string[];
 }
 
 export interface StepNode extends NodeBase {
@@ -104,4 +119,6 @@ export interface Plan {
   sections: Section[];
   scopes: Record<string, VarScope>;
   followUps: string[];
+  /** The overlays of the runbook that was run, in order. */
+  overlays?: AppliedOverlay[];
 }
