@@ -53,6 +53,19 @@ withVarOptions(
   });
 
 program
+  .command('new')
+  .description('Write a new runbook to start from: site-overlay, blank or assessment')
+  .argument('<kind>', 'site-overlay (our upgrade with your steps on top), blank, or assessment')
+  .argument('<name>', 'the runbook name, e.g. acme-upgrade: the file is NAME.yaml')
+  .option('--dir <dir>', 'the folder to write into', '.')
+  .option('--force', 'overwrite files that exist')
+  .addHelpText('after', '\nExamples:\n  runbook new site-overlay acme-upgrade --dir site/\n  runbook new blank rotate-certs')
+  .action(async (kind: string, name: string, flags: { dir: string; force?: boolean }) => {
+    const { newCommand } = await import('./commands/new.js');
+    exit(await newCommand(kind, name, flags, await registry()));
+  });
+
+program
   .command('vars')
   .description('List every var a runbook and the files it imports declare, and how to set each')
   .argument('<file>', 'runbook file')

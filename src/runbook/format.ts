@@ -76,7 +76,7 @@ export const STRUCTURE_FIELDS: Record<string, JsonSchema> = {
       concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'How many items run at once (default 1).' },
     },
   },
-  import: { type: 'string', description: 'Run another runbook file here, as a group (path relative to this file).' },
+  import: { type: 'string', description: 'Run another runbook file here, as a group (path relative to this file, or runbook:NAME for a shipped runbook).' },
   vars: { type: 'object', description: 'With import: values for the imported runbook vars (templates allowed).' },
 };
 
@@ -104,7 +104,7 @@ export const IMPORT_SPEC: JsonSchema = {
   additionalProperties: false,
   required: ['file'],
   properties: {
-    file: { type: 'string', description: 'A runbook file, relative to this one.' },
+    file: { type: 'string', description: 'A runbook file, relative to this one, or runbook:NAME for a runbook shipped with runbook (runbook:upgrade-2.25-to-3.3.yaml).' },
     vars: { type: 'object', description: 'Values for its vars (templates over this runbook vars allowed).' },
   },
 };

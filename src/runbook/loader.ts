@@ -1,10 +1,11 @@
 // Loads a runbook file and everything it imports into a Plan: ordered sections of steps with stable
 // ids. Every problem is collected with its file:line:column, so one pass reports them all.
 import { createHash } from 'node:crypto';
-import { basename, dirname, extname, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Problem, SourcePosition } from '../engine/errors.js';
 import type { StepRegistry } from '../engine/registry.js';
 import type { JsonSchema } from '../engine/step-type.js';
+import { packageRoot } from '../package-root.js';
 import { checkExpressionNames, type PendingExpression } from './expression-check.js';
 import { syntaxError } from './expressions.js';
 import { COMMON_STEP_FIELDS, DEFAULT_BACKOFF, RUNBOOK_SPEC, STRUCTURE_FIELDS, parseDuration } from './format.js';
@@ -73,6 +74,16 @@ const IMPORT_NODE: JsonSchema = {
   properties: { import: STRUCTURE_FIELDS.import!, vars: STRUCTURE_FIELDS.vars! },
 };
 const FOR_EACH_NODE: JsonSchema = { type: 'object', properties: { forEach: STRUCTURE_FIELDS.forEach! } };
+
+/**
+ * An import path: relative to the importing file, or `runbook:NAME` for a runbook shipped with
+ * runbook (runbook:upgrade-2.25-to-3.3.yaml), so a site's runbook follows the installed release.
+ */
+export const SHIPPED_PREFIX = 'runbook:';
+
+function resolveImport(baseDir: string, written: string): string {
+  return written.startsWith(SHIPPED_PREFIX) ? join(packageRoot(), 'runbooks', written.slice(SHIPPED_PREFIX.length)) : resolve(baseDir, written);
+}
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -316,7 +327,7 @@ class Loader {
   ): Promise<void> {
     for (const [i, imp] of (raw.imports ?? []).entries()) {
       const at = positionOf(source, ['imports', i, 'file']);
-      const file = resolve(dirname(source.file), imp.file);
+      const file = resolveImport(dirname(source.file), imp.file);
       const stem = basename(imp.file, extname(imp.file));
       const imported = await this.importFile(file, imp.file, at, { ...ctx, source }, imp.vars ?? {}, ['imports', i, 'vars']);
       if (!imported) continue;
@@ -473,7 +484,7 @@ class Loader {
       this.problems.push(...structural);
       if (structural.length) return undefined;
       const written = step.import as string;
-      const file = resolve(ctx.baseDir, written);
+      const file = resolveImport(ctx.baseDir, written);
       const bindings = (step.vars as Record<string, unknown> | undefined) ?? {};
       const imported = await this.importFile(file, written, positionOf(source, [...path, 'import']), ctx, bindings, [...path, 'vars'], id);
       if (!imported) return undefined;
