@@ -7,14 +7,14 @@ import type { StepRegistry } from '../engine/registry.js';
 import type { JsonSchema } from '../engine/step-type.js';
 import { packageRoot } from '../package-root.js';
 import { checkExpressionNames, type PendingExpression } from './expression-check.js';
-import { syntaxError } from './expressions.js';
+import { functionNames, syntaxError, unknownFunction } from './expressions.js';
 import { COMMON_STEP_FIELDS, DEFAULT_BACKOFF, RUNBOOK_SPEC, STRUCTURE_FIELDS, parseDuration } from './format.js';
 import { IdAllocator } from './ids.js';
 import { inFileOrder } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { positionOf, positionWithin, readSource, type SourceFile, type YamlPath } from './source.js';
 import { classifyStep, notAMapping, type Shape } from './step-shape.js';
-import { suggestion } from './suggest.js';
+import { didYouMean, suggestion } from './suggest.js';
 import { isTemplate } from './template.js';
 import { checkTemplates, type PendingTemplate, type ScopeNames } from './template-check.js';
 import { API_VERSION, type AppliedOverlay, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
@@ -649,11 +649,20 @@ class Loader {
       return;
     }
     const error = syntaxError(expression);
+    const unknown = error ? undefined : unknownFunction(expression);
     if (error) {
       this.problems.push({
         message: `${label}: invalid expression: ${error.message}`,
         hint: 'expressions use CEL syntax, e.g. vars.mode == "RawDeployment" && size(items) > 0',
         at: positionWithin(source, path, error.offset),
+      });
+    } else if (unknown) {
+      const known = functionNames();
+      const guess = didYouMean(unknown.name, known);
+      this.problems.push({
+        message: `${label}: unknown function "${unknown.name}" in expression`,
+        hint: `${guess ? `did you mean "${guess}"? ` : ''}the functions: ${[...known].filter((f) => /^[a-z]/.test(f)).sort().join(', ')}`,
+        at: positionWithin(source, path, unknown.offset),
       });
     } else if (names) {
       const { ctx, extra = [] } = names;
@@ -669,20 +678,23 @@ class Loader {
     subject: string,
     ctx: BuildContext,
   ): void {
-    const visit = (v: unknown, p: YamlPath, top: boolean): void => {
-      if (isTemplate(v)) {
+    // `field` names where a value sits in the input as the step type declares its expression
+    // fields: `for.expression`, `failWhen[].expression` (a list element is `[]`).
+    const visit = (v: unknown, p: YamlPath, field: string): void => {
+      if (field && exprFields.has(field)) {
+        this.collectExpressions(v, p, subject, ctx.source);
+      } else if (isTemplate(v)) {
         this.templates.push({ text: v, scope: ctx.scope, loopVars: ctx.loopVars, source: ctx.source, path: p, subject });
       } else if (Array.isArray(v)) {
-        v.forEach((item, i) => visit(item, [...p, i], false));
+        v.forEach((item, i) => visit(item, [...p, i], `${field}[]`));
       } else if (v && typeof v === 'object') {
         for (const [k, child] of Object.entries(v)) {
-          if (top && rawFields.includes(k)) continue;
-          if (top && exprFields.has(k)) this.collectExpressions(child, [...p, k], subject, ctx.source);
-          else visit(child, [...p, k], false);
+          if (!field && rawFields.includes(k)) continue;
+          visit(child, [...p, k], field ? `${field}.${k}` : k);
         }
       }
     };
-    visit(value, path, true);
+    visit(value, path, '');
   }
 
   /** An expression field holds one CEL expression or a list of them (assert's `that`). */

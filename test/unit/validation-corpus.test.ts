@@ -63,6 +63,11 @@ const cases: Record<string, Expected[]> = {
   'yaml-duplicate-key.yaml': [['9:9', 'YAML syntax: duplicate key "name"', 'each key may appear once']],
   'yaml-alias-without-anchor.yaml': [['8:23', 'YAML: the alias *nothing refers to no anchor', 'mark the value to repeat with &nothing']],
   'yaml-unclosed-flow-map.yaml': [['8:14', 'YAML syntax: the mapping { opened here is never closed', 'close it with }']],
+  'cel-unknown-function.yaml': [['8:24', 'step "Compare versions" (set): unknown function "semverGreater" in expression', 'the functions:']],
+  'wait-expression-syntax.yaml': [
+    ['13:70', 'step "Wait for the ConfigMap" (wait): invalid expression', 'CEL syntax'],
+    ['15:43', 'unknown function "orValu" in expression', 'did you mean "orValue"?'],
+  ],
   'invalid-utf8.yaml': [['7:17', 'the file is not UTF-8: byte ff', 'save the file as UTF-8']],
   'unquoted-template.yaml': [['13:20', NOT_TEMPLATE, 'key: "{{ name }}"']],
   'unquoted-template-in-list.yaml': [['12:40', NOT_TEMPLATE, 'quotes']],
