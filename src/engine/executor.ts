@@ -2,6 +2,7 @@
 // checkpointed after each transition, so a run stopped at any instant resumes where it stopped
 // and never repeats a step that completed.
 import { evaluate, evaluateBoolean } from '../runbook/expressions.js';
+import { checkRendered } from '../runbook/schema-check.js';
 import { renderDeep, renderString, renderText, isTemplate } from '../runbook/template.js';
 import type { ForEachNode, Plan, PlanNode, StepNode } from '../runbook/types.js';
 import type { ResolvedVars } from '../runbook/vars.js';
@@ -320,6 +321,11 @@ export class Executor {
       input = renderDeep(node.input, context, [...(type.expressionFields ?? []), ...(type.rawFields ?? [])]);
     } catch (err) {
       return this.fail(info, new StepFailure(`template: ${(err as Error).message}`, { hint: 'declare the variable or register it in an earlier step' }), started, priorAttempts);
+    }
+    const wrong = checkRendered(input, type.input, `step ${info.id} (${node.type}), after its templates were rendered`);
+    if (wrong.length) {
+      const more = wrong.length > 1 ? ` (and ${wrong.length - 1} more: ${wrong.slice(1).map((p) => p.message.replace(/^[^:]*: /, '')).join('; ')})` : '';
+      return this.fail(info, new StepFailure(this.o.redactor.redact(`${wrong[0]!.message}${more}`), { hint: wrong[0]!.hint ?? 'check the values the templates of this step read' }), started, priorAttempts);
     }
 
     let attempts = 0;
