@@ -57,7 +57,8 @@ export function checkAgainstSchema(
   const seen = new Set<string>();
   for (const { err, union } of simplify(validate.errors ?? [])) {
     // propertyNames reports twice: the failed keyword (with propertyName) and a summary; keep one.
-    if (err.keyword === 'propertyNames') continue;
+    // A failed if/then is said by the errors of its `then`; "must match then schema" adds nothing.
+    if (err.keyword === 'propertyNames' || err.keyword === 'if') continue;
     const path = pointerToPath(err.instancePath);
     if (options.ignore?.(path, valueAt(value, path))) continue;
     const p =
