@@ -1,6 +1,7 @@
 // Loads a runbook file and everything it imports into a Plan: ordered sections of steps with stable
 // ids. Every problem is collected with its file:line:column, so one pass reports them all.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Problem, SourcePosition } from '../engine/errors.js';
 import type { StepRegistry } from '../engine/registry.js';
@@ -474,6 +475,7 @@ class Loader {
           ignore: (_p, value) => isTemplate(value),
         }),
       );
+      this.checkFileFields(input, type.fileFields ?? [], [...path, shape.type], subject, ctx);
       const exprFields = new Set(type.expressionFields ?? []);
       this.collectExpressionsAndTemplates(input, [...path, shape.type], exprFields, type.rawFields ?? [], subject, ctx);
       return { kind: 'step', type: shape.type, input };
@@ -695,6 +697,22 @@ class Loader {
       }
     };
     visit(value, path, '');
+  }
+
+  /** Files a step names (an apply template) must exist now, not when the step is reached. */
+  private checkFileFields(input: unknown, fields: readonly string[], path: YamlPath, subject: string, ctx: BuildContext): void {
+    if (!isMapping(input)) return;
+    for (const field of fields) {
+      const written = input[field];
+      if (typeof written !== 'string' || isTemplate(written)) continue;
+      const candidates = [resolve(ctx.baseDir, written), join(packageRoot(), 'templates', written)];
+      if (candidates.some((c) => existsSync(c))) continue;
+      this.problems.push({
+        message: `${subject}: ${field} ${written}: no such file`,
+        hint: `looked in ${candidates.join(' and ')}; paths are relative to the runbook file`,
+        at: positionOf(ctx.source, [...path, field]),
+      });
+    }
   }
 
   /** An expression field holds one CEL expression or a list of them (assert's `that`). */

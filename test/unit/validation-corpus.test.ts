@@ -77,6 +77,7 @@ const cases: Record<string, Expected[]> = {
     ['14:142', '"patch[1].path" has the wrong form', 'JSON pointer'],
     ['16:93', 'step "Not a list" (patch): "patch" must be a list', 'RFC 6902'],
   ],
+  'apply-template-missing.yaml': [['8:28', 'step "Deploy the settings" (apply): template settings/configmap.yaml: no such file', 'relative to the runbook file']],
   'invalid-utf8.yaml': [['7:17', 'the file is not UTF-8: byte ff', 'save the file as UTF-8']],
   'unquoted-template.yaml': [['13:20', NOT_TEMPLATE, 'key: "{{ name }}"']],
   'unquoted-template-in-list.yaml': [['12:40', NOT_TEMPLATE, 'quotes']],
