@@ -20,6 +20,7 @@ import { isTemplate } from './template.js';
 import { checkTemplates, type PendingTemplate, type ScopeNames } from './template-check.js';
 import { API_VERSION, type AppliedOverlay, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
 import { findNode, markSkipped, stepIds } from './overlays.js';
+import { checkRegisterFlow } from './flow-check.js';
 import { helperNameProblem, readVarSpecs } from './var-specs.js';
 
 export interface LoadOptions {
@@ -168,6 +169,8 @@ class Loader {
       followUps: raw.followUps ?? [],
       ...(overlays.length ? { overlays } : {}),
     };
+    const flow = checkRegisterFlow(plan, this.options.registry);
+    if (flow.length) return { problems: inFileOrder(flow) };
     return { plan, problems: [] };
   }
 

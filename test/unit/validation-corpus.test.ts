@@ -78,6 +78,7 @@ const cases: Record<string, Expected[]> = {
     ['16:93', 'step "Not a list" (patch): "patch" must be a list', 'RFC 6902'],
   ],
   'apply-template-missing.yaml': [['8:28', 'step "Deploy the settings" (apply): template settings/configmap.yaml: no such file', 'relative to the runbook file']],
+  'register-read-before-set.yaml': [['7:9', 'step "Use the count" reads "count" before any step registers it: step "Count the items"', 'move the step that registers it before this one']],
   'invalid-utf8.yaml': [['7:17', 'the file is not UTF-8: byte ff', 'save the file as UTF-8']],
   'unquoted-template.yaml': [['13:20', NOT_TEMPLATE, 'key: "{{ name }}"']],
   'unquoted-template-in-list.yaml': [['12:40', NOT_TEMPLATE, 'quotes']],
