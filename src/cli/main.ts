@@ -115,7 +115,10 @@ withRunOptions(
     ),
   ),
 )
-  .addHelpText('after', '\nExamples:\n  runbook resume\n  runbook resume upgrade-2-25-to-3-3-20261122-101500-ab12 --approve before/workbenches/users-notified')
+  .addHelpText(
+    'after',
+    "\nExamples:\n  runbook resume\n  runbook resume upgrade-2-25-to-3-3-20261122-101500-ab12 --approve before/workbenches/users-notified\n  runbook resume --approve 'serverless-to-raw/convert/replace[*]'   # that gate, for every item of its loop",
+  )
   .action(async (runId: string | undefined, flags: RunFlags) => {
     const { runCommand } = await import('./commands/run.js');
     exit(await runCommand({ runId, flags, registry: await registry(), mode: 'resume' }));

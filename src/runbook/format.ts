@@ -53,7 +53,7 @@ export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
   confirm: {
     type: 'string',
     description:
-      'A manual gate before the step runs: the question shown. Passed by --yes, --approve ID or an answer on a terminal.',
+      'A manual gate before the step runs: the question shown. Passed by --yes, --approve ID (ID[ITEM-KEY] or ID[*] inside a loop) or an answer on a terminal.',
   },
 };
 

@@ -15,6 +15,7 @@ import type { DryRunMode } from '../../engine/step-type.js';
 import { buildReport } from '../../report/model.js';
 import { writeReport } from '../../report/write.js';
 import type { Plan, PlanNode, StepNode } from '../../runbook/types.js';
+import { approveProblems } from '../approve.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { CliExit } from '../fail.js';
 import type { RunFlags } from '../global-options.js';
@@ -314,7 +315,7 @@ function checkSelectors(plan: Plan, flags: RunFlags): void {
   for (const [flag, values] of [['--only', flags.only], ['--skip', flags.skip]] as const) {
     for (const v of values) if (!known(v)) problems.push({ message: `${flag} ${v}: no step id or tag matches`, hint: `did you mean ${closest(v, [...ids, ...tags])}?` });
   }
-  for (const v of flags.approve) if (!ids.includes(v)) problems.push({ message: `--approve ${v}: no step has this id`, hint: `did you mean ${closest(v, ids)}?` });
+  problems.push(...approveProblems(plan, flags.approve));
   if (flags.from && !ids.includes(flags.from)) problems.push({ message: `--from ${flags.from}: no step has this id`, hint: `did you mean ${closest(flags.from, ids)}?` });
   if (problems.length) throw new InputError(problems);
 }
