@@ -53,7 +53,7 @@ export function withRunOptions(cmd: Command): Command {
         .preset('client'),
     )
     .option('-y, --yes', 'pass every manual gate (confirm) without asking')
-    .option('--approve <step-id>', 'pass this manual gate (repeatable)', collect, [])
+    .option('--approve <step-id>', "pass this manual gate (repeatable); inside a loop 'ID[ITEM-KEY]', or 'ID[*]' for every item", collect, [])
     .option('--only <id|tag>', 'run only these steps (by id, id prefix or tag; repeatable)', collect, [])
     .option('--skip <id|tag>', 'skip these steps (repeatable)', collect, [])
     .option('--from <step-id>', 'start at this step; the ones before it are skipped')

@@ -43,12 +43,37 @@ withVarOptions(
     .command('validate')
     .description('Check runbooks (imports, vars, every step against its schema) without touching a cluster')
     .argument('<files...>', 'runbook files')
-    .option('-q, --quiet', 'print problems only'),
+    .option('-q, --quiet', 'print problems only')
+    .option('--list-steps', 'print every step id with its name (what overlays, --only, --skip and --from take)'),
 )
   .addHelpText('after', '\nExample:\n  runbook validate runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml')
-  .action(async (files: string[], flags: LoadFlags & { quiet?: boolean }) => {
+  .action(async (files: string[], flags: LoadFlags & { quiet?: boolean; listSteps?: boolean }) => {
     const { validateCommand } = await import('./commands/validate.js');
     exit(await validateCommand(files, flags, await registry()));
+  });
+
+program
+  .command('new')
+  .description('Write a new runbook to start from: site-overlay, blank or assessment')
+  .argument('<kind>', 'site-overlay (our upgrade with your steps on top), blank, or assessment')
+  .argument('<name>', 'the runbook name, e.g. acme-upgrade: the file is NAME.yaml')
+  .option('--dir <dir>', 'the folder to write into', '.')
+  .option('--force', 'overwrite files that exist')
+  .addHelpText('after', '\nExamples:\n  runbook new site-overlay acme-upgrade --dir site/\n  runbook new blank rotate-certs')
+  .action(async (kind: string, name: string, flags: { dir: string; force?: boolean }) => {
+    const { newCommand } = await import('./commands/new.js');
+    exit(await newCommand(kind, name, flags, await registry()));
+  });
+
+program
+  .command('vars')
+  .description('List every var a runbook and the files it imports declare, and how to set each')
+  .argument('<file>', 'runbook file')
+  .option('-o, --output <format>', 'table, json, or example (a vars file to copy)', 'table')
+  .addHelpText('after', '\nExamples:\n  runbook vars runbooks/upgrade-2.25-to-3.3.yaml\n  runbook vars runbooks/upgrade-2.25-to-3.3.yaml -o example > site-vars.yaml')
+  .action(async (file: string, flags: { output: string }) => {
+    const { varsCommand } = await import('./commands/vars.js');
+    exit(await varsCommand(file, flags, await registry()));
   });
 
 withRunOptions(
@@ -90,7 +115,10 @@ withRunOptions(
     ),
   ),
 )
-  .addHelpText('after', '\nExamples:\n  runbook resume\n  runbook resume upgrade-2-25-to-3-3-20261122-101500-ab12 --approve before/workbenches/users-notified')
+  .addHelpText(
+    'after',
+    "\nExamples:\n  runbook resume\n  runbook resume upgrade-2-25-to-3-3-20261122-101500-ab12 --approve before/workbenches/users-notified\n  runbook resume --approve 'serverless-to-raw/convert/replace[*]'   # that gate, for every item of its loop",
+  )
   .action(async (runId: string | undefined, flags: RunFlags) => {
     const { runCommand } = await import('./commands/run.js');
     exit(await runCommand({ runId, flags, registry: await registry(), mode: 'resume' }));

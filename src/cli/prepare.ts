@@ -6,6 +6,7 @@ import { loadRunbook } from '../runbook/loader.js';
 import type { Plan } from '../runbook/types.js';
 import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars, type ValueOrigin } from '../runbook/vars.js';
 import type { LoadFlags } from './global-options.js';
+import { routeValues } from '../runbook/var-addressing.js';
 
 export interface Prepared {
   plan: Plan;
@@ -39,10 +40,11 @@ export async function prepare(
   if (!loaded.plan) throw new InputError(loaded.problems);
   const plan = loaded.plan;
 
-  // RUNBOOK_VAR_* of other runbooks may be set in the environment; only declared names count.
-  const declared = new Set(plan.scopes['']!.vars.map((v) => v.name));
-  const fromEnv = Object.fromEntries(Object.entries(env).filter(([k]) => declared.has(k)));
-  const storedKnown = Object.fromEntries(Object.entries(stored).filter(([k]) => declared.has(k)));
+  // RUNBOOK_VAR_* of other runbooks may be set in the environment; only names that set a var of
+  // this runbook (or of a file it imports) count.
+  const declared = (name: string): boolean => routeValues(plan, { [name]: true }).unknown.length === 0;
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([k]) => declared(k)));
+  const storedKnown = Object.fromEntries(Object.entries(stored).filter(([k]) => declared(k)));
   const given = { ...storedKnown, ...fromFiles, ...fromEnv, ...flagged.values };
   // A value from the environment or a flag is text as written, and has no line to point at.
   for (const name of [...Object.keys(fromEnv), ...Object.keys(flagged.values)]) delete origins[name];

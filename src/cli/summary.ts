@@ -3,6 +3,7 @@
 import { formatMs } from '../engine/attempt.js';
 import type { RunSummary } from '../engine/events.js';
 import type { RunState } from '../engine/state.js';
+import { approveFlags, waitingGates } from './approve.js';
 
 export function printSummary(
   summary: RunSummary,
@@ -40,8 +41,8 @@ function nextStep(summary: RunSummary, state: RunState): string | undefined {
     case 'aborted':
       return `runbook resume ${state.runId}`;
     case 'waiting-approval': {
-      const waiting = Object.entries(state.steps).find(([, s]) => s.state === 'waiting')?.[0];
-      return `runbook resume ${state.runId} --approve ${waiting ?? 'STEP-ID'}`;
+      const waiting = waitingGates(state);
+      return `runbook resume ${state.runId} ${waiting.length ? approveFlags(waiting) : '--approve STEP-ID'}`;
     }
     case 'blocked':
       return 'resolve the findings above (see the report), then run again';

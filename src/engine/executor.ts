@@ -2,9 +2,11 @@
 // checkpointed after each transition, so a run stopped at any instant resumes where it stopped
 // and never repeats a step that completed.
 import { evaluate, evaluateBoolean } from '../runbook/expressions.js';
+import { checkRendered } from '../runbook/schema-check.js';
 import { renderDeep, renderString, renderText, isTemplate } from '../runbook/template.js';
 import type { ForEachNode, Plan, PlanNode, StepNode } from '../runbook/types.js';
 import type { ResolvedVars } from '../runbook/vars.js';
+import { approvesGate } from './approvals.js';
 import { AttemptsFailed, formatMs, runWithRetries } from './attempt.js';
 import { RunAborted, RunbookError, StepFailure } from './errors.js';
 import type { EventListener, NodeInfo, RunStatus, RunSummary, StepResult, StepStatus } from './events.js';
@@ -18,7 +20,7 @@ import type { DryRunMode, StepContext, StepServices } from './step-type.js';
 export interface ApprovalPolicy {
   /** --yes: every gate passes. */
   all: boolean;
-  /** --approve ID: these gates pass. */
+  /** --approve: these gates pass, named as in approvals.ts (`id`, `id[key]`, `id[*]`). */
   ids: ReadonlySet<string>;
   /** Asks a person at a terminal; absent when no one can answer. */
   ask?: (id: string, name: string, question: string) => Promise<boolean>;
@@ -321,6 +323,11 @@ export class Executor {
     } catch (err) {
       return this.fail(info, new StepFailure(`template: ${(err as Error).message}`, { hint: 'declare the variable or register it in an earlier step' }), started, priorAttempts);
     }
+    const wrong = checkRendered(input, type.input, `step ${info.id} (${node.type}), after its templates were rendered`);
+    if (wrong.length) {
+      const more = wrong.length > 1 ? ` (and ${wrong.length - 1} more: ${wrong.slice(1).map((p) => p.message.replace(/^[^:]*: /, '')).join('; ')})` : '';
+      return this.fail(info, new StepFailure(this.o.redactor.redact(`${wrong[0]!.message}${more}`), { hint: wrong[0]!.hint ?? 'check the values the templates of this step read' }), started, priorAttempts);
+    }
 
     let attempts = 0;
     try {
@@ -397,9 +404,9 @@ export class Executor {
     const { approvals, state } = this.o;
     const id = info.id;
     if (state.approved.includes(id) || this.o.dryRun !== 'none') return;
-    if (approvals.all || approvals.ids.has(id)) {
-      // Recorded like an answer: the report says who passed which gate, and a resume without
-      // the flag does not stop here again.
+    if (approvals.all || approvesGate(approvals.ids, id)) {
+      // Recorded like an answer, under the gate's own key even when a pattern passed it: the
+      // report says which gates were passed, and a resume without the flag does not stop here again.
       state.approved.push(id);
       await this.checkpoint();
       return;

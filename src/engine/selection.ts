@@ -23,6 +23,8 @@ export type Decision = { run: true; all: boolean } | { run: false; reason: strin
  * its children); otherwise children are asked one by one.
  */
 export function decide(node: PlanNode, selection: Selection, ancestorSelected: boolean): Decision {
+  // Skipped by the runbook itself (an overlay): no selection brings it back.
+  if (node.skipReason) return { run: false, reason: node.skipReason };
   if (selection.skip.length && matches(node, selection.skip)) return { run: false, reason: 'skipped by --skip' };
   if (!selection.only.length || ancestorSelected) return { run: true, all: ancestorSelected || !selection.only.length };
   if (matches(node, selection.only)) return { run: true, all: true };

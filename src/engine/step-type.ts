@@ -114,6 +114,11 @@ export interface StepType<Input = unknown> {
   expressionFields?: readonly string[];
   /** Keys of the input that are left raw for the step to render itself (e.g. per item). */
   rawFields?: readonly string[];
+  /**
+   * Keys of the input that name a file which must exist when the runbook is loaded (unless the
+   * value is a template): looked for relative to the runbook, then in the shipped templates/.
+   */
+  fileFields?: readonly string[];
 }
 
 export type AnyStepType = StepType<any>;

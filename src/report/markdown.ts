@@ -49,7 +49,7 @@ export function renderMarkdown(r: RunReport): string {
     }
     const indent = '&nbsp;&nbsp;'.repeat(s.depth);
     out.push(
-      `| ${indent}${esc(s.name)}<br>\`${s.id}\` | ${STATUS_MARK[s.status] ?? s.status} | ${s.attempts || ''} | ${s.durationMs ? formatMs(s.durationMs) : ''} | ${esc(s.note ?? '')} |`,
+      `| ${indent}${esc(s.name)}<br>\`${s.id}\`${s.overlay ? `<br>_${esc(s.overlay)}_` : ''} | ${STATUS_MARK[s.status] ?? s.status} | ${s.attempts || ''} | ${s.durationMs ? formatMs(s.durationMs) : ''} | ${esc(s.note ?? '')} |`,
     );
   }
   out.push('');

@@ -4,7 +4,8 @@ import type { RunStatus, StepStatus } from '../engine/events.js';
 import type { Finding } from '../engine/findings.js';
 import { severityRank } from '../engine/findings.js';
 import type { RunState } from '../engine/state.js';
-import type { Plan, PlanNode } from '../runbook/types.js';
+import { basename } from 'node:path';
+import type { AppliedOverlay, Plan, PlanNode } from '../runbook/types.js';
 
 export interface ReportStep {
   id: string;
@@ -15,6 +16,8 @@ export interface ReportStep {
   attempts: number;
   durationMs: number;
   note?: string;
+  /** How the runbook that was run changed this step: added before/after or in place of an id, or skipped. */
+  overlay?: string;
 }
 
 export interface RunReport {
@@ -35,6 +38,12 @@ export interface RunReport {
   followUps: string[];
 }
 
+/** A site step's origin in a few words: "site step, before during/x (site.yaml:12)". */
+export function overlayText(o: AppliedOverlay): string {
+  const where = `${basename(o.at.file)}:${o.at.line}`;
+  return o.op === 'replace' ? `site step, in place of ${o.target} (${where})` : `site step, ${o.op} ${o.target} (${where})`;
+}
+
 export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cluster'], apiCalls?: RunReport['apiCalls']): RunReport {
   const steps: ReportStep[] = [];
   const counts: Record<StepStatus, number> = { ok: 0, changed: 0, skipped: 0, failed: 0 };
@@ -53,6 +62,7 @@ export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cl
       attempts: s?.attempts ?? 0,
       durationMs: s?.durationMs ?? 0,
       note: s?.error?.message ?? s?.summary ?? s?.reason,
+      ...(node.overlay ? { overlay: overlayText(node.overlay) } : node.skipReason ? { overlay: node.skipReason } : {}),
     });
     if (node.kind === 'group') node.children.forEach((c) => visit(c, depth + 1, section, suffix));
     if (node.kind === 'forEach') {

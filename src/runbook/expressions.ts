@@ -117,6 +117,33 @@ export function syntaxError(expression: string): { message: string; offset: numb
   }
 }
 
+/** Every function an expression can call: CEL's, its macros, and the ones registered above. */
+export function functionNames(): Set<string> {
+  const names = new Set(env.getDefinitions().functions.map((f: { name: string }) => f.name));
+  for (const macro of ['has', 'all', 'exists', 'exists_one', 'map', 'filter', 'bind', 'optMap', 'optFlatMap']) names.add(macro);
+  return names;
+}
+
+/**
+ * A call of a function no overload of which exists, whatever its arguments (`nosuchfn(x)`,
+ * `name.startWith("a")`): found before the run, where a type mismatch on dynamic values is left
+ * to run time (the values decide).
+ */
+export function unknownFunction(expression: string): { name: string; offset: number } | undefined {
+  let result: { valid: boolean; error?: { message?: string; node?: { pos?: unknown } } };
+  try {
+    result = env.check(expression) as typeof result;
+  } catch {
+    return undefined;
+  }
+  if (result.valid || !result.error?.message) return undefined;
+  const called = /found no matching overload for '(?:[^'(]*\.)?([A-Za-z_][A-Za-z0-9_]*)\(/.exec(result.error.message)?.[1];
+  if (!called || functionNames().has(called)) return undefined;
+  const pos = result.error.node?.pos;
+  const at = expression.indexOf(`${called}(`);
+  return { name: called, offset: at >= 0 ? at : typeof pos === 'number' ? pos : 0 };
+}
+
 export function evaluate(expression: string, context: Record<string, unknown>): unknown {
   const fn = compile(expression);
   try {

@@ -53,7 +53,7 @@ export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
   confirm: {
     type: 'string',
     description:
-      'A manual gate before the step runs: the question shown. Passed by --yes, --approve ID or an answer on a terminal.',
+      'A manual gate before the step runs: the question shown. Passed by --yes, --approve ID (ID[ITEM-KEY] or ID[*] inside a loop) or an answer on a terminal.',
   },
 };
 
@@ -76,7 +76,7 @@ export const STRUCTURE_FIELDS: Record<string, JsonSchema> = {
       concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'How many items run at once (default 1).' },
     },
   },
-  import: { type: 'string', description: 'Run another runbook file here, as a group (path relative to this file).' },
+  import: { type: 'string', description: 'Run another runbook file here, as a group (path relative to this file, or runbook:NAME for a shipped runbook).' },
   vars: { type: 'object', description: 'With import: values for the imported runbook vars (templates allowed).' },
 };
 
@@ -104,7 +104,7 @@ export const IMPORT_SPEC: JsonSchema = {
   additionalProperties: false,
   required: ['file'],
   properties: {
-    file: { type: 'string', description: 'A runbook file, relative to this one.' },
+    file: { type: 'string', description: 'A runbook file, relative to this one, or runbook:NAME for a runbook shipped with runbook (runbook:upgrade-2.25-to-3.3.yaml).' },
     vars: { type: 'object', description: 'Values for its vars (templates over this runbook vars allowed).' },
   },
 };
@@ -121,6 +121,25 @@ export const SECTION_SPEC: JsonSchema = {
     },
     description: { type: 'string' },
     steps: { type: 'array' },
+  },
+};
+
+/**
+ * A site's change to the steps of the runbooks it imports, by step id: add steps before or after
+ * one, replace one, or skip one. Exactly one of before, after, replace and skip.
+ */
+export const OVERLAY_SPEC: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Add steps before or after a step id, replace a step, or skip one: exactly one of before, after, replace and skip.',
+  oneOf: [{ required: ['before', 'steps'] }, { required: ['after', 'steps'] }, { required: ['replace', 'steps'] }, { required: ['skip'] }],
+  properties: {
+    before: { type: 'string', minLength: 1, description: 'Insert `steps` before the step with this id.' },
+    after: { type: 'string', minLength: 1, description: 'Insert `steps` after the step with this id.' },
+    replace: { type: 'string', minLength: 1, description: 'Put `steps` in place of the step with this id.' },
+    skip: { type: 'string', minLength: 1, description: 'Never run the step with this id (or the group and everything in it).' },
+    reason: { type: 'string', description: 'Why: shown in the plan and the report.' },
+    steps: { type: 'array', minItems: 1, description: 'The site steps, written as in a section; their vars are this runbook vars.' },
   },
 };
 
@@ -158,6 +177,11 @@ export const RUNBOOK_SPEC: JsonSchema = {
     },
     imports: { type: 'array', items: IMPORT_SPEC },
     sections: { type: 'array', items: SECTION_SPEC },
+    overlays: {
+      type: 'array',
+      items: OVERLAY_SPEC,
+      description: 'Changes to the steps of the imported runbooks by step id, applied in order: before, after, replace, skip.',
+    },
     followUps: {
       type: 'array',
       items: { type: 'string' },

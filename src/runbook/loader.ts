@@ -1,22 +1,26 @@
 // Loads a runbook file and everything it imports into a Plan: ordered sections of steps with stable
 // ids. Every problem is collected with its file:line:column, so one pass reports them all.
 import { createHash } from 'node:crypto';
-import { basename, dirname, extname, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Problem, SourcePosition } from '../engine/errors.js';
 import type { StepRegistry } from '../engine/registry.js';
 import type { JsonSchema } from '../engine/step-type.js';
+import { packageRoot } from '../package-root.js';
 import { checkExpressionNames, type PendingExpression } from './expression-check.js';
-import { syntaxError } from './expressions.js';
+import { functionNames, syntaxError, unknownFunction } from './expressions.js';
 import { COMMON_STEP_FIELDS, DEFAULT_BACKOFF, RUNBOOK_SPEC, STRUCTURE_FIELDS, parseDuration } from './format.js';
 import { IdAllocator } from './ids.js';
 import { inFileOrder } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { positionOf, positionWithin, readSource, type SourceFile, type YamlPath } from './source.js';
 import { classifyStep, notAMapping, type Shape } from './step-shape.js';
-import { suggestion } from './suggest.js';
+import { didYouMean, suggestion } from './suggest.js';
 import { isTemplate } from './template.js';
 import { checkTemplates, type PendingTemplate, type ScopeNames } from './template-check.js';
-import { API_VERSION, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
+import { API_VERSION, type AppliedOverlay, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
+import { findNode, markSkipped, stepIds } from './overlays.js';
+import { checkRegisterFlow } from './flow-check.js';
 import { helperNameProblem, readVarSpecs } from './var-specs.js';
 
 export interface LoadOptions {
@@ -51,7 +55,17 @@ interface RawRunbook {
   vars?: Record<string, Record<string, unknown>>;
   imports?: { file: string; vars?: Record<string, unknown> }[];
   sections?: RawSection[];
+  overlays?: RawOverlay[];
   followUps?: string[];
+}
+
+interface RawOverlay {
+  before?: string;
+  after?: string;
+  replace?: string;
+  skip?: string;
+  reason?: string;
+  steps?: unknown[];
 }
 
 // Schemas for parts of a step node, checked in place so messages name fields as written. Module
@@ -62,6 +76,16 @@ const IMPORT_NODE: JsonSchema = {
   properties: { import: STRUCTURE_FIELDS.import!, vars: STRUCTURE_FIELDS.vars! },
 };
 const FOR_EACH_NODE: JsonSchema = { type: 'object', properties: { forEach: STRUCTURE_FIELDS.forEach! } };
+
+/**
+ * An import path: relative to the importing file, or `runbook:NAME` for a runbook shipped with
+ * runbook (runbook:upgrade-2.25-to-3.3.yaml), so a site's runbook follows the installed release.
+ */
+export const SHIPPED_PREFIX = 'runbook:';
+
+function resolveImport(baseDir: string, written: string): string {
+  return written.startsWith(SHIPPED_PREFIX) ? join(packageRoot(), 'runbooks', written.slice(SHIPPED_PREFIX.length)) : resolve(baseDir, written);
+}
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -126,6 +150,7 @@ class Loader {
     const raw = source.value as RawRunbook;
     this.scopes[''] = { id: '', file, vars: this.readVars(source, raw), bindings: {} };
     const sections = await this.buildSections(source, raw, { scope: '', parentId: '', chain: [file] });
+    const overlays = await this.applyOverlays(source, raw, sections);
     this.checkRequiredVars();
     const names: ScopeNames = {
       varNames: (scope) => this.varNames(scope),
@@ -142,8 +167,59 @@ class Loader {
       sections,
       scopes: this.scopes,
       followUps: raw.followUps ?? [],
+      ...(overlays.length ? { overlays } : {}),
     };
+    const flow = checkRegisterFlow(plan, this.options.registry);
+    if (flow.length) return { problems: inFileOrder(flow) };
     return { plan, problems: [] };
+  }
+
+  /**
+   * The run runbook's overlays, in order, on the plan its sections and imports make: each finds its
+   * step by id (an id that does not exist is an error with a suggestion) and adds the site's steps
+   * beside it, in its place, or marks it skipped. Site steps are built in the root scope, with the
+   * loop variables in force where they land.
+   */
+  private async applyOverlays(source: SourceFile, raw: RawRunbook, sections: Section[]): Promise<AppliedOverlay[]> {
+    const applied: AppliedOverlay[] = [];
+    for (const [i, o] of (raw.overlays ?? []).entries()) {
+      if (!o || typeof o !== 'object' || Array.isArray(o)) continue; // The format check reported it.
+      const op = (['before', 'after', 'replace', 'skip'] as const).find((k) => typeof o[k] === 'string');
+      if (!op) continue;
+      const target = o[op]!;
+      const at = positionOf(source, ['overlays', i]);
+      const site = findNode(sections, target);
+      if (!site) {
+        this.problems.push({
+          message: `overlay ${op}: no step has the id "${target}"`,
+          hint: suggestion(target, stepIds(sections), 'runbook validate FILE --list-steps prints every step id'),
+          at: positionOf(source, ['overlays', i, op]),
+        });
+        continue;
+      }
+      const record: AppliedOverlay = { op, target, at, ...(o.reason ? { reason: o.reason } : {}), added: [] };
+      applied.push(record);
+      if (op === 'skip') {
+        markSkipped(site.node, `skipped by the overlay at ${this.display(at.file)}:${at.line}${o.reason ? `: ${o.reason}` : ''}`);
+        continue;
+      }
+      if (!Array.isArray(o.steps)) continue;
+      const nodes = await this.buildNodes(o.steps, ['overlays', i, 'steps'], {
+        source,
+        baseDir: dirname(source.file),
+        scope: '',
+        parentId: site.parentId,
+        loopVars: site.loopVars,
+        chain: [source.file],
+      });
+      for (const n of nodes) n.overlay = record;
+      record.added = nodes.map((n) => n.id);
+      const index = site.list.indexOf(site.node);
+      if (op === 'before') site.list.splice(index, 0, ...nodes);
+      else if (op === 'after') site.list.splice(index + 1, 0, ...nodes);
+      else site.list.splice(index, 1, ...nodes);
+    }
+    return applied;
   }
 
   /** A file's name for messages: relative to the root runbook, which is how imports are written. */
@@ -255,7 +331,7 @@ class Loader {
   ): Promise<void> {
     for (const [i, imp] of (raw.imports ?? []).entries()) {
       const at = positionOf(source, ['imports', i, 'file']);
-      const file = resolve(dirname(source.file), imp.file);
+      const file = resolveImport(dirname(source.file), imp.file);
       const stem = basename(imp.file, extname(imp.file));
       const imported = await this.importFile(file, imp.file, at, { ...ctx, source }, imp.vars ?? {}, ['imports', i, 'vars']);
       if (!imported) continue;
@@ -300,7 +376,9 @@ class Loader {
     let id = scopeId;
     for (let n = 2; this.scopes[id]; n++) id = `${scopeId}#${n}`;
     const vars = this.readVars(source, raw);
-    this.scopes[id] = { id, file, vars, bindings, parent: ctx.scope };
+    const path = relative(this.rootDir, file);
+    const qualifiers = [...new Set([raw.metadata?.name, path.slice(0, path.length - extname(path).length), path].filter((q): q is string => typeof q === 'string' && q !== ''))];
+    this.scopes[id] = { id, file, vars, bindings, parent: ctx.scope, qualifiers };
     this.importSites.set(id, at);
     const declared = vars.map((v) => v.name);
     for (const [name, value] of Object.entries(bindings)) {
@@ -400,6 +478,7 @@ class Loader {
           ignore: (_p, value) => isTemplate(value),
         }),
       );
+      this.checkFileFields(input, type.fileFields ?? [], [...path, shape.type], subject, ctx);
       const exprFields = new Set(type.expressionFields ?? []);
       this.collectExpressionsAndTemplates(input, [...path, shape.type], exprFields, type.rawFields ?? [], subject, ctx);
       return { kind: 'step', type: shape.type, input };
@@ -410,7 +489,7 @@ class Loader {
       this.problems.push(...structural);
       if (structural.length) return undefined;
       const written = step.import as string;
-      const file = resolve(ctx.baseDir, written);
+      const file = resolveImport(ctx.baseDir, written);
       const bindings = (step.vars as Record<string, unknown> | undefined) ?? {};
       const imported = await this.importFile(file, written, positionOf(source, [...path, 'import']), ctx, bindings, [...path, 'vars'], id);
       if (!imported) return undefined;
@@ -575,11 +654,20 @@ class Loader {
       return;
     }
     const error = syntaxError(expression);
+    const unknown = error ? undefined : unknownFunction(expression);
     if (error) {
       this.problems.push({
         message: `${label}: invalid expression: ${error.message}`,
         hint: 'expressions use CEL syntax, e.g. vars.mode == "RawDeployment" && size(items) > 0',
         at: positionWithin(source, path, error.offset),
+      });
+    } else if (unknown) {
+      const known = functionNames();
+      const guess = didYouMean(unknown.name, known);
+      this.problems.push({
+        message: `${label}: unknown function "${unknown.name}" in expression`,
+        hint: `${guess ? `did you mean "${guess}"? ` : ''}the functions: ${[...known].filter((f) => /^[a-z]/.test(f)).sort().join(', ')}`,
+        at: positionWithin(source, path, unknown.offset),
       });
     } else if (names) {
       const { ctx, extra = [] } = names;
@@ -595,20 +683,39 @@ class Loader {
     subject: string,
     ctx: BuildContext,
   ): void {
-    const visit = (v: unknown, p: YamlPath, top: boolean): void => {
-      if (isTemplate(v)) {
+    // `field` names where a value sits in the input as the step type declares its expression
+    // fields: `for.expression`, `failWhen[].expression` (a list element is `[]`).
+    const visit = (v: unknown, p: YamlPath, field: string): void => {
+      if (field && exprFields.has(field)) {
+        this.collectExpressions(v, p, subject, ctx.source);
+      } else if (isTemplate(v)) {
         this.templates.push({ text: v, scope: ctx.scope, loopVars: ctx.loopVars, source: ctx.source, path: p, subject });
       } else if (Array.isArray(v)) {
-        v.forEach((item, i) => visit(item, [...p, i], false));
+        v.forEach((item, i) => visit(item, [...p, i], `${field}[]`));
       } else if (v && typeof v === 'object') {
         for (const [k, child] of Object.entries(v)) {
-          if (top && rawFields.includes(k)) continue;
-          if (top && exprFields.has(k)) this.collectExpressions(child, [...p, k], subject, ctx.source);
-          else visit(child, [...p, k], false);
+          if (!field && rawFields.includes(k)) continue;
+          visit(child, [...p, k], field ? `${field}.${k}` : k);
         }
       }
     };
-    visit(value, path, true);
+    visit(value, path, '');
+  }
+
+  /** Files a step names (an apply template) must exist now, not when the step is reached. */
+  private checkFileFields(input: unknown, fields: readonly string[], path: YamlPath, subject: string, ctx: BuildContext): void {
+    if (!isMapping(input)) return;
+    for (const field of fields) {
+      const written = input[field];
+      if (typeof written !== 'string' || isTemplate(written)) continue;
+      const candidates = [resolve(ctx.baseDir, written), join(packageRoot(), 'templates', written)];
+      if (candidates.some((c) => existsSync(c))) continue;
+      this.problems.push({
+        message: `${subject}: ${field} ${written}: no such file`,
+        hint: `looked in ${candidates.join(' and ')}; paths are relative to the runbook file`,
+        at: positionOf(ctx.source, [...path, field]),
+      });
+    }
   }
 
   /** An expression field holds one CEL expression or a list of them (assert's `that`). */
@@ -633,7 +740,9 @@ class Loader {
       // A var the importer declares under the same name is passed on (inheritance by name).
       const parentNames = this.varNames(scope.parent ?? '');
       for (const v of scope.vars) {
-        if (v.required && v.default === undefined && !(v.name in scope.bindings) && !parentNames.has(v.name)) {
+        // Given from the top, by its plain name or a qualified one, it needs no binding.
+        const givenFromTop = provided[v.name] !== undefined || (scope.qualifiers ?? []).some((q) => provided[`${q}.${v.name}`] !== undefined);
+        if (v.required && v.default === undefined && !(v.name in scope.bindings) && !parentNames.has(v.name) && !givenFromTop) {
           this.problems.push({
             message: `import of ${this.display(scope.file)}: missing required var "${v.name}"${v.description ? ` (${v.description})` : ''}`,
             hint: `bind it under vars: of the import, e.g. vars: { ${v.name}: "..." }, or declare a var "${v.name}" in the importing runbook: a var of the same name is passed on`,

@@ -3,7 +3,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Problem } from '../engine/errors.js';
 import type { JsonSchema } from '../engine/step-type.js';
-import { positionOf, type SourceFile, type YamlPath } from './source.js';
+import { parseSource, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { suggestion } from './suggest.js';
 
 // verbose: errors carry their schema and data, whose descriptions and known fields become hints.
@@ -32,6 +32,18 @@ interface Reported {
   union?: ErrorObject;
 }
 
+/**
+ * A step's input once its templates are rendered, checked again: a template that renders a value
+ * of the wrong type (a list where a name goes, nothing where a namespace goes) fails here, with
+ * the step named, instead of deep inside a client call. No positions: the value was computed.
+ */
+export function checkRendered(value: unknown, schema: JsonSchema, subject: string): Problem[] {
+  if (validatorFor(schema)(value)) return [];
+  const { source } = parseSource('(rendered input)', JSON.stringify(value ?? null));
+  if (!source) return [{ message: `${subject}: the rendered input is not valid` }];
+  return checkAgainstSchema(value, schema, source, [], { subject }).map(({ message, hint }) => ({ message, ...(hint ? { hint } : {}) }));
+}
+
 export function checkAgainstSchema(
   value: unknown,
   schema: JsonSchema,
@@ -45,7 +57,8 @@ export function checkAgainstSchema(
   const seen = new Set<string>();
   for (const { err, union } of simplify(validate.errors ?? [])) {
     // propertyNames reports twice: the failed keyword (with propertyName) and a summary; keep one.
-    if (err.keyword === 'propertyNames') continue;
+    // A failed if/then is said by the errors of its `then`; "must match then schema" adds nothing.
+    if (err.keyword === 'propertyNames' || err.keyword === 'if') continue;
     const path = pointerToPath(err.instancePath);
     if (options.ignore?.(path, valueAt(value, path))) continue;
     const p =

@@ -1,7 +1,7 @@
 // Parses YAML while keeping where every value was written, so any problem found later (schema,
 // templates, expressions) can point at file:line:column.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml';
+import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, visit, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml';
 import type { Problem, SourcePosition } from '../engine/errors.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -22,8 +22,58 @@ export function parseSource(file: string, text: string): { source?: SourceFile; 
   if (problems.length > 0) return { problems };
   // Before toJS: a mistaken flow mapping would otherwise become a key "[object Object]".
   problems.push(...findUnquotedTemplates(file, text, lines, doc));
+  // An alias to no anchor makes toJS throw; it is the author's mistake, with a place in the file.
+  const unresolved = unresolvedAliases(file, lines, doc);
+  if (unresolved.length) return { problems: [...problems, ...unresolved] };
   const source: SourceFile = { file, text, doc, lines, value: doc.toJS({ maxAliasCount: 1000 }) };
   return { source, problems };
+}
+
+/** Aliases (`*name`) with no anchor (`&name`) before them. */
+function unresolvedAliases(file: string, lines: LineCounter, doc: Document.Parsed): Problem[] {
+  const problems: Problem[] = [];
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) !== undefined) return;
+      const pos = lines.linePos(node.range?.[0] ?? 0);
+      problems.push({
+        message: `YAML: the alias *${node.source} refers to no anchor: no value above it is marked &${node.source}`,
+        hint: `mark the value to repeat with &${node.source} before this line, or write the value out here`,
+        at: { file, line: pos.line, column: pos.col },
+      });
+    },
+  });
+  return problems;
+}
+
+/**
+ * Where the first byte that is not UTF-8 sits, or undefined when all of it is. YAML files are
+ * UTF-8; decoding them anyway would turn the bad bytes into U+FFFD in a name or a value, silently.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    // Overlongs and surrogates: the second byte's range is narrower after E0, ED, F0 and F4.
+    const second = bytes[i + 1] ?? 0;
+    if ((b === 0xe0 && second < 0xa0) || (b === 0xed && second > 0x9f) || (b === 0xf0 && second < 0x90) || (b === 0xf4 && second > 0x8f)) return i;
+    i += need + 1;
+  }
+  return undefined;
+}
+
+function invalidUtf8Problem(file: string, bytes: Uint8Array, offset: number): Problem {
+  const before = Buffer.from(bytes.subarray(0, offset)).toString('utf8');
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  const shown = [...bytes.subarray(offset, offset + 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return {
+    message: `the file is not UTF-8: byte ${shown.split(' ')[0]} (bytes ${shown}) cannot start or continue a character`,
+    hint: 'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), or remove the character',
+    at: { file, line, column },
+  };
 }
 
 /**
@@ -54,6 +104,15 @@ function syntaxProblems(file: string, text: string, lines: LineCounter, errors: 
       if (open >= 0) offset = open;
       message = `YAML syntax: the quote ${quote} opened here is never closed`;
       hint = `close it at the end of the value, e.g. name: ${quote}assess${quote}`;
+    } else if (/end with an? ([}\]])/.test(err.message)) {
+      // A flow mapping or list never closed: the parser notices lines later; where it opened is the news.
+      const close = /end with an? ([}\]])/.exec(err.message)![1]!;
+      const open = openingOf(text, offset, close === '}' ? '{' : '[', close);
+      if (open !== undefined) {
+        offset = open;
+        message = `YAML syntax: the ${close === '}' ? 'mapping {' : 'list ['} opened here is never closed`;
+        hint = `close it with ${close} on the same line (or indent its continuation lines under it)`;
+      }
     } else {
       // Point at the first character of a mis-indented line, not at its leading spaces.
       while (text[offset] === ' ') offset++;
@@ -62,6 +121,26 @@ function syntaxProblems(file: string, text: string, lines: LineCounter, errors: 
     problems.push({ message, hint, at: { file, line: pos.line, column: pos.col } });
   }
   return problems;
+}
+
+/** The unmatched opening bracket before `offset` (quotes are skipped), if any. */
+function openingOf(text: string, offset: number, open: string, close: string): number | undefined {
+  let depth = 0;
+  for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      // Skip back over a quoted string on the same line.
+      const start = text.lastIndexOf(c, i - 1);
+      if (start >= 0 && !text.slice(start, i).includes('\n')) i = start;
+      continue;
+    }
+    if (c === close) depth++;
+    else if (c === open) {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 function lineAt(text: string, offset: number): string {
@@ -73,7 +152,10 @@ function lineAt(text: string, offset: number): string {
 export async function readSource(file: string): Promise<{ source?: SourceFile; problems: Problem[] }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const bytes = await readFile(file);
+    const bad = firstInvalidUtf8(bytes);
+    if (bad !== undefined) return { problems: [invalidUtf8Problem(file, bytes, bad)] };
+    text = bytes.toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return {

@@ -46,6 +46,21 @@ interface NodeBase extends CommonFields {
   scope: string;
   /** Digest of the node's definition, to tell which steps changed between runs. */
   digest: string;
+  /** Put here by an overlay of the runbook that was run (a site's step), not by the file it sits in. */
+  overlay?: AppliedOverlay;
+  /** Never run, with this reason (an overlay's skip). */
+  skipReason?: string;
+}
+
+/** An overlay as applied, for the plan and the report. */
+export interface AppliedOverlay {
+  op: 'before' | 'after' | 'replace' | 'skip';
+  target: string;
+  /** Where the overlay is written. */
+  at: SourcePosition;
+  reason?: string;
+  /** Ids of the steps it added. */
+  added: string[];
 }
 
 export interface StepNode extends NodeBase {
@@ -88,6 +103,11 @@ export interface VarScope {
   /** Bindings given by the importer: template strings rendered in the parent scope. */
   bindings: Record<string, unknown>;
   parent?: string;
+  /**
+   * Names a user can put before `.var` to set this scope's vars from the top: the imported
+   * runbook's metadata.name and its path relative to the root runbook (with and without extension).
+   */
+  qualifiers?: string[];
 }
 
 export interface Plan {
@@ -99,4 +119,6 @@ export interface Plan {
   sections: Section[];
   scopes: Record<string, VarScope>;
   followUps: string[];
+  /** The overlays of the runbook that was run, in order. */
+  overlays?: AppliedOverlay[];
 }

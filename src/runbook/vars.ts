@@ -11,6 +11,7 @@ import { positionOf, readSource } from './source.js';
 import { suggestion } from './suggest.js';
 import { inspectTemplate, isTemplate, renderString } from './template.js';
 import type { Plan, VarSpec } from './types.js';
+import { routeValues, settableNames } from './var-addressing.js';
 
 export interface ResolvedVars {
   /** Values per scope id ('' is the root runbook). */
@@ -123,18 +124,17 @@ export function resolveVars(
   const scopes: Record<string, Record<string, unknown>> = {};
   const secrets = new Set<string>();
   const failed = new Set<string>();
-  const root = plan.scopes['']!;
-  const rootNames = root.vars.map((v) => v.name);
-  for (const name of Object.keys(given)) {
-    if (!rootNames.includes(name)) {
-      const at = origins[name]?.keyAt;
-      problems.push({
-        message: `unknown var "${name}": the runbook declares no such var`,
-        hint: rootNames.length ? suggestion(name, rootNames, `Vars: ${rootNames.join(', ')}`) : 'this runbook declares no vars',
-        ...(at ? { at } : {}),
-      });
-    }
+  const routed = routeValues(plan, given);
+  for (const name of routed.unknown) {
+    const at = origins[name]?.keyAt;
+    const names = settableNames(plan);
+    problems.push({
+      message: `unknown var "${name}": neither the runbook nor a file it imports declares it`,
+      hint: names.length ? suggestion(name, names, 'runbook vars FILE lists every var and how to set it') : 'this runbook declares no vars',
+      ...(at ? { at } : {}),
+    });
   }
+  const root = plan.scopes['']!;
 
   const resolveScope = (id: string): Record<string, unknown> => {
     if (scopes[id]) return scopes[id]!;
@@ -143,10 +143,14 @@ export function resolveVars(
     const values: Record<string, unknown> = {};
     for (const spec of scope.vars) {
       let value: unknown;
-      const origin = id === '' && given[spec.name] !== undefined ? origins[spec.name] : undefined;
+      // A value the user gave for this var: a root var by name, an imported one by plain or
+      // qualified name (routeValues); positions are those of the name as given.
+      const mine = id === '' ? (routed.root[spec.name] !== undefined ? { value: routed.root[spec.name], as: spec.name } : undefined) : routed.scoped[id]?.[spec.name];
+      const userGiven = mine !== undefined && mine.value !== undefined;
+      const origin = userGiven ? origins[mine.as] : undefined;
       try {
-        if (id === '' && given[spec.name] !== undefined) {
-          value = given[spec.name];
+        if (userGiven) {
+          value = mine.value;
           const changed = spec.type === 'string' && origin?.plain !== undefined ? plainTextChange(origin.plain, value) : undefined;
           if (changed) {
             problems.push({
@@ -208,9 +212,21 @@ export function resolveVars(
     }
   }
   return {
-    vars: { scopes, secrets: [...secrets], secretNames: root.vars.filter((v) => v.secret).map((v) => v.name) },
+    vars: { scopes, secrets: [...secrets], secretNames: secretNamesOf(plan, root.vars, routed) },
     problems,
   };
+}
+
+/**
+ * The names under which a secret's value is or may be given: the root's secret vars, and every
+ * name given that reaches a secret var of an imported file, so a run state never keeps its value.
+ */
+function secretNamesOf(plan: Plan, rootVars: readonly VarSpec[], routed: ReturnType<typeof routeValues>): string[] {
+  const names = new Set(rootVars.filter((v) => v.secret).map((v) => v.name));
+  for (const [id, values] of Object.entries(routed.scoped)) {
+    for (const [name, { as }] of Object.entries(values)) if (plan.scopes[id]!.vars.find((v) => v.name === name)?.secret) names.add(as);
+  }
+  return [...names];
 }
 
 function renderValue(value: unknown, context: Record<string, unknown>): unknown {

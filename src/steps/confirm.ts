@@ -12,8 +12,11 @@ export const confirmStep: StepType<ConfirmInput> = {
   description: [
     'On a terminal the question is asked and answered there. Without one, the run stops with',
     'exit code 4 ("waiting for approval") and resumes from this step with',
-    '`runbook resume RUN-ID --approve STEP-ID`. `--yes` passes every gate. A gate passed once is',
-    'recorded in the run state and not asked again on resume. Dry runs pass gates without asking.',
+    '`runbook resume RUN-ID --approve STEP-ID`. Inside a loop each item has its own gate, named with',
+    "the item's key: `--approve 'STEP-ID[ITEM-KEY]'`, or `--approve 'STEP-ID[*]'` for every item",
+    '(`runbook status RUN-ID` lists the gates a run waits for in that form). `--yes` passes every',
+    'gate. A gate passed once is recorded in the run state and not asked again on resume. Dry runs',
+    'pass gates without asking.',
   ].join(' '),
   input: {
     type: 'object',

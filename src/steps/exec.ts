@@ -35,6 +35,9 @@ export const execStep: StepType<ExecInput> = {
     type: 'object',
     additionalProperties: false,
     required: ['command'],
+    // A command string is a shell script: it runs only with shell: true.
+    if: { properties: { command: { type: 'string' } }, required: ['command'] },
+    then: { required: ['shell'], properties: { shell: { const: true, description: 'A command string is a shell script: set shell: true, or give the command as a list.' } } },
     properties: {
       command: {
         description: 'argv as a list (no shell), or a script string (needs shell: true).',

@@ -1,9 +1,9 @@
 // The generated step reference: every step type shows at least one example, every example is a
 // valid step (the loader accepts it inside a minimal runbook declaring the vars its templates
 // use), and the committed pages in docs/steps are exactly what the generator writes.
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { formatProblem } from '../../src/engine/errors.js';
@@ -37,7 +37,16 @@ describe('step reference', () => {
       expect(Array.isArray(steps), 'an example is a YAML list of steps').toBe(true);
       expect((steps[0] as Record<string, unknown>)[type], `the example uses the ${type} key`).toBeDefined();
       const vars = Object.fromEntries([...templateVars(steps)].map(([name, t]) => [name, { type: t }]));
-      const file = join(await mkdtemp(join(tmpdir(), 'runbook-docs-')), `${type}-${i}.yaml`);
+      const dir = await mkdtemp(join(tmpdir(), 'runbook-docs-'));
+      const file = join(dir, `${type}-${i}.yaml`);
+      // Files an example names (an apply template) are the reader's own: they exist beside it.
+      for (const field of BUILTIN_STEPS.find((t) => t.name === type)!.fileFields ?? []) {
+        const named = (steps[0] as Record<string, Record<string, unknown>>)[type]![field];
+        if (typeof named === 'string') {
+          await mkdir(dirname(join(dir, named)), { recursive: true });
+          await writeFile(join(dir, named), '');
+        }
+      }
       await writeFile(
         file,
         stringify({ apiVersion: 'runbook.dev/v1', kind: 'Runbook', metadata: { name: 'example' }, ...(Object.keys(vars).length ? { vars } : {}), sections: [{ name: 'main', steps }] }),

@@ -164,3 +164,34 @@ describe('registers no step has set', () => {
     expect(world.of('apply')).toEqual(['act']);
   });
 });
+
+describe('a step input is checked again once its templates are rendered', () => {
+  /** Takes a name and a count, as a step's schema would declare them. */
+  const typed: StepType<{ name: string; count: number }> = {
+    name: 'typed',
+    summary: 'a step with typed input',
+    input: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 }, count: { type: 'integer' } } },
+    examples: [],
+    dryRun: 'native',
+    async apply() {
+      return { changed: false };
+    },
+  };
+
+  it('a template that renders a value of the wrong type fails the step by id, not inside it', async () => {
+    const world = new World();
+    const h = await Harness.create(runbook({ main: '- name: Take a list\n  id: main/take\n  typed: { name: "{{ zones }}", count: "{{ replicas }}" }' }, vars), [...standardTypes(world), typed]);
+    const out = await h.run();
+    expect(out.summary.status).toBe('failed');
+    const failed = out.results.get('main/take');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error?.message).toMatch(/^step main\/take \(typed\), after its templates were rendered: .*name.* must be a string/);
+  });
+
+  it('a rendered value of the right type passes', async () => {
+    const world = new World();
+    const h = await Harness.create(runbook({ main: '- name: Take a name\n  id: main/take\n  typed: { name: "{{ name }}", count: "{{ replicas }}" }' }, vars), [...standardTypes(world), typed]);
+    expect((await h.run()).summary.status).toBe('succeeded');
+  });
+});
+

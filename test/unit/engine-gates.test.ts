@@ -1,5 +1,6 @@
 // Findings that stop a run, manual gates, and which steps a run selects (--only, --skip, --from).
 import { describe, expect, it } from 'vitest';
+import { gateMatches } from '../../src/engine/approvals.js';
 import { Harness, runbook, statusOf } from '../fixtures/engine/harness.js';
 import { World, standardTypes } from '../fixtures/engine/types.js';
 
@@ -170,6 +171,69 @@ describe('gates', () => {
     const out = await h.run();
     expect(out.state.message).toBe('waiting for approval of step main/loop/g[x]: delete x?');
   });
+});
+
+describe('gates inside a loop', () => {
+  const looped = {
+    main: [
+      '- name: replace each',
+      '  id: main/each',
+      '  forEach: { items: \'["team-a/m1", "team-a/m2", "team-b/m3"]\', as: m }',
+      '  steps:',
+      '    - name: replace\n      id: main/each/replace\n      confirm: "replace {{ m }}?"\n      probe: { key: "{{ m }}" }',
+    ].join('\n'),
+  };
+
+  it('--approve id[key] passes the gate of that item only; the stop names the next one by its key', async () => {
+    const { h, world } = await setup(looped);
+    const out = await h.run({ approvals: { ids: new Set(['main/each/replace[team-a/m1]']) } });
+    expect(out.summary.status).toBe('waiting-approval');
+    expect(world.of('apply')).toEqual(['team-a/m1']);
+    expect(out.state.approved).toEqual(['main/each/replace[team-a/m1]']);
+    expect(out.state.message).toBe('waiting for approval of step main/each/replace[team-a/m2]: replace team-a/m2?');
+  });
+
+  it('the id alone names no item: the loop gates still wait', async () => {
+    const { h, world } = await setup(looped);
+    const out = await h.run({ approvals: { ids: new Set(['main/each/replace']) } });
+    expect(out.summary.status).toBe('waiting-approval');
+    expect(world.of('apply')).toEqual([]);
+  });
+
+  it('a * in the key passes every item it matches, each recorded under its own key', async () => {
+    const { h, world } = await setup(looped);
+    const out = await h.run({ approvals: { ids: new Set(['main/each/replace[team-a/*]']) } });
+    expect(out.summary.status).toBe('waiting-approval');
+    expect(world.of('apply')).toEqual(['team-a/m1', 'team-a/m2']);
+    expect(out.state.approved).toEqual(['main/each/replace[team-a/m1]', 'main/each/replace[team-a/m2]']);
+
+    const resumed = await h.run({ resume: true, approvals: { ids: new Set(['main/each/replace[*]']) } });
+    expect(resumed.summary.status).toBe('succeeded');
+    expect(world.of('apply')).toEqual(['team-a/m1', 'team-a/m2', 'team-b/m3']);
+    expect(resumed.state.approved).toEqual(['main/each/replace[team-a/m1]', 'main/each/replace[team-a/m2]', 'main/each/replace[team-b/m3]']);
+  });
+
+  const names: [string, string, boolean][] = [
+    ['a/g', 'a/g', true],
+    ['a/g[x]', 'a/g[x]', true],
+    ['a/g[*]', 'a/g[x]', true],
+    ['a/g[*]', 'a/g', false],
+    ['a/g', 'a/g[x]', false],
+    ['a/g[y]', 'a/g[x]', false],
+    ['a/g[*]', 'a/g[x][y]', false],
+    ['a/g[*][y]', 'a/g[x][y]', true],
+    ['a/g[*][*]', 'a/g[x][y]', true],
+    ['a/g[x][*]', 'a/g[z][y]', false],
+    ['a/g[ns.*]', 'a/g[ns.model+1]', true],
+    ['a/g[ns.*]', 'a/g[nsXmodel]', false],
+    ['a/g[*-raw]', 'a/g[team/model-raw]', true],
+    ['a/gx[*]', 'a/g[x]', false],
+  ];
+  for (const [pattern, key, matches] of names) {
+    it(`--approve ${pattern} ${matches ? 'names' : 'does not name'} ${key}`, () => {
+      expect(gateMatches(pattern, key)).toBe(matches);
+    });
+  }
 });
 
 describe('selection', () => {

@@ -66,6 +66,52 @@ describe('coerce', () => {
   }
 });
 
+describe('vars of imported files, set from the top', () => {
+  const imports = () =>
+    plan(
+      [spec('dscName', { default: '' })],
+      [
+        { id: 'before/llama.yaml', vars: [spec('backupCommand', { default: 'none' }), spec('dscName', { default: 'x' })], bindings: {}, parent: '', qualifiers: ['llama-before', 'before/llama', 'before/llama.yaml'] },
+        { id: 'after/llama.yaml', vars: [spec('backupCommand', { default: 'none' }), spec('outputDir', { default: '' })], bindings: { outputDir: '/bound' }, parent: '', qualifiers: ['llama-after', 'after/llama', 'after/llama.yaml'] },
+        { id: 'names.yaml', vars: [spec('secretToken', { secret: true })], bindings: {}, parent: '', qualifiers: ['names'] },
+      ],
+    );
+
+  it('a plain name reaches every import that declares it and does not bind it', () => {
+    const { vars, problems } = resolveVars(imports(), { backupCommand: 'tar' });
+    expect(problems).toEqual([]);
+    expect(vars!.scopes['before/llama.yaml']!.backupCommand).toBe('tar');
+    expect(vars!.scopes['after/llama.yaml']!.backupCommand).toBe('tar');
+  });
+
+  it('a qualified name reaches only the imports it names, even a bound var, and wins over the plain name', () => {
+    const { vars, problems } = resolveVars(imports(), { 'llama-after.backupCommand': 'cp', backupCommand: 'tar', 'after/llama.outputDir': '/mine' });
+    expect(problems).toEqual([]);
+    expect(vars!.scopes['before/llama.yaml']!.backupCommand).toBe('tar');
+    expect(vars!.scopes['after/llama.yaml']).toMatchObject({ backupCommand: 'cp', outputDir: '/mine' });
+  });
+
+  it('a root var of the same name is the root one, passed on as before', () => {
+    const { vars } = resolveVars(imports(), { dscName: 'prod' });
+    expect(vars!.scopes['']!.dscName).toBe('prod');
+    expect(vars!.scopes['before/llama.yaml']!.dscName).toBe('prod');
+  });
+
+  it('a bound var by its plain name, or a qualifier that names nothing, is unknown with a did-you-mean', () => {
+    const { problems } = resolveVars(imports(), { outputDir: '/x', 'llama-aftr.backupCommand': 'y' });
+    expect(problems.map((p) => [p.message, p.hint])).toEqual([
+      ['unknown var "outputDir": neither the runbook nor a file it imports declares it', expect.stringContaining('did you mean "llama-after.outputDir"?')],
+      ['unknown var "llama-aftr.backupCommand": neither the runbook nor a file it imports declares it', expect.stringContaining('did you mean "llama-after.backupCommand"?')],
+    ]);
+  });
+
+  it('a secret of an imported file is redacted and never recorded under the name it was given', () => {
+    const { vars } = resolveVars(imports(), { 'names.secretToken': 's3cr3t-value' });
+    expect(vars!.secrets).toContain('s3cr3t-value');
+    expect(vars!.secretNames).toContain('names.secretToken');
+  });
+});
+
 describe('resolveVars', () => {
   it('a given value wins over the default; given text becomes the declared type', () => {
     const p = plan([
@@ -106,7 +152,7 @@ describe('resolveVars', () => {
   it('a value for an undeclared var is a problem, with did-you-mean', () => {
     const { problems } = resolveVars(plan([spec('namespace')]), { namespce: 'x' });
     expect(problems).toEqual([
-      { message: 'unknown var "namespce": the runbook declares no such var', hint: 'did you mean "namespace"? Vars: namespace' },
+      { message: 'unknown var "namespce": neither the runbook nor a file it imports declares it', hint: 'did you mean "namespace"? runbook vars FILE lists every var and how to set it' },
     ]);
   });
 
@@ -319,7 +365,7 @@ describe('vars file values for string vars', () => {
     const file = await write('versoin: "1"\n');
     const read = await readVarsFile(file);
     expect(resolveVars(plan([spec('version')]), read.values, read.origins).problems).toEqual([
-      { message: 'unknown var "versoin": the runbook declares no such var', hint: expect.stringContaining('did you mean "version"?'), at: { file, line: 1, column: 1 } },
+      { message: 'unknown var "versoin": neither the runbook nor a file it imports declares it', hint: expect.stringContaining('did you mean "version"?'), at: { file, line: 1, column: 1 } },
     ]);
   });
 

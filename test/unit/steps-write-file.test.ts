@@ -131,7 +131,8 @@ describe('writeFile', () => {
 
   it('fails on a bad list of files, and on one path listed twice with different contents', async () => {
     const bad = await (await setup('- name: l\n  set: { value: \'[{"path": "a.yaml"}]\' }\n  register: f\n- name: w\n  writeFile: { files: "{{ f }}" }')).run();
-    expect(bad.results.get('main/w')?.error?.message).toBe('writeFile: files[0] needs a path and a content');
+    // Caught by the schema once the template is rendered, before the step runs.
+    expect(bad.results.get('main/w')?.error?.message).toBe('step main/w (writeFile), after its templates were rendered: missing required field "files[0].content"');
     const twice = await (
       await setup('- name: l\n  set: { value: \'[{"path": "a.yaml", "content": 1}, {"path": "./a.yaml", "content": 2}]\' }\n  register: f\n- name: w\n  writeFile: { files: "{{ f }}" }')
     ).run();

@@ -3,7 +3,7 @@
 // they would be with the outputs the plan itself could read.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Executor } from '../../engine/executor.js';
 import { Redactor } from '../../engine/redact.js';
 import type { StepRegistry } from '../../engine/registry.js';
@@ -17,6 +17,11 @@ import { createServices } from '../services.js';
 
 export async function planCommand(file: string, flags: RunFlags, registry: StepRegistry): Promise<number> {
   const prepared = await prepare(resolve(file), flags, registry);
+  // What the site changed in the runbooks it imports, before what each step would do.
+  for (const o of prepared.plan.overlays ?? []) {
+    const what = o.op === 'skip' ? `skip ${o.target}` : `${o.op === 'replace' ? 'replace' : `add ${o.op}`} ${o.target}: ${o.added.join(', ')}`;
+    process.stderr.write(`overlay ${relative(process.cwd(), o.at.file) || o.at.file}:${o.at.line}: ${what}${o.reason ? ` (${o.reason})` : ''}\n`);
+  }
   const now = new Date().toISOString();
   const state: RunState = {
     version: STATE_VERSION,

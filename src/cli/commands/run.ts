@@ -15,6 +15,7 @@ import type { DryRunMode } from '../../engine/step-type.js';
 import { buildReport } from '../../report/model.js';
 import { writeReport } from '../../report/write.js';
 import type { Plan, PlanNode, StepNode } from '../../runbook/types.js';
+import { approveProblems } from '../approve.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { CliExit } from '../fail.js';
 import type { RunFlags } from '../global-options.js';
@@ -265,7 +266,8 @@ function storedValues(state: RunState): Record<string, unknown> {
 
 function checkSecretsGiven(state: RunState, p: Prepared): void {
   const missing = Object.entries(state.vars)
-    .filter(([k, v]) => v === REDACTED && (p.vars.scopes['']![k] === undefined || p.vars.scopes['']![k] === null))
+    // A secret of an imported file has no root value to look at: it must be given again by name.
+    .filter(([k, v]) => v === REDACTED && p.given[k] === undefined && (p.vars.scopes['']![k] === undefined || p.vars.scopes['']![k] === null))
     .map(([k]) => k);
   if (missing.length) {
     throw new RunbookError(`secret var${missing.length > 1 ? 's' : ''} ${missing.join(', ')} must be given again to resume`, {
@@ -313,7 +315,7 @@ function checkSelectors(plan: Plan, flags: RunFlags): void {
   for (const [flag, values] of [['--only', flags.only], ['--skip', flags.skip]] as const) {
     for (const v of values) if (!known(v)) problems.push({ message: `${flag} ${v}: no step id or tag matches`, hint: `did you mean ${closest(v, [...ids, ...tags])}?` });
   }
-  for (const v of flags.approve) if (!ids.includes(v)) problems.push({ message: `--approve ${v}: no step has this id`, hint: `did you mean ${closest(v, ids)}?` });
+  problems.push(...approveProblems(plan, flags.approve));
   if (flags.from && !ids.includes(flags.from)) problems.push({ message: `--from ${flags.from}: no step has this id`, hint: `did you mean ${closest(flags.from, ids)}?` });
   if (problems.length) throw new InputError(problems);
 }

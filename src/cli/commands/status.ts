@@ -5,6 +5,7 @@ import { RunbookError } from '../../engine/errors.js';
 import { liveRunHolder } from '../../engine/lock.js';
 import { Redactor } from '../../engine/redact.js';
 import { StateStore, type RunState } from '../../engine/state.js';
+import { approveFlags, waitingGates } from '../approve.js';
 import { EXIT } from '../exit-codes.js';
 
 export async function statusCommand(runId: string | undefined, flags: { stateDir: string; output?: string }): Promise<number> {
@@ -37,7 +38,12 @@ export async function statusCommand(runId: string | undefined, flags: { stateDir
     const label = s.state === 'done' ? s.status : s.state === 'running' ? 'interrupted' : s.state;
     out.push(`  ${String(label).padEnd(12)} ${id}${s.durationMs ? ` (${formatMs(s.durationMs)})` : ''}${s.error ? `: ${s.error.message}` : ''}`);
   }
-  if (state.status !== 'succeeded') out.push('', `resume with: runbook resume ${state.runId}`);
+  const waiting = state.status === 'waiting-approval' ? waitingGates(state) : [];
+  if (waiting.length) {
+    // Written as --approve takes them, loop gates with their item key, to be copied as they are.
+    out.push('', 'waiting for approval:', ...waiting.map((key) => `  ${key}`));
+    out.push('', `resume with: runbook resume ${state.runId} ${approveFlags(waiting)}`, `         or: runbook resume ${state.runId}   (to be asked on a terminal)`);
+  } else if (state.status !== 'succeeded') out.push('', `resume with: runbook resume ${state.runId}`);
   process.stdout.write(out.join('\n') + '\n');
   return EXIT.ok;
 }

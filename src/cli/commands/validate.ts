@@ -6,13 +6,15 @@ import { allIds } from '../../engine/selection.js';
 import { EXIT } from '../exit-codes.js';
 import type { LoadFlags } from '../global-options.js';
 import { prepare } from '../prepare.js';
+import type { PlanNode, Section } from '../../runbook/types.js';
 
-export async function validateCommand(files: string[], flags: LoadFlags & { quiet?: boolean }, registry: StepRegistry): Promise<number> {
+export async function validateCommand(files: string[], flags: LoadFlags & { quiet?: boolean; listSteps?: boolean }, registry: StepRegistry): Promise<number> {
   const problems: Problem[] = [];
   for (const file of files) {
     try {
       const { plan } = await prepare(resolve(file), flags, registry);
-      if (!flags.quiet) {
+      if (flags.listSteps) process.stdout.write(stepTree(plan.sections));
+      else if (!flags.quiet) {
         const steps = allIds(plan.sections).length;
         process.stdout.write(`${file}: valid (${plan.sections.length} sections, ${steps} steps and groups)\n`);
       }
@@ -23,4 +25,18 @@ export async function validateCommand(files: string[], flags: LoadFlags & { quie
   }
   if (problems.length) throw new InputError(problems);
   return EXIT.ok;
+}
+
+/** Every step id, indented by nesting, with its name: what overlays, --only, --skip and --from take. */
+function stepTree(sections: readonly Section[]): string {
+  const lines: string[] = [];
+  const walk = (n: PlanNode, depth: number): void => {
+    lines.push(`${'  '.repeat(depth)}${n.id}  ${n.name}${n.kind === 'forEach' ? ' (for each)' : ''}`);
+    if (n.kind !== 'step') n.children.forEach((c) => walk(c, depth + 1));
+  };
+  for (const s of sections) {
+    lines.push(`${s.name}:`);
+    s.nodes.forEach((n) => walk(n, 1));
+  }
+  return lines.join('\n') + '\n';
 }

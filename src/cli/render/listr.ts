@@ -1,133 +1,163 @@
-// Progress on a terminal with listr2: the plan as a task tree (sections, groups, steps) whose
-// tasks settle as the executor's events arrive. The executor drives; listr2 only draws.
-import { Listr, type ListrTask, type ListrTaskWrapper } from 'listr2';
-import { formatMs } from '../../engine/attempt.js';
-import type { RunEvent, StepResult } from '../../engine/events.js';
-import type { Plan, PlanNode } from '../../runbook/types.js';
-import { readAnswer } from './prompt.js';
+// Progress on a terminal in listr2's look (its figures, colours and spinner): the plan as a task
+// tree that settles as the executor's events arrive. The frame is laid out here rather than by
+// listr2's own renderer, which knows only the tasks given at the start (not a loop's items) and
+// draws the whole tree however tall it is: taller than the terminal, its redraws lose track of
+// the screen and a gate's question is not where the eye is. This one folds the tree to the
+// terminal's size (layout.ts), keeps a gate's question on the last lines, rings the bell when one
+// is asked, and redraws on a resize.
+import { Spinner, color, figures } from 'listr2';
+import type { RunEvent } from '../../engine/events.js';
+import type { Plan } from '../../runbook/types.js';
+import { layout, lineText, type Asking, type Line, type Mark } from './layout.js';
+import { readTypedLine, type KeyInput } from './prompt.js';
 import type { Renderer } from './renderer.js';
+import { SHOW_CURSOR, Screen, type TerminalOut } from './screen.js';
+import { RunTree } from './tree.js';
 
-type Outcome = StepResult | { status: 'not-run'; reason: string };
-
-interface Slot {
-  node: PlanNode;
-  settle(o: Outcome): void;
-  outcome: Promise<Outcome>;
-  task?: ListrTaskWrapper<unknown, any, any>;
-  settled: boolean;
+export interface TerminalIo {
+  out: TerminalOut;
+  input: KeyInput;
+  /** What Ctrl-C at a question does; raw mode keeps the terminal from sending SIGINT itself. */
+  interrupt?: () => void;
 }
 
+const ICON: Record<Exclude<Mark, 'running'>, string> = {
+  pending: figures.squareSmallFilled,
+  waiting: '?',
+  stopped: figures.squareSmallFilled,
+  ok: figures.tick,
+  changed: figures.tick,
+  skipped: figures.arrowDown,
+  failed: figures.cross,
+  output: figures.pointerSmall,
+  error: figures.pointerSmall,
+  question: '?',
+  rule: '',
+  text: '',
+  answer: '',
+};
+
+const PAINT: Record<Mark, (line: string) => string> = {
+  pending: color.dim,
+  running: (l) => l,
+  waiting: color.yellowBright,
+  stopped: color.yellow,
+  ok: (l) => l,
+  changed: (l) => l,
+  skipped: (l) => l,
+  failed: color.red,
+  output: color.dim,
+  error: color.red,
+  question: (l) => color.bold(color.yellowBright(l)),
+  rule: color.yellowBright,
+  text: (l) => l,
+  answer: color.bold,
+};
+
+const ICON_COLOR: Partial<Record<Mark, (s: string) => string>> = {
+  running: color.yellow,
+  ok: color.green,
+  changed: color.green,
+  skipped: color.yellow,
+};
+
 export class ListrRenderer implements Renderer {
-  private readonly slots = new Map<string, Slot>();
-  private readonly running: Promise<unknown>;
+  private readonly tree: RunTree;
+  private readonly screen: Screen;
+  private readonly spinner = new Spinner();
+  private readonly ticker: NodeJS.Timeout;
+  private asking: Asking | undefined;
+  /** Gates of loop items running at once are asked one after the other. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private drawSoon: NodeJS.Immediate | undefined;
+  private ended = false;
 
-  constructor(plan: Plan) {
-    // Every slot exists before the executor starts: a step that ends before listr2 reaches its
-    // section must still find its slot, or its task would spin forever.
-    const tasks = plan.sections.map<ListrTask>((section) => {
-      const children = section.nodes.map((n) => this.taskFor(n));
-      return {
-        title: section.name + (section.description ? ` — ${section.description}` : ''),
-        task: (_ctx, task) => task.newListr(children, { concurrent: false, exitOnError: false }),
-      };
-    });
-    const listr = new Listr(tasks, {
-      concurrent: false,
-      exitOnError: false,
-      renderer: 'default',
-      rendererOptions: { collapseSubtasks: false, collapseSkips: false, showErrorMessage: true, formatOutput: 'wrap' },
-    });
-    this.running = listr.run().catch(() => undefined);
-  }
-
-  private taskFor(node: PlanNode): ListrTask {
-    let settle!: (o: Outcome) => void;
-    const outcome = new Promise<Outcome>((r) => (settle = r));
-    const slot: Slot = { node, settle: (o) => ((slot.settled = true), settle(o)), outcome, settled: false };
-    this.slots.set(node.id, slot);
-    const children = node.kind === 'group' ? node.children.map((c) => this.taskFor(c)) : [];
-    return {
-      title: node.name,
-      task: async (_ctx, task) => {
-        slot.task = task;
-        if (children.length) {
-          // A group skipped or done in an earlier attempt shows as one line; others show children.
-          const early = slot.settled ? await outcome : undefined;
-          if (early && (early.status === 'not-run' || early.status === 'skipped' || early.resumed)) {
-            return this.settleTask(task, node, early);
-          }
-          return task.newListr(children, { concurrent: false, exitOnError: false });
-        }
-        return this.settleTask(task, node, await outcome);
-      },
-    };
-  }
-
-  private settleTask(task: ListrTaskWrapper<unknown, any, any>, node: PlanNode, o: Outcome): void {
-    if (o.status === 'not-run' || o.status === 'skipped') {
-      task.skip(`${node.name} (${o.status === 'not-run' ? o.reason : o.resumed ? 'done earlier' : o.reason ?? 'skipped'})`);
-      return;
-    }
-    const r = o as StepResult;
-    const detail = r.resumed ? 'done earlier' : [r.summary ?? r.reason, r.attempts > 1 ? `${r.attempts} attempts` : '', formatMs(r.durationMs)].filter(Boolean).join(', ');
-    task.title = `${node.name} — ${r.status}${detail ? ` (${detail})` : ''}`;
-    if (r.status === 'failed') throw new Error(`${r.error?.message ?? 'failed'}${r.error?.hint ? `\n  hint: ${r.error.hint}` : ''}`);
+  constructor(
+    plan: Plan,
+    private readonly io: TerminalIo = { out: process.stdout, input: process.stdin },
+  ) {
+    this.tree = new RunTree(plan);
+    this.screen = new Screen(io.out);
+    io.out.on?.('resize', this.onResize);
+    process.once('exit', this.showCursor);
+    this.ticker = setInterval(() => {
+      this.spinner.spin();
+      this.draw();
+    }, 100);
+    // The spinner alone must not keep Node alive: a run that stalls is detected by Node running out
+    // of work (see run.ts).
+    this.ticker.unref();
   }
 
   onEvent(e: RunEvent): void {
-    switch (e.type) {
-      case 'step:retry': {
-        const t = this.slots.get(e.id)?.task;
-        if (t) t.output = `attempt ${e.attempt} failed: ${e.error}; retrying in ${formatMs(e.delayMs)}`;
-        break;
-      }
-      case 'step:log': {
-        const base = e.id.replace(/\[.*$/, '');
-        const t = this.slots.get(e.id)?.task ?? this.slots.get(base)?.task;
-        if (t) t.output = e.message;
-        break;
-      }
-      case 'finding': {
-        const t = e.finding.stepId ? this.slots.get(e.finding.stepId)?.task : undefined;
-        if (t) t.output = `${e.finding.severity.toUpperCase()}: ${e.finding.message}`;
-        break;
-      }
-      case 'node:end': {
-        const slot = this.slots.get(e.node.id);
-        if (e.node.kind === 'item') {
-          const parent = this.slots.get(e.node.parent ?? '')?.task;
-          if (parent) parent.output = `${e.node.name}: ${e.result.status}`;
-          break;
-        }
-        if (!slot) break;
-        if (slot.node.kind !== 'step') this.settleDescendants(slot.node, e.result);
-        slot.settle(e.result);
-        break;
-      }
-      default:
-        break;
+    this.tree.apply(e);
+    // Events come in bursts (a loop's items): one frame for each burst.
+    this.drawSoon ??= setImmediate(() => {
+      this.drawSoon = undefined;
+      this.draw();
+    });
+  }
+
+  ask = (id: string, name: string, question: string): Promise<boolean> => {
+    const answer = this.turn.then(() => this.prompt(id, name, question));
+    this.turn = answer.catch(() => undefined);
+    return answer;
+  };
+
+  private async prompt(key: string, name: string, question: string): Promise<boolean> {
+    this.asking = { key, name, question, typed: '' };
+    this.draw();
+    this.screen.bell();
+    try {
+      const answer = await readTypedLine(
+        this.io.input,
+        (typed) => {
+          if (this.asking) this.asking.typed = typed;
+          this.draw();
+        },
+        this.io.interrupt ?? (() => process.kill(process.pid, 'SIGINT')),
+      );
+      const yes = /^y(es)?$/i.test(answer.trim());
+      if (yes) this.tree.gatePassed(key);
+      return yes;
+    } finally {
+      this.asking = undefined;
+      this.draw();
     }
   }
 
-  ask = async (id: string, _name: string, question: string): Promise<boolean> => {
-    const t = this.slots.get(id)?.task;
-    if (t) t.output = `${question} — type yes and press Enter to continue, anything else to stop`;
-    const answer = await readAnswer();
-    return /^y(es)?$/i.test(answer.trim());
+  private readonly onResize = (): void => {
+    this.screen.clear();
+    this.draw();
   };
 
-  private settleDescendants(node: PlanNode, result: StepResult): void {
-    if (node.kind === 'step') return;
-    const reason = result.status === 'skipped' ? `parent skipped: ${result.reason ?? ''}` : result.resumed ? 'done earlier' : 'not run';
-    for (const child of node.children) {
-      const slot = this.slots.get(child.id);
-      if (slot && !slot.settled) slot.settle({ status: 'not-run', reason });
-      this.settleDescendants(child, result);
-    }
+  private readonly showCursor = (): void => {
+    this.io.out.write(SHOW_CURSOR);
+  };
+
+  private draw(): void {
+    if (this.ended) return;
+    const lines = layout(this.tree, { rows: this.screen.rows, cols: this.screen.cols, asking: this.asking });
+    // The cursor shows only where an answer is typed: the end of the last line.
+    this.screen.draw(lines.map((l) => this.paint(l)), this.asking !== undefined);
+  }
+
+  private paint(line: Line): string {
+    const icon = line.mark === 'running' ? this.spinner.fetch() : ICON[line.mark];
+    const text = lineText(line, icon);
+    const iconColor = ICON_COLOR[line.mark];
+    if (!iconColor || !icon) return PAINT[line.mark](text);
+    const at = line.depth * 2;
+    return text.slice(0, at) + iconColor(icon) + PAINT[line.mark](text.slice(at + icon.length));
   }
 
   async end(): Promise<void> {
-    for (const slot of this.slots.values()) if (!slot.settled) slot.settle({ status: 'not-run', reason: 'not run' });
-    await this.running;
+    clearInterval(this.ticker);
+    if (this.drawSoon) clearImmediate(this.drawSoon);
+    this.io.out.off?.('resize', this.onResize);
+    this.draw();
+    this.ended = true;
+    this.screen.close();
+    process.off('exit', this.showCursor);
   }
 }

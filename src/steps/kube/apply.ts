@@ -43,6 +43,7 @@ export const applyStep: StepType<ApplyInput> = {
       timeout: TIMEOUT,
     },
   },
+  fileFields: ['template'],
   examples: [
     `- name: Create the Kueue operator namespace
   apply:

@@ -37,6 +37,9 @@ export const WAIT_CONDITION_SCHEMA: JsonSchema = {
   additionalProperties: false,
   description: 'Exactly one of: ready, exists, deleted, condition, expression, jsonpath (with value), count.',
   minProperties: 1,
+  // The rule the description states, enforced: a runbook that breaks it fails validation, not the run.
+  oneOf: ['ready', 'exists', 'deleted', 'condition', 'expression', 'jsonpath', 'count'].map((k) => ({ required: [k] })),
+  dependencies: { jsonpath: ['value'], value: ['jsonpath'] },
   properties: {
     ready: { const: true, description: 'Ready by kind: Deployment available, CSV Succeeded, InstallPlan Complete, DSC phase Ready, else a Ready condition.' },
     exists: { const: true, description: 'The object exists (or, with selectors, at least one matches).' },

@@ -37,6 +37,24 @@ interface PlannedPatch {
   calls: { type: PatchType; patch: unknown }[];
 }
 
+const JSON_PATCH_OPERATION = {
+  type: 'object',
+  required: ['op', 'path'],
+  description: 'An RFC 6902 operation: { op: add|remove|replace|move|copy|test, path: /a/b, value or from }.',
+  properties: {
+    op: { enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] },
+    path: { type: 'string', pattern: '^(/.*)?$', description: 'A JSON pointer: empty, or starting with /.' },
+    from: { type: 'string', pattern: '^(/.*)?$' },
+    value: {},
+  },
+  allOf: [
+    { if: { properties: { op: { enum: ['add', 'replace', 'test'] } }, required: ['op'] }, then: { required: ['value'] } },
+    { if: { properties: { op: { enum: ['move', 'copy'] } }, required: ['op'] }, then: { required: ['from'] } },
+  ],
+};
+
+const JSON_PATCH_SCHEMA = { type: 'array', items: JSON_PATCH_OPERATION, description: 'With type json: a list of RFC 6902 operations.' };
+
 export const patchStep: StepType<PatchInput> = {
   name: 'patch',
   summary: 'Patch objects by name or selector: merge, JSON, strategic or server-side apply, and guarded list edits.',
@@ -55,6 +73,9 @@ export const patchStep: StepType<PatchInput> = {
     additionalProperties: false,
     required: TARGET_REQUIRED,
     anyOf: [{ required: ['patch'] }, { required: ['listEdits'] }],
+    // A JSON patch is a list of RFC 6902 operations, each with what its op needs.
+    if: { properties: { type: { const: 'json' } }, required: ['type'] },
+    then: { properties: { patch: JSON_PATCH_SCHEMA } },
     properties: {
       ...TARGET_PROPERTIES,
       type: { enum: ['merge', 'json', 'strategic', 'apply'], description: 'Patch type (default merge). strategic works for built-in kinds only.' },

@@ -33,7 +33,7 @@ export const waitStep: StepType<WaitInput> = {
       timeout: TIMEOUT,
     },
   },
-  expressionFields: [],
+  expressionFields: ['for.expression', 'failWhen[].expression'],
   rawFields: [],
   examples: [
     `- name: Wait for the DSC to be Ready again

@@ -1,0 +1,50 @@
+// Where an overlay lands: the node with a given id anywhere in the plan (sections, groups, loop
+// bodies), the list that holds it, and the loop variables in force there, so a site's steps can be
+// built as if written beside it. Like kustomize patches by name, never by position: a change
+// upstream that moves a step does not move the site's step elsewhere.
+import type { PlanNode, Section } from './types.js';
+
+export interface NodeSite {
+  node: PlanNode;
+  /** The list the node is in, and its index there. */
+  list: PlanNode[];
+  index: number;
+  /** Id of the parent group or loop (or the section name): the parent id of new siblings. */
+  parentId: string;
+  /** Loop variables of the enclosing forEach nodes. */
+  loopVars: string[];
+}
+
+export function findNode(sections: readonly Section[], id: string): NodeSite | undefined {
+  const walk = (list: PlanNode[], parentId: string, loopVars: string[]): NodeSite | undefined => {
+    for (const [index, node] of list.entries()) {
+      if (node.id === id) return { node, list, index, parentId, loopVars };
+      if (node.kind === 'step') continue;
+      const found = walk(node.children, node.id, node.kind === 'forEach' ? [...loopVars, node.as] : loopVars);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const s of sections) {
+    const found = walk(s.nodes, s.name, []);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Every step id, for did-you-mean suggestions. */
+export function stepIds(sections: readonly Section[]): string[] {
+  const ids: string[] = [];
+  const walk = (n: PlanNode): void => {
+    ids.push(n.id);
+    if (n.kind !== 'step') n.children.forEach(walk);
+  };
+  sections.forEach((s) => s.nodes.forEach(walk));
+  return ids;
+}
+
+/** Marks a node and everything under it as skipped, with the reason. */
+export function markSkipped(node: PlanNode, reason: string): void {
+  node.skipReason = reason;
+  if (node.kind !== 'step') node.children.forEach((c) => markSkipped(c, reason));
+}
