@@ -90,7 +90,7 @@ describe('the 3.3 operator installed by OLM', () => {
       expect(spec.conversion.webhook.conversionReviewVersions).toEqual(['v1', 'v2']);
     }
     const hooks = (await kube.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' })).items.map((h) => h.metadata.name).sort();
-    expect(hooks).toEqual(['datasciencecluster-v1-validator.opendatahub.io', 'datasciencecluster-v2-validator.opendatahub.io', 'dscinitialization-v1-validator.opendatahub.io', 'dscinitialization-v2-validator.opendatahub.io']);
+    expect(hooks).toEqual(['datasciencecluster-v1-validator.opendatahub.io', 'datasciencecluster-v2-validator.opendatahub.io', 'dscinitialization-v1-validator.opendatahub.io', 'dscinitialization-v2-validator.opendatahub.io', 'kubeflow-kueuelabels-validator.opendatahub.io']);
   });
 
   it('converts the DSC stored as v1 by 2.25: v2 shows aipipelines, no codeflare, modelmeshserving or kserve.serving', async () => {

@@ -89,6 +89,8 @@ describe('risky scenario on 2.25.4', () => {
       'data-science/alice-wb': 'True/Running',
       'data-science/bob-custom': 'True/Running',
       'data-science/carol-wb': 'False/Stopped',
+      'data-science/erin-wb': 'False/Stopped',
+      'team-kueue/dana-wb': 'True/Running',
     });
     const stopped = await kube.get({ ...NOTEBOOK, name: 'carol-wb', namespace: 'data-science' });
     expect(statusOf(stopped).readyReplicas).toBe(0);
