@@ -156,7 +156,9 @@ export class Executor {
   /** Runs nodes in order; returns the id of a failed node that stops its parent, if any. */
   private async runNodes(nodes: readonly PlanNode[], frame: Frame): Promise<string | undefined> {
     for (const node of nodes) {
-      const result = await this.runNode(node, frame);
+      // Each node in the vars of the file it is written in: a section or a loop body can hold nodes
+      // of several files (a top-level import, a site overlay's steps among ours).
+      const result = await this.runNode(node, node.scope === frame.scope ? frame : { ...frame, scope: node.scope });
       if (result.status === 'failed' && !node.continueOnError) return node.id + frame.suffix;
     }
     return undefined;

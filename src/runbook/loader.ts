@@ -332,7 +332,8 @@ class Loader {
     for (const [i, imp] of (raw.imports ?? []).entries()) {
       const at = positionOf(source, ['imports', i, 'file']);
       const file = resolveImport(dirname(source.file), imp.file);
-      const stem = basename(imp.file, extname(imp.file));
+      const written = imp.file.startsWith(SHIPPED_PREFIX) ? imp.file.slice(SHIPPED_PREFIX.length) : imp.file;
+      const stem = basename(written, extname(written));
       const imported = await this.importFile(file, imp.file, at, { ...ctx, source }, imp.vars ?? {}, ['imports', i, 'vars']);
       if (!imported) continue;
       const chain = [...ctx.chain, file];
