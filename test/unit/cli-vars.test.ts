@@ -24,8 +24,11 @@ async function upgrade() {
 describe('runbook vars', () => {
   it('lists the vars of imported files with the file that declares them', async () => {
     const vars = listVars(await upgrade(), join(root, 'runbooks'));
-    const ray = vars.find((v) => v.name === 'rayHeadContainer');
-    expect(ray).toMatchObject({ type: 'string', default: 'ray-head', declaredIn: ['rhoai-2.25-to-3.3/after/ray.yaml'] });
+    // The var the site could not set before: declared only in an imported file.
+    const pin = vars.find((v) => v.name === 'pinLlmConfigs');
+    expect(pin).toMatchObject({ type: 'boolean', default: false, declaredIn: ['rhoai-2.25-to-3.3/before/model-serving.yaml'] });
+    // A secret of two imported files: one entry, both files.
+    expect(vars.find((v) => v.name === 'trustyaiToken')).toMatchObject({ secret: true, declaredIn: ['rhoai-2.25-to-3.3/before/trustyai.yaml', 'rhoai-2.25-to-3.3/after/trustyai.yaml'] });
     expect(vars.find((v) => v.name === 'catalogSource')).toMatchObject({ declaredIn: ['upgrade-2.25-to-3.3.yaml'] });
     // Names are unique: one name, one entry.
     expect(new Set(vars.map((v) => v.name)).size).toBe(vars.length);
