@@ -146,11 +146,8 @@ describe('apply step', () => {
   });
 
   describe('failures', () => {
-    it('a template that does not exist names the places looked in', async () => {
-      const run = await runStep('apply', { template: 'missing/objects.yaml' });
-      expect(run.status).toBe('failed');
-      expect(run.error).toMatch(/template not found: missing\/objects.yaml/);
-      expect(run.result?.error?.hint).toMatch(/looked in/);
+    it('a template that does not exist is refused before the run, naming the places looked in', async () => {
+      await expect(runStep('apply', { template: 'missing/objects.yaml' })).rejects.toThrow(/template missing\/objects.yaml: no such file\s+hint: looked in/);
     });
 
     it('a template that renders invalid YAML says so', async () => {

@@ -84,10 +84,8 @@ describe('exec step', () => {
     expect(run.result?.error?.hint).toBe('install it or put it on PATH');
   });
 
-  it('a command string without shell: true is refused with a hint', async () => {
-    const run = await runStep('exec', { command: 'kubectl get pods' });
-    expect(run.status).toBe('failed');
-    expect(run.error).toBe('exec: a command string needs shell: true');
+  it('a command string without shell: true is refused before the run, with a hint', async () => {
+    await expect(runStep('exec', { command: 'kubectl get pods' })).rejects.toThrow(/\(exec\): missing required field "shell"\s+hint: "shell": A command string is a shell script/);
   });
 
   it('stdin is passed to the command', async () => {
