@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { until } from './support/sandbox.js';
 import {
   FIXTURES,
   ISVC,
@@ -375,8 +376,8 @@ describe('a new InferenceService that never becomes Ready', () => {
 
   it('side by side: the run fails at the Ready wait, the original is untouched; fixed and resumed, it finishes', async () => {
     await copyServerlessModel(kube, 'ml-unready', { predictor: tooBig });
-    const before = (await get(ISVC, 'granite-chat', 'ml-unready'))!;
-    expect(isReady(before)).toBe(true);
+    // The simulated controller writes the status a moment after the create.
+    const before = await until(kube, { ...ISVC, name: 'granite-chat', namespace: 'ml-unready' }, 'the Serverless original Ready', isReady);
     const { run, dir } = await convert({ namespace: 'ml-unready', readyTimeout: '3s' });
     expect(run.code).toBe(1);
     const ready = resultsOf(run).get('serverless-to-raw/convert/validate/ready[ml-unready/granite-chat]');

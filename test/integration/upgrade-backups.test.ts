@@ -104,7 +104,8 @@ describe('backups of the upgrade runbook on the full scenario', () => {
     const cm = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'llama-team', name: 'llama-stack-config' });
     expect(readFileSync(join(custom, 'run.yaml'), 'utf8')).toBe((cm!.data as Record<string, string>)['run.yaml']);
     expect(readFileSync(join(custom, 'pod.yaml'), 'utf8')).toContain(`name: ${pod!.metadata.name}`);
-    const deployment = (pod!.metadata.ownerReferences ?? []).find((o) => o.kind === 'ReplicaSet')!.name.replace(/-[^-]+$/, '');
+    const owners = (pod!.metadata.ownerReferences ?? []) as { kind: string; name: string }[];
+    const deployment = owners.find((o) => o.kind === 'ReplicaSet')!.name.replace(/-[^-]+$/, '');
     expect(readFileSync(join(custom, 'deployment.yaml'), 'utf8')).toContain(`name: ${deployment}`);
     // The SQLite folder of the pod, file for file.
     const data = (await containerDir('llama-team', pod!.metadata.name!, 'llama-stack')) + '/opt/app-root/src/.llama/distributions/rh';

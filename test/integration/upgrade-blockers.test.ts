@@ -4,7 +4,7 @@
 // CRD that OpenShift AI did not deploy (the AI pipelines pre-condition of 2.25 and 3.3), each with the
 // operator's own message; and what the 3.3 operator migrates by itself (AcceleratorProfiles to
 // HardwareProfiles), reported and left to it.
-import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import type { V1CustomResourceDefinition, V1JSONSchemaProps } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { installCrds } from '../../src/sandbox/crds/index.js';
@@ -26,7 +26,7 @@ function crd(group: string, plural: string, kind: string, version: string, label
       group,
       names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
       scope: plural === 'workflows' ? 'Namespaced' : 'Cluster',
-      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } as V1JSONSchemaProps } }],
     },
   };
 }
