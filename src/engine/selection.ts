@@ -1,4 +1,5 @@
 // Which nodes a run executes: --only and --skip by id or tag, --from a step id onwards.
+import { stepIds } from '../runbook/overlays.js';
 import type { PlanNode, Section } from '../runbook/types.js';
 
 export interface Selection {
@@ -34,13 +35,7 @@ export function decide(node: PlanNode, selection: Selection, ancestorSelected: b
 
 /** Every node id in execution order, for --from and for validating selectors. */
 export function allIds(sections: readonly Section[]): string[] {
-  const ids: string[] = [];
-  const walk = (n: PlanNode): void => {
-    ids.push(n.id);
-    if (n.kind !== 'step') n.children.forEach(walk);
-  };
-  sections.forEach((s) => s.nodes.forEach(walk));
-  return ids;
+  return stepIds(sections);
 }
 
 export function allTags(sections: readonly Section[]): Set<string> {

@@ -32,7 +32,7 @@ export function findNode(sections: readonly Section[], id: string): NodeSite | u
   return undefined;
 }
 
-/** Every step id, for did-you-mean suggestions. */
+/** Every node id in run order: for did-you-mean suggestions, and the engine's selectors (allIds). */
 export function stepIds(sections: readonly Section[]): string[] {
   const ids: string[] = [];
   const walk = (n: PlanNode): void => {
