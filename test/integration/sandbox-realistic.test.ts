@@ -112,6 +112,8 @@ describe(`risky scenario (full plus models 3.x cannot serve) at speed ${SPEED}`,
       'data-science/alice-wb': 'False/RedirectLoop',
       'data-science/bob-custom': 'False/RedirectLoop',
       'data-science/carol-wb': 'False/Stopped',
+      'data-science/erin-wb': 'False/Stopped',
+      'team-kueue/dana-wb': 'False/RedirectLoop',
     });
   });
 });
