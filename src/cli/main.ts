@@ -76,6 +76,19 @@ program
     exit(await varsCommand(file, flags, await registry()));
   });
 
+program
+  .command('coverage')
+  .description('List the guide items a runbook answers (steps, follow-ups, sign-offs with `source:`) and the ones it does not')
+  .argument('<file>', 'runbook file')
+  .option('-o, --output <format>', 'text or json', 'text')
+  .option('--guide <names...>', 'only these guides (e.g. 000 001); default: every guide the runbook names')
+  .option('--missing', 'list only the items nothing answers')
+  .addHelpText('after', '\nExamples:\n  runbook coverage runbooks/upgrade-2.25-to-3.3.yaml\n  runbook coverage runbooks/upgrade-2.25-to-3.3.yaml --guide 001 --missing')
+  .action(async (file: string, flags: import('./commands/coverage.js').CoverageFlags) => {
+    const { coverageCommand } = await import('./commands/coverage.js');
+    exit(await coverageCommand(file, flags, await registry()));
+  });
+
 withRunOptions(
   withKubeOptions(
     withVarOptions(

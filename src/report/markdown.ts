@@ -1,7 +1,7 @@
 // The run report as Markdown, for a change ticket: what ran, against what, what it found, what
 // changed, and what is left for people to do.
 import { formatMs } from '../engine/attempt.js';
-import type { RunReport } from './model.js';
+import type { ReportNote, RunReport } from './model.js';
 
 const STATUS_MARK: Record<string, string> = {
   ok: '✓ ok',
@@ -63,10 +63,20 @@ export function renderMarkdown(r: RunReport): string {
 
   if (r.followUps.length) {
     out.push('## What is left for you', '');
-    for (const f of r.followUps) out.push(`- ${f.trim().replace(/\n/g, '\n  ')}`);
+    for (const f of r.followUps) out.push(`- ${noteText(f)}`);
+    out.push('');
+  }
+  if (r.signOffs.length) {
+    out.push('## Sign-off', '', 'No cluster can answer these: the person who closes the change confirms each.', '');
+    for (const f of r.signOffs) out.push(`- [ ] ${noteText(f)}`);
     out.push('');
   }
   return out.join('\n');
+}
+
+function noteText(note: ReportNote): string {
+  const text = note.text.trim().replace(/\n/g, '\n  ');
+  return note.source.length ? `${text} _(guide: ${note.source.join(', ')})_` : text;
 }
 
 function esc(text: string): string {

@@ -35,7 +35,15 @@ export interface RunReport {
   counts: Record<StepStatus, number>;
   findings: Finding[];
   steps: ReportStep[];
-  followUps: string[];
+  followUps: ReportNote[];
+  /** What a person confirms before the change is closed: a checklist. */
+  signOffs: ReportNote[];
+}
+
+/** A follow-up or sign-off with the guide items it answers. */
+export interface ReportNote {
+  text: string;
+  source: string[];
 }
 
 /** A site step's origin in a few words: "site step, before during/x (site.yaml:12)". */
@@ -89,6 +97,7 @@ export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cl
     counts,
     findings: [...state.findings].sort((a, b) => severityRank(a.severity) - severityRank(b.severity)),
     steps,
-    followUps: plan.followUps,
+    followUps: plan.followUps.map(({ text, source }) => ({ text, source })),
+    signOffs: plan.signOffs.map(({ text, source }) => ({ text, source })),
   };
 }

@@ -20,6 +20,29 @@ export const EXPRESSION: JsonSchema = {
 };
 
 /** Fields any step, group or loop may carry besides its type key. */
+/** A guide item id: the guide's number, a dot, a kebab-case slug (runbooks/guide-items/). */
+export const GUIDE_ITEM_REF: JsonSchema = {
+  type: 'string',
+  pattern: '^[a-z0-9]+\\.[a-z0-9][a-z0-9-]*$',
+  description: 'A guide item id: the guide, a dot and a kebab-case slug, e.g. 000.ocp-stable.',
+};
+
+const SOURCE_FIELD: JsonSchema = {
+  anyOf: [GUIDE_ITEM_REF, { type: 'array', minItems: 1, items: GUIDE_ITEM_REF }],
+  description: 'The guide item(s) this implements, by id (e.g. 000.ocp-stable).',
+};
+
+/** A note for the report: a sentence, or a sentence with the guide items it answers. */
+const NOTE_SPEC: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['text'],
+  properties: {
+    text: { type: 'string', minLength: 1 },
+    source: SOURCE_FIELD,
+  },
+};
+
 export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
   name: { type: 'string', minLength: 1, description: 'What the step does, in words an admin reads in the progress output.' },
   id: {
@@ -49,6 +72,10 @@ export const COMMON_STEP_FIELDS: Record<string, JsonSchema> = {
       'Save the step output under this name for later steps (templates and expressions): letters, digits and _, not starting with a digit, e.g. ocVersion. Inside a forEach the value belongs to the current item.',
   },
   tags: { type: 'array', items: { type: 'string' }, description: 'Labels for --only and --skip.' },
+  source: {
+    anyOf: [GUIDE_ITEM_REF, { type: 'array', minItems: 1, items: GUIDE_ITEM_REF }],
+    description: 'The guide item(s) this step implements, by id (e.g. 000.ocp-stable): `runbook coverage` lists them.',
+  },
   continueOnError: { type: 'boolean', description: 'A failure of this step is recorded but does not stop the run.' },
   confirm: {
     type: 'string',
@@ -120,6 +147,7 @@ export const SECTION_SPEC: JsonSchema = {
       description: 'Lower-case letters, digits and "-", e.g. assess, before, during, after, verify.',
     },
     description: { type: 'string' },
+    source: SOURCE_FIELD,
     steps: { type: 'array' },
   },
 };
@@ -184,8 +212,13 @@ export const RUNBOOK_SPEC: JsonSchema = {
     },
     followUps: {
       type: 'array',
-      items: { type: 'string' },
-      description: 'What no runbook can do for the admin: listed at the end of the run report.',
+      items: { anyOf: [{ type: 'string', minLength: 1 }, NOTE_SPEC] },
+      description: 'What no runbook can do for the admin: listed at the end of the run report (a sentence, or { text, source }).',
+    },
+    signOffs: {
+      type: 'array',
+      items: NOTE_SPEC,
+      description: 'What only a person can confirm (no cluster can answer it): a checklist in the run report, each with the guide items it answers.',
     },
   },
 };

@@ -18,9 +18,10 @@ import { classifyStep, notAMapping, type Shape } from './step-shape.js';
 import { didYouMean, suggestion } from './suggest.js';
 import { isTemplate } from './template.js';
 import { checkTemplates, type PendingTemplate, type ScopeNames } from './template-check.js';
-import { API_VERSION, type AppliedOverlay, type CommonFields, type Plan, type PlanNode, type Section, type VarScope, type VarSpec } from './types.js';
+import { API_VERSION, type AppliedOverlay, type CommonFields, type Plan, type PlanNode, type RunbookNote, type Section, type VarScope, type VarSpec } from './types.js';
 import { findNode, markSkipped, stepIds } from './overlays.js';
 import { checkRegisterFlow } from './flow-check.js';
+import { checkGuideRefs, readNotes, sourceIds, type GuideRef } from './guide-refs.js';
 import { helperNameProblem, readVarSpecs } from './var-specs.js';
 
 export interface LoadOptions {
@@ -47,6 +48,7 @@ interface BuildContext {
 interface RawSection {
   name: string;
   description?: string;
+  source?: unknown;
   steps?: unknown[];
 }
 
@@ -56,7 +58,7 @@ interface RawRunbook {
   imports?: { file: string; vars?: Record<string, unknown> }[];
   sections?: RawSection[];
   overlays?: RawOverlay[];
-  followUps?: string[];
+  followUps?: unknown[];
 }
 
 interface RawOverlay {
@@ -140,6 +142,11 @@ class Loader {
   /** Where each imported scope was imported: its unbound required vars are reported there. */
   private readonly importSites = new Map<string, SourcePosition>();
   private rootDir = '';
+  /** Every `source:` written, checked against the shipped guide items once the plan is built. */
+  private readonly guideRefs: GuideRef[] = [];
+  private readonly followUps: RunbookNote[] = [];
+  private readonly signOffs: RunbookNote[] = [];
+  private readonly sectionSources = new Map<string, string[]>();
 
   constructor(private readonly options: LoadOptions) {}
 
@@ -149,6 +156,7 @@ class Loader {
     if (!source) return { problems: inFileOrder(this.problems) };
     const raw = source.value as RawRunbook;
     this.scopes[''] = { id: '', file, vars: this.readVars(source, raw), bindings: {} };
+    this.readNotesOf(source);
     const sections = await this.buildSections(source, raw, { scope: '', parentId: '', chain: [file] });
     const overlays = await this.applyOverlays(source, raw, sections);
     this.checkRequiredVars();
@@ -158,7 +166,12 @@ class Loader {
       registers: this.registers,
     };
     this.problems.push(...checkTemplates(this.templates, names), ...checkExpressionNames(this.expressions, names));
+    this.problems.push(...(await checkGuideRefs(this.guideRefs)));
     if (this.problems.length > 0) return { problems: inFileOrder(this.problems) };
+    for (const section of sections) {
+      const ids = this.sectionSources.get(section.name);
+      if (ids?.length) section.source = [...new Set(ids)];
+    }
     const plan: Plan = {
       name: raw.metadata?.name ?? basename(file, extname(file)),
       description: raw.metadata?.description,
@@ -166,7 +179,8 @@ class Loader {
       digest: digest(sections.map((s) => ({ name: s.name, nodes: s.nodes.map((n) => n.digest) }))),
       sections,
       scopes: this.scopes,
-      followUps: raw.followUps ?? [],
+      followUps: this.followUps,
+      signOffs: this.signOffs,
       ...(overlays.length ? { overlays } : {}),
     };
     const flow = checkRegisterFlow(plan, this.options.registry);
@@ -305,6 +319,7 @@ class Loader {
     await this.mergeImports(source, raw, ctx, sectionFor);
 
     for (const [i, s] of (raw.sections ?? []).entries()) {
+      this.readSectionSource(source, s, i);
       const parentId = ctx.parentId ? `${ctx.parentId}/${s.name}` : s.name;
       const nodes = await this.buildNodes(s.steps ?? [], ['sections', i, 'steps'], {
         source,
@@ -339,6 +354,7 @@ class Loader {
       const chain = [...ctx.chain, file];
       await this.mergeImports(imported.source, imported.raw, { ...ctx, scope: imported.scope, chain }, sectionFor);
       for (const [si, s] of (imported.raw.sections ?? []).entries()) {
+        this.readSectionSource(imported.source, s, si);
         const nodes = await this.buildNodes(s.steps ?? [], ['sections', si, 'steps'], {
           source: imported.source,
           baseDir: dirname(file),
@@ -377,6 +393,7 @@ class Loader {
     let id = scopeId;
     for (let n = 2; this.scopes[id]; n++) id = `${scopeId}#${n}`;
     const vars = this.readVars(source, raw);
+    this.readNotesOf(source);
     const path = relative(this.rootDir, file);
     const qualifiers = [...new Set([raw.metadata?.name, path.slice(0, path.length - extname(path).length), path].filter((q): q is string => typeof q === 'string' && q !== ''))];
     this.scopes[id] = { id, file, vars, bindings, parent: ctx.scope, qualifiers };
@@ -561,6 +578,31 @@ class Loader {
     return { kind: 'group', children };
   }
 
+  /** A node's `source:` as ids, each remembered with its place to be checked against the guide items. */
+  private readSource(source: SourceFile, value: unknown, path: YamlPath): { source?: string[] } {
+    const ids = sourceIds(value);
+    if (!ids) return {};
+    for (const [i, id] of ids.entries()) this.guideRefs.push({ id, at: positionOf(source, typeof value === 'string' ? path : [...path, i]) });
+    return { source: ids };
+  }
+
+  private readSectionSource(source: SourceFile, section: RawSection, index: number): void {
+    const read = this.readSource(source, section.source, ['sections', index, 'source']).source;
+    if (read) this.sectionSources.set(section.name, [...(this.sectionSources.get(section.name) ?? []), ...read]);
+  }
+
+  /** Follow-ups and sign-offs of every file, the imported ones included, each said once. */
+  private readNotesOf(source: SourceFile): void {
+    for (const [key, into] of [['followUps', this.followUps], ['signOffs', this.signOffs]] as const) {
+      for (const { note, refs } of readNotes(source, key)) {
+        this.guideRefs.push(...refs);
+        const same = into.find((n) => n.text === note.text);
+        if (same) same.source = [...new Set([...same.source, ...note.source])];
+        else into.push(note);
+      }
+    }
+  }
+
   private readCommon(step: Record<string, unknown>, path: YamlPath, label: string, ctx: BuildContext): CommonFields | undefined {
     const { source } = ctx;
     const common: Record<string, unknown> = {};
@@ -602,6 +644,7 @@ class Loader {
       timeoutMs: parseDuration(common.timeout),
       register: common.register as string | undefined,
       tags: (common.tags as string[] | undefined) ?? [],
+      ...this.readSource(source, common.source, [...path, 'source']),
       continueOnError: common.continueOnError === true,
       confirm: common.confirm as string | undefined,
     };

@@ -2,6 +2,7 @@
 // bodies), the list that holds it, and the loop variables in force there, so a site's steps can be
 // built as if written beside it. Like kustomize patches by name, never by position: a change
 // upstream that moves a step does not move the site's step elsewhere.
+import { walkPlan } from './plan-walk.js';
 import type { PlanNode, Section } from './types.js';
 
 export interface NodeSite {
@@ -34,13 +35,7 @@ export function findNode(sections: readonly Section[], id: string): NodeSite | u
 
 /** Every node id in run order: for did-you-mean suggestions, and the engine's selectors (allIds). */
 export function stepIds(sections: readonly Section[]): string[] {
-  const ids: string[] = [];
-  const walk = (n: PlanNode): void => {
-    ids.push(n.id);
-    if (n.kind !== 'step') n.children.forEach(walk);
-  };
-  sections.forEach((s) => s.nodes.forEach(walk));
-  return ids;
+  return walkPlan(sections).map((w) => w.node.id);
 }
 
 /** Marks a node and everything under it as skipped, with the reason. */

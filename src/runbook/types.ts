@@ -33,6 +33,8 @@ export interface CommonFields {
   timeoutMs?: number;
   register?: string;
   tags: string[];
+  /** Guide items this node implements (runbooks/guide-items/), for `runbook coverage`. */
+  source?: string[];
   continueOnError: boolean;
   confirm?: string;
 }
@@ -92,6 +94,8 @@ export type PlanNode = StepNode | GroupNode | ForEachNode;
 export interface Section {
   name: string;
   description?: string;
+  /** Guide items the section as a whole implements. */
+  source?: string[];
   nodes: PlanNode[];
 }
 
@@ -118,7 +122,17 @@ export interface Plan {
   digest: string;
   sections: Section[];
   scopes: Record<string, VarScope>;
-  followUps: string[];
+  followUps: RunbookNote[];
+  /** What only a person can confirm: a checklist in the report. */
+  signOffs: RunbookNote[];
   /** The overlays of the runbook that was run, in order. */
   overlays?: AppliedOverlay[];
+}
+
+/** A follow-up or sign-off of a runbook (or of one it imports), with the guide items it answers. */
+export interface RunbookNote {
+  text: string;
+  source: string[];
+  /** Where it is written. */
+  at: SourcePosition;
 }

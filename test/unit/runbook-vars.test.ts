@@ -16,7 +16,7 @@ function spec(name: string, fields: Partial<VarSpec> = {}): VarSpec {
 function plan(root: VarSpec[], imported: Omit<VarScope, 'file'>[] = []): Plan {
   const scopes: Record<string, VarScope> = { '': { id: '', file: '/rb/main.yaml', vars: root, bindings: {} } };
   for (const s of imported) scopes[s.id] = { file: `/rb/${s.id}.yaml`, ...s };
-  return { name: 'demo', file: '/rb/main.yaml', digest: 'x', sections: [], scopes, followUps: [] };
+  return { name: 'demo', file: '/rb/main.yaml', digest: 'x', sections: [], scopes, followUps: [], signOffs: [] };
 }
 
 describe('coerce', () => {
