@@ -27,6 +27,10 @@ export interface RunFlags extends LoadFlags, KubeFlags {
   /** resume: rebuild a damaged run from what is intact. */
   repair?: boolean;
   report?: string;
+  /** curl-style HOST1:PORT1:HOST2:PORT2 rules for http steps. */
+  connectTo?: string[];
+  /** Extra CA files http steps trust. */
+  cacert?: string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -57,6 +61,8 @@ export function withRunOptions(cmd: Command): Command {
     .option('--only <id|tag>', 'run only these steps (by id, id prefix or tag; repeatable)', collect, [])
     .option('--skip <id|tag>', 'skip these steps (repeatable)', collect, [])
     .option('--from <step-id>', 'start at this step; the ones before it are skipped')
+    .option('--connect-to <HOST1:PORT1:HOST2:PORT2>', 'http steps: connect to HOST2:PORT2 for requests to HOST1:PORT1, as curl does (empty HOST1 or PORT1: any; repeatable; also $RUNBOOK_CONNECT_TO)', collect, [])
+    .option('--cacert <file>', 'http steps: also trust this CA bundle (PEM; repeatable; $NODE_EXTRA_CA_CERTS works too)', collect, [])
     .addOption(new Option('-o, --output <format>', 'progress output').choices(['auto', 'tty', 'plain', 'json']).default('auto'))
     .option('--report <dir>', 'also copy the run report (Markdown and JSON) into this folder');
 }

@@ -1,6 +1,9 @@
 // The services steps may use, made from the CLI flags. The Kubernetes client is created on first
 // use, so runbooks without Kubernetes steps never need a kubeconfig.
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../engine/errors.js';
 import type { StepServices } from '../engine/step-type.js';
+import { connectRules, type HttpRouting } from '../steps/http-routing.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ResendListener } from '../kube/transport.js';
 import type { LoadedKubeConfig } from '../kube/config.js';
@@ -33,11 +36,11 @@ export interface ServiceHooks {
   onResend?: ResendListener;
 }
 
-export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFlags, 'dryRun'>, hooks: ServiceHooks = {}): Promise<Services> {
+export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFlags, 'dryRun' | 'connectTo' | 'cacert'>, hooks: ServiceHooks = {}): Promise<Services> {
   let client: KubeClient | undefined;
   let loaded: LoadedKubeConfig | undefined;
   const { KubeClient: Client, loadKubeConfig } = await import('../kube/index.js');
-  const services: Partial<StepServices> = {};
+  const services: Partial<StepServices> = { http: await httpRouting(flags) };
   Object.defineProperty(services, 'kube', {
     enumerable: true,
     get(): KubeClient {
@@ -67,4 +70,18 @@ export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFla
 export async function clusterServer(flags: KubeFlags): Promise<string> {
   const { loadKubeConfig } = await import('../kube/config.js');
   return loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace }).server;
+}
+
+/** The http steps' connect-to rules and extra CAs, checked before anything runs. */
+async function httpRouting(flags: Pick<RunFlags, 'connectTo' | 'cacert'>): Promise<HttpRouting> {
+  const connectTo = connectRules(flags.connectTo ?? []);
+  const extraCa: string[] = [];
+  for (const file of flags.cacert ?? []) {
+    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new InputError([{ message: `--cacert ${file}: cannot read it (${err.code ?? err.message})`, hint: 'give a PEM file of CA certificates' }]);
+    });
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new InputError([{ message: `--cacert ${file}: no PEM certificate in it`, hint: 'give a PEM file of CA certificates' }]);
+    extraCa.push(text);
+  }
+  return { connectTo, extraCa };
 }

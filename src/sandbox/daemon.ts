@@ -42,6 +42,7 @@ try {
     kubeconfig: sandbox.kubeconfigPath,
     viewerKubeconfig: sandbox.viewerKubeconfigPath,
     ...(sandbox.faultProxy ? { faultProxy: sandbox.faultProxy.server } : {}),
+    http: sandbox.http,
     dir: sandbox.controlPlane.dir,
     startedAt: new Date().toISOString(),
   });

@@ -18,6 +18,8 @@ export interface SandboxRecord {
   viewerKubeconfig?: string;
   /** The fault proxy's address, when the scenario injects API faults. */
   faultProxy?: string;
+  /** How http steps reach the workloads' endpoints: a connect-to rule and the CA file. */
+  http?: { connectTo: string; caFile: string };
   startedAt?: string;
 }
 

@@ -1,6 +1,6 @@
 // A sandbox: the real control plane, the sandbox CRDs, a scenario, and the simulator playing the
 // operators. Used by `runbook sandbox up` (through the daemon) and `runbook sandbox run`.
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunbookError } from '../engine/errors.js';
 import { KubeClient } from '../kube/client.js';
@@ -46,6 +46,11 @@ export interface Sandbox {
   viewerKubeconfigPath: string;
   /** Present when the scenario has faults.api. */
   faultProxy?: FaultProxy;
+  /**
+   * How a client reaches the workloads' HTTP endpoints: the connect-to rule (the CLI's --connect-to)
+   * and the CA file to trust (--cacert, or NODE_EXTRA_CA_CERTS).
+   */
+  http: { connectTo: string; caFile: string };
   stop(): Promise<void>;
 }
 
@@ -93,11 +98,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const sim = simulator;
     const proxy = faultProxy;
+    const caFile = join(controlPlane.dir, 'endpoints-ca.pem');
+    await writeFile(caFile, sim.endpoints.caPem);
     return {
       controlPlane,
       kube,
       simulator: sim,
       scenario: scenario.name,
+      http: { connectTo: sim.endpoints.connectTo, caFile },
       kubeconfigPath: proxy?.kubeconfigPath ?? controlPlane.kubeconfigPath,
       viewerKubeconfigPath: proxy ? join(controlPlane.dir, 'faulty-viewer.kubeconfig') : controlPlane.viewerKubeconfigPath,
       ...(proxy ? { faultProxy: proxy } : {}),

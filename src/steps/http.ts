@@ -2,10 +2,12 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { StepFailure } from '../engine/errors.js';
 import type { StepType } from '../engine/step-type.js';
 import { DURATION, parseDuration } from '../runbook/format.js';
+import { routeFor, trustedCas, type ConnectRule } from './http-routing.js';
 
 interface HttpInput {
   url: string;
@@ -60,12 +62,13 @@ export const httpStep: StepType<HttpInput> = {
     const expect = input.expectStatus === undefined ? [200] : Array.isArray(input.expectStatus) ? input.expectStatus : [input.expectStatus];
     const body = input.body === undefined ? undefined : typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
     const headers = { ...(body && typeof input.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...input.headers };
-    const ca = input.caFile ? await readFile(resolve(ctx.baseDir, input.caFile)) : undefined;
+    const ca = input.caFile ? await readFile(resolve(ctx.baseDir, input.caFile)) : trustedCas(ctx.services.http?.extraCa ?? []);
     const res = await send(input.url, method, headers, body, {
       signal: ctx.signal,
       timeoutMs: parseDuration(input.timeout) ?? 30_000,
       rejectUnauthorized: input.insecureSkipTLSVerify !== true,
       ca,
+      connectTo: ctx.services.http?.connectTo ?? [],
     }).catch((err: unknown) => {
       throw new StepFailure(`${method} ${ctx.redact(input.url)}: ${(err as Error).message}`, { transient: true, cause: err });
     });
@@ -95,11 +98,19 @@ function send(
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
-  o: { signal: AbortSignal; timeoutMs: number; rejectUnauthorized: boolean; ca?: Buffer },
+  o: { signal: AbortSignal; timeoutMs: number; rejectUnauthorized: boolean; ca?: Buffer | string[]; connectTo: readonly ConnectRule[] },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
-    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const req = request(url, { method, headers, signal: o.signal, timeout: o.timeoutMs, rejectUnauthorized: o.rejectUnauthorized, ...(o.ca ? { ca: o.ca } : {}) }, (res) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const request = secure ? httpsRequest : httpRequest;
+    const port = Number(target.port) || (secure ? 443 : 80);
+    const route = routeFor(o.connectTo, target.hostname, port);
+    // Connected elsewhere, the request still names the URL's host: Host header and TLS server name.
+    const rerouted = route
+      ? { hostname: route.host, port: route.port, headers: { host: target.host, ...headers }, ...(secure && !isIP(target.hostname.replace(/^\[|\]$/g, '')) ? { servername: target.hostname } : {}) }
+      : { headers };
+    const req = request(url, { method, signal: o.signal, timeout: o.timeoutMs, rejectUnauthorized: o.rejectUnauthorized, ...(o.ca ? { ca: o.ca } : {}), ...rerouted }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += text.length < 1_000_000 ? d : ''));

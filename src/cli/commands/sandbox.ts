@@ -106,6 +106,7 @@ export async function sandboxUp(flags: SandboxFlags): Promise<number> {
       `sandbox running: scenario ${record.scenario}, API server ${record.server} (pid ${record.pid})`,
       `use it with:`,
       `  export KUBECONFIG=${record.kubeconfig}`,
+      ...(record.http ? [`  export RUNBOOK_CONNECT_TO=${record.http.connectTo} NODE_EXTRA_CA_CERTS=${record.http.caFile}   # http steps reach the workloads' endpoints`] : []),
       `  runbook run runbooks/upgrade-2.25-to-3.3.yaml`,
       `a view-only user: ${record.viewerKubeconfig}`,
       ...(record.faultProxy ? [`these kubeconfigs go through a proxy that injects API faults (${record.faultProxy}), as the scenario asks`] : []),
@@ -166,7 +167,7 @@ export async function sandboxStatus(flags: Pick<SandboxFlags, 'stateDir'>): Prom
     process.stdout.write(`sandbox starting: scenario ${record.scenario}, pid ${record.pid}; progress in ${p.log}\n`);
     return EXIT.ok;
   }
-  process.stdout.write(`sandbox running since ${record.startedAt}: scenario ${record.scenario}, ${record.server}, pid ${record.pid}\n  export KUBECONFIG=${record.kubeconfig}\n`);
+  process.stdout.write(`sandbox running since ${record.startedAt}: scenario ${record.scenario}, ${record.server}, pid ${record.pid}\n  export KUBECONFIG=${record.kubeconfig}\n${record.http ? `  export RUNBOOK_CONNECT_TO=${record.http.connectTo} NODE_EXTRA_CA_CERTS=${record.http.caFile}\n` : ''}`);
   return EXIT.ok;
 }
 
@@ -184,7 +185,17 @@ export async function sandboxRun(file: string, flags: SandboxFlags & RunFlags, r
       file,
       registry,
       mode: 'run',
-      flags: { ...flags, kubeconfig: sandbox.kubeconfigPath, context: undefined, yes: true, fresh: true, stateDir: join(flags.stateDir, 'sandbox') },
+      flags: {
+        ...flags,
+        kubeconfig: sandbox.kubeconfigPath,
+        context: undefined,
+        yes: true,
+        fresh: true,
+        stateDir: join(flags.stateDir, 'sandbox'),
+        // The workloads' HTTP endpoints answer on the sandbox's loopback server.
+        connectTo: [sandbox.http.connectTo, ...(flags.connectTo ?? [])],
+        cacert: [sandbox.http.caFile, ...(flags.cacert ?? [])],
+      },
     });
   } finally {
     log('stopping');

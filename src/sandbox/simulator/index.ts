@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeClient } from '../../kube/client.js';
+import { SandboxEndpoints } from '../endpoints/server.js';
 import { Kubelet } from '../kubelet/index.js';
 import { Notebooks3x } from './notebooks-3x.js';
 import { OlmController } from './olm.js';
@@ -23,6 +24,8 @@ export interface Simulator {
   /** Resolves when every controller has nothing queued or scheduled (instant mode: settled). */
   settled(): Promise<void>;
   rhoaiVersion(): string | undefined;
+  /** The loopback HTTP(S) server that answers for the workloads' hosts (Routes, models, Gateways). */
+  endpoints: SandboxEndpoints;
   stop(): Promise<void>;
 }
 
@@ -36,7 +39,9 @@ export async function startSimulator(kube: KubeClient, options: SimOptions & { p
   const controller = new AbortController();
   // Every informer's watch listens on this one signal.
   setMaxListeners(0, controller.signal);
-  const rt = new SimRuntime(kube, options, controller.signal);
+  const endpoints = new SandboxEndpoints();
+  await endpoints.start();
+  const rt = new SimRuntime(kube, options, controller.signal, endpoints);
   let rhoai: RhoaiOperator | undefined;
   let workloads: WorkloadControllers | undefined;
   let notebooks: Notebooks3x | undefined;
@@ -91,6 +96,7 @@ export async function startSimulator(kube: KubeClient, options: SimOptions & { p
       }
     },
     rhoaiVersion: () => r.version(),
+    endpoints,
     async stop() {
       clearInterval(resync);
       controller.abort();
@@ -101,6 +107,7 @@ export async function startSimulator(kube: KubeClient, options: SimOptions & { p
       pods.stop();
       await Promise.allSettled(running);
       await kubelet.stop();
+      await endpoints.stop();
       if (ownPodsDir) await rm(ownPodsDir, { recursive: true, force: true });
     },
   };

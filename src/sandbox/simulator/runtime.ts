@@ -1,5 +1,6 @@
 // What every simulated controller shares: the client, timing (realistic delays, scaled, or
 // instant), the faults asked for, and small helpers to write status the way operators do.
+import { SandboxEndpoints } from '../endpoints/server.js';
 import type { KubeClient } from '../../kube/client.js';
 import { deepEqual } from '../../kube/json.js';
 import type { KubeObject, ObjectRef } from '../../kube/types.js';
@@ -30,6 +31,8 @@ export class SimRuntime {
     readonly kube: KubeClient,
     readonly options: SimOptions,
     readonly signal: AbortSignal,
+    /** The sandbox's HTTP endpoints: controllers register what their workloads answer. */
+    readonly endpoints: SandboxEndpoints = new SandboxEndpoints(),
   ) {
     this.catalogs = options.catalogs ?? new Catalogs();
   }

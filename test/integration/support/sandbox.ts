@@ -85,3 +85,8 @@ export function scratchFiles(files: Record<string, string>): { dir: string; remo
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** The CLI flags that send a run's http steps to the sandbox's endpoints and trust its CA. */
+export function sandboxHttpArgs(sandbox: Sandbox): string[] {
+  return ['--connect-to', sandbox.http.connectTo, '--cacert', sandbox.http.caFile];
+}
