@@ -76,6 +76,22 @@ program
     exit(await varsCommand(file, flags, await registry()));
   });
 
+withVarOptions(
+  withKubeOptions(
+    program
+      .command('rbac')
+      .description('Print the Roles, ClusterRole and bindings a runbook needs (YAML for oc apply), from the permissions its steps declare')
+      .argument('<file>', 'runbook file'),
+  ),
+)
+  .option('--service-account <namespace/name>', 'the ServiceAccount the bindings grant to', 'runbook/runbook')
+  .option('--name <name>', 'name of the roles and bindings (default: runbook-<runbook name>)')
+  .addHelpText('after', '\nExample:\n  runbook rbac runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml | oc apply -f -')
+  .action(async (file: string, flags: import('./commands/rbac.js').RbacFlags) => {
+    const { rbacCommand } = await import('./commands/rbac.js');
+    exit(await rbacCommand(file, flags, await registry()));
+  });
+
 program
   .command('coverage')
   .description('List the guide items a runbook answers (steps, follow-ups, sign-offs with `source:`) and the ones it does not')
