@@ -2,6 +2,7 @@
 // RUNBOOK_DEBUG is set.
 import { InputError, RunbookError, StateDamaged, formatProblem } from '../engine/errors.js';
 import { LockHeld } from '../engine/lock.js';
+import { LeaseHeld } from '../kube/lease-lock.js';
 import { EXIT } from './exit-codes.js';
 
 export class CliExit extends Error {
@@ -35,7 +36,7 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
 }
 
 function exitCodeOf(err: RunbookError): number {
-  if (err instanceof LockHeld) return EXIT.locked;
+  if (err instanceof LockHeld || err instanceof LeaseHeld) return EXIT.locked;
   if (err instanceof StateDamaged) return EXIT.stateDamaged;
   // Failing to reach the cluster or to be let in is not bad input: it says so with its own code.
   if (err.connection || err.data?.networkCode !== undefined || err.data?.code === 401) return EXIT.clusterUnreachable;

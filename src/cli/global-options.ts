@@ -14,6 +14,8 @@ export interface KubeFlags {
 
 export interface RunFlags extends LoadFlags, KubeFlags {
   stateDir: string;
+  /** file (default) or kubernetes[:NAMESPACE]. */
+  state?: string;
   dryRun?: 'client' | 'server';
   yes?: boolean;
   approve: string[];
@@ -51,6 +53,7 @@ export function withKubeOptions(cmd: Command): Command {
 export function withRunOptions(cmd: Command): Command {
   return cmd
     .option('--state-dir <dir>', 'where runs are checkpointed', '.runbook')
+    .option('--state <backend>', 'file (the default: --state-dir), or kubernetes[:NAMESPACE]: the run state and lock kept in the cluster (Secrets and a Lease; default namespace: the context\'s)')
     .addOption(
       new Option('--dry-run [mode]', 'change nothing: client (no write calls) or server (server-side dry run)')
         .choices(['client', 'server'])

@@ -162,14 +162,18 @@ withRunOptions(
     exit(await planCommand(file, flags, await registry()));
   });
 
-program
-  .command('status')
-  .description('Show the runs recorded in the state folder, or where one run stands')
-  .argument('[run-id]', 'a run id')
+withKubeOptions(
+  program
+    .command('status')
+    .description('Show the runs recorded in the state folder (or the cluster), or where one run stands; --contexts: one row per cluster of a fleet')
+    .argument('[run-id]', 'a run id'),
+)
   .option('--state-dir <dir>', 'where runs are checkpointed', '.runbook')
+  .option('--state <backend>', 'file (the default: --state-dir), or kubernetes[:NAMESPACE]: the runs the cluster holds')
+  .option('--contexts <a,b,c>', 'kubeconfig contexts of a fleet: the newest run each cluster holds (--state kubernetes), one row each')
   .option('-o, --output <format>', 'text or json', 'text')
-  .addHelpText('after', '\nExamples:\n  runbook status\n  runbook status upgrade-2-25-to-3-3-20261122-101500-ab12')
-  .action(async (runId: string | undefined, flags: { stateDir: string; output: string }) => {
+  .addHelpText('after', '\nExamples:\n  runbook status\n  runbook status upgrade-2-25-to-3-3-20261122-101500-ab12\n  runbook status --state kubernetes:runbook --contexts prod-east,prod-west,stage')
+  .action(async (runId: string | undefined, flags: import('./commands/status.js').StatusFlags) => {
     const { statusCommand } = await import('./commands/status.js');
     exit(await statusCommand(runId, flags));
   });

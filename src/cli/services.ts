@@ -8,6 +8,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { ResendListener } from '../kube/transport.js';
 import type { LoadedKubeConfig } from '../kube/config.js';
 import type { Plan } from '../runbook/types.js';
+import type { ClusterState } from './cluster-state.js';
 import type { KubeFlags, RunFlags } from './global-options.js';
 
 declare module '../engine/step-type.js' {
@@ -84,4 +85,14 @@ async function httpRouting(flags: Pick<RunFlags, 'connectTo' | 'cacert'>): Promi
     extraCa.push(text);
   }
   return { connectTo, extraCa };
+}
+
+/** Opens the cluster-held state named by --state kubernetes[:NAMESPACE] and pulls its runs into the local cache. */
+export async function openClusterState(flags: KubeFlags, namespace?: string): Promise<ClusterState> {
+  const { KubeClient: Client, loadKubeConfig } = await import('../kube/index.js');
+  const { ClusterState: State } = await import('./cluster-state.js');
+  const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
+  const cluster = await State.open(Client.fromConfig(loaded), loaded.server, namespace);
+  for (const note of await cluster.pullAll()) process.stderr.write(`note: ${note}\n`);
+  return cluster;
 }

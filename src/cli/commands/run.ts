@@ -22,7 +22,9 @@ import type { RunFlags } from '../global-options.js';
 import { prepare, type Prepared } from '../prepare.js';
 import { chooseRenderer } from '../render/choose.js';
 import { askYesNo } from '../render/prompt.js';
-import { clusterServer, createServices } from '../services.js';
+import { clusterServer, createServices, openClusterState } from '../services.js';
+import { parseStateFlag, type ClusterState } from '../cluster-state.js';
+import type { HeldLease } from '../../kube/lease-lock.js';
 import { printSummary } from '../summary.js';
 
 export interface RunRequest {
@@ -33,9 +35,12 @@ export interface RunRequest {
   flags: RunFlags;
   registry: StepRegistry;
   mode: 'run' | 'resume';
+  /** Set with --state kubernetes: the cluster holds the state (flags.stateDir is its local cache) and the lock. */
+  cluster?: ClusterState;
 }
 
-export async function runCommand(req: RunRequest): Promise<number> {
+export async function runCommand(request: RunRequest): Promise<number> {
+  const req = request.cluster || parseStateFlag(request.flags.state).kind === 'file' ? request : await withClusterState(request);
   const { flags } = req;
   const store0 = new StateStore(resolve(flags.stateDir), new Redactor());
   let existing = await findRunToResume(req, store0);
@@ -63,11 +68,31 @@ export async function runCommand(req: RunRequest): Promise<number> {
   const targetLock: HeldLock | undefined =
     dryRun === 'none' ? await acquireTargetLock(store.root, { cluster: needsCluster ? await clusterServer(flags) : '', runbook: file }, state.runId) : undefined;
   if (targetLock?.takenOver) process.stderr.write(`note: ${targetLock.takenOver}\n`);
+  // With the state in the cluster, the cluster holds the lock too: a run elsewhere is refused.
+  let lease: HeldLease | undefined;
+  try {
+    lease = dryRun === 'none' ? await req.cluster?.lease(prepared.plan.name, state.runId) : undefined;
+  } catch (err) {
+    await targetLock?.release();
+    throw err;
+  }
+  if (lease?.takenOver) process.stderr.write(`note: ${lease.takenOver}\n`);
+  const pushing = dryRun === 'none' ? req.cluster?.follow(state.runId) : undefined;
   try {
     return await runLocked(req, prepared, state, existing, store, redactor, dryRun, needsCluster);
   } finally {
+    await pushing?.stop();
+    await lease?.release();
     await targetLock?.release();
   }
+}
+
+/** --state kubernetes: the runs the cluster holds are pulled into a local cache the run writes to. */
+async function withClusterState(req: RunRequest): Promise<RunRequest> {
+  const backend = parseStateFlag(req.flags.state);
+  if (backend.kind !== 'kubernetes') return req;
+  const cluster = await openClusterState(req.flags, backend.namespace);
+  return { ...req, cluster, flags: { ...req.flags, stateDir: cluster.localRoot } };
 }
 
 async function runLocked(
@@ -197,7 +222,8 @@ async function findRunToResume(req: RunRequest, store: StateStore): Promise<RunS
   if (flags.fresh) return undefined;
   const unfinished = await store.findUnfinished(file);
   if (!unfinished) return undefined;
-  const running = unfinished.status === 'running' ? await liveRunHolder(store.runDir(unfinished.runId)) : undefined;
+  // Held here (a local executor), or anywhere (the holder of the cluster's Lease, with --state kubernetes).
+  const running = unfinished.status === 'running' ? ((await liveRunHolder(store.runDir(unfinished.runId))) ?? (await req.cluster?.liveHolder(unfinished))) : undefined;
   if (running) {
     throw new LockHeld(`run ${unfinished.runId} of this runbook is being executed by ${running}`, {
       hint: 'wait for it to finish, or stop it; runbook status shows where it is',

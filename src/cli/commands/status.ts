@@ -7,12 +7,27 @@ import { Redactor } from '../../engine/redact.js';
 import { StateStore, type RunState } from '../../engine/state.js';
 import { approveFlags, waitingGates } from '../approve.js';
 import { EXIT } from '../exit-codes.js';
+import { parseStateFlag, type ClusterState } from '../cluster-state.js';
+import type { KubeFlags } from '../global-options.js';
+import { openClusterState } from '../services.js';
 
-export async function statusCommand(runId: string | undefined, flags: { stateDir: string; output?: string }): Promise<number> {
+export interface StatusFlags extends KubeFlags {
+  stateDir: string;
+  output?: string;
+  state?: string;
+  contexts?: string;
+}
+
+export async function statusCommand(runId: string | undefined, given: StatusFlags): Promise<number> {
+  if (given.contexts) return fleetStatus(given);
+  const backend = parseStateFlag(given.state);
+  const cluster = backend.kind === 'kubernetes' ? await openClusterState(given, backend.namespace) : undefined;
+  const flags = cluster ? { ...given, stateDir: cluster.localRoot } : given;
   const store = new StateStore(resolve(flags.stateDir), new Redactor());
+  const live = (r: RunState): Promise<ShownRun> => withLiveness(store, r, cluster);
   if (!runId) {
     const scanned = await store.scan();
-    const runs = await Promise.all(scanned.runs.map((r) => withLiveness(store, r)));
+    const runs = await Promise.all(scanned.runs.map(live));
     const damaged = scanned.damaged.map((d) => ({ runId: String(d.data?.runId), status: 'damaged', message: d.message, hint: d.hint }));
     if (flags.output === 'json') {
       process.stdout.write(`${JSON.stringify([...damaged, ...runs.map(brief)])}\n`);
@@ -27,7 +42,7 @@ export async function statusCommand(runId: string | undefined, flags: { stateDir
     return EXIT.ok;
   }
   const loaded = await store.load(runId);
-  const state = loaded ? await withLiveness(store, loaded) : undefined;
+  const state = loaded ? await live(loaded) : undefined;
   if (!state) throw new RunbookError(`no run ${runId} in ${store.root}`, { hint: 'runbook status (without an id) lists the runs' });
   if (flags.output === 'json') {
     process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
@@ -54,11 +69,55 @@ export async function statusCommand(runId: string | undefined, flags: { stateDir
  */
 type ShownRun = Omit<RunState, 'status'> & { status: RunState['status'] | 'interrupted' };
 
-async function withLiveness(store: StateStore, state: RunState): Promise<ShownRun> {
-  if (state.status !== 'running' || (await liveRunHolder(store.runDir(state.runId)))) return state;
+async function withLiveness(store: StateStore, state: RunState, cluster?: ClusterState): Promise<ShownRun> {
+  if (state.status !== 'running' || (await liveRunHolder(store.runDir(state.runId))) || (await cluster?.liveHolder(state))) return state;
   return { ...state, status: 'interrupted', message: state.message ?? 'its executor is no longer running' };
 }
 
 function brief(s: ShownRun): Record<string, unknown> {
   return { runId: s.runId, status: s.status, runbook: s.runbook.file, startedAt: s.startedAt, updatedAt: s.updatedAt, message: s.message };
+}
+
+/**
+ * `runbook status --contexts a,b,c`: the newest run of each cluster's state (--state kubernetes),
+ * one row per context: where each cluster of a fleet stands.
+ */
+async function fleetStatus(flags: StatusFlags): Promise<number> {
+  const backend = parseStateFlag(flags.state ?? 'kubernetes');
+  const namespace = backend.kind === 'kubernetes' ? backend.namespace : undefined;
+  const rows: Record<string, string>[] = [];
+  for (const context of flags.contexts!.split(',').map((c) => c.trim()).filter(Boolean)) {
+    try {
+      const cluster = await openClusterState({ ...flags, context }, namespace);
+      const store = new StateStore(cluster.localRoot, new Redactor());
+      const newest = (await store.list())[0];
+      if (!newest) {
+        rows.push({ context, run: '-', status: 'no runs', step: '', findings: '', updated: '' });
+        continue;
+      }
+      const shown = await withLiveness(store, newest, cluster);
+      const steps = Object.entries(shown.steps);
+      const current = steps.find(([, s]) => s.state === 'running') ?? steps.at(-1);
+      const count = (sev: string) => shown.findings.filter((f) => f.severity === sev).length;
+      rows.push({
+        context,
+        run: shown.runId,
+        status: shown.status,
+        step: current?.[0] ?? '',
+        findings: `${count('prohibited') + count('critical')} blocking, ${count('warning')} warnings`,
+        updated: shown.updatedAt,
+      });
+    } catch (err) {
+      rows.push({ context, run: '-', status: 'unreachable', step: (err as Error).message.split('\n')[0]!, findings: '', updated: '' });
+    }
+  }
+  if (flags.output === 'json') {
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    return EXIT.ok;
+  }
+  const cols = ['context', 'run', 'status', 'step', 'findings', 'updated'];
+  const width = (c: string) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length));
+  const line = (r: Record<string, string>) => cols.map((c) => (r[c] ?? '').padEnd(width(c))).join('  ').trimEnd();
+  process.stdout.write([line(Object.fromEntries(cols.map((c) => [c, c.toUpperCase()]))), ...rows.map(line)].join('\n') + '\n');
+  return EXIT.ok;
 }
