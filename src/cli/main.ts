@@ -86,6 +86,7 @@ withVarOptions(
 )
   .option('--service-account <namespace/name>', 'the ServiceAccount the bindings grant to', 'runbook/runbook')
   .option('--name <name>', 'name of the roles and bindings (default: runbook-<runbook name>)')
+  .option('--state <backend>', "the run's --state: kubernetes[:NAMESPACE] adds the Secrets and Lease the cluster-held state needs (default namespace: the ServiceAccount's)")
   .addHelpText('after', '\nExample:\n  runbook rbac runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml | oc apply -f -')
   .action(async (file: string, flags: import('./commands/rbac.js').RbacFlags) => {
     const { rbacCommand } = await import('./commands/rbac.js');

@@ -27,6 +27,8 @@ export interface RbacOptions {
   serviceAccount: { namespace: string; name: string };
   /** Where a namespaced step that names no namespace acts (the kubeconfig's, as in a run). */
   defaultNamespace: string;
+  /** With --state kubernetes: the namespace whose Secrets hold the run and whose Lease locks it. */
+  stateNamespace?: string;
 }
 
 export interface RbacResult {
@@ -69,6 +71,15 @@ export async function rbacFor(plan: Plan, registry: StepRegistry, vars: Resolved
       if (ns && !ns.includes(UNRESOLVED)) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), grant]);
       else cluster.push(grant);
     }
+  }
+  if (options.stateNamespace) {
+    // The cluster-held state (src/cli/cluster-state.ts): run Secrets and the run's Lease.
+    const ns = options.stateNamespace;
+    const state: Grant[] = [
+      ...['get', 'list', 'create', 'update', 'delete'].map((verb) => ({ group: '', resource: 'secrets', verb })),
+      ...['get', 'create', 'update'].map((verb) => ({ group: 'coordination.k8s.io', resource: 'leases', verb })),
+    ];
+    byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...state]);
   }
   const objects: KubeObject[] = [];
   const subject = { kind: 'ServiceAccount', name: options.serviceAccount.name, namespace: options.serviceAccount.namespace };

@@ -8,12 +8,15 @@ import type { StepRegistry } from '../../engine/registry.js';
 import { rbacFor, type KindMapper } from '../../steps/rbac-role.js';
 import { EXIT } from '../exit-codes.js';
 import type { KubeFlags, LoadFlags } from '../global-options.js';
+import { parseStateFlag } from '../cluster-state.js';
 import { prepare } from '../prepare.js';
 import { createServices } from '../services.js';
 
 export interface RbacFlags extends LoadFlags, KubeFlags {
   serviceAccount: string;
   name?: string;
+  /** The run's --state: kubernetes[:NAMESPACE] adds what the cluster-held state needs. */
+  state?: string;
 }
 
 export async function rbacCommand(file: string, flags: RbacFlags, registry: StepRegistry): Promise<number> {
@@ -21,6 +24,7 @@ export async function rbacCommand(file: string, flags: RbacFlags, registry: Step
   if (!saNamespace || !saName || rest.length) {
     throw new InputError([{ message: `--service-account ${flags.serviceAccount}: not NAMESPACE/NAME`, hint: 'name the ServiceAccount the run uses, e.g. runbook/runbook' }]);
   }
+  const backend = parseStateFlag(flags.state);
   const prepared = await prepare(resolve(file), flags, registry);
   const services = await createServices(prepared.plan, { ...flags, dryRun: 'client' });
   const kube = services.services.kube!;
@@ -31,6 +35,7 @@ export async function rbacCommand(file: string, flags: RbacFlags, registry: Step
     name,
     serviceAccount: { namespace: saNamespace, name: saName },
     defaultNamespace: kube.defaultNamespace,
+    ...(backend.kind === 'kubernetes' ? { stateNamespace: backend.namespace ?? saNamespace } : {}),
   });
   const header = [
     `# RBAC for ${prepared.plan.name} (${file}), run as ServiceAccount ${saNamespace}/${saName}.`,
