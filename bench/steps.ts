@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import '../src/cli/services.js'; // declares StepServices.kube
 import type { RunEvent } from '../src/engine/events.js';
 import { Executor } from '../src/engine/executor.js';
-import { Redactor } from '../src/engine/redact.js';
+import { Redactor } from '../src/contract/redact.js';
 import { STATE_VERSION, type RunState } from '../src/engine/state.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/types.js';

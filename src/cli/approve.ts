@@ -2,7 +2,7 @@
 // writing the gates a stopped run waits for in the form --approve takes.
 import { closest } from 'fastest-levenshtein';
 import { parseGateName } from '../engine/approvals.js';
-import type { Problem } from '../engine/errors.js';
+import type { Problem } from '../contract/errors.js';
 import type { RunState } from '../engine/state.js';
 import type { Plan, PlanNode } from '../runbook/types.js';
 

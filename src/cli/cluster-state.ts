@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../engine/errors.js';
+import { InputError } from '../contract/errors.js';
 import { readRunState, SNAPSHOT } from '../engine/state-journal.js';
 import type { RunState } from '../engine/state.js';
 import type { KubeClient } from '../kube/client.js';

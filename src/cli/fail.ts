@@ -1,6 +1,6 @@
 // Turns any error into a message and an exit code, in one place. Never a stack trace, unless
 // RUNBOOK_DEBUG is set.
-import { InputError, RunbookError, StateDamaged, formatProblem } from '../engine/errors.js';
+import { InputError, RunbookError, StateDamaged, formatProblem } from '../contract/errors.js';
 import { LockHeld } from '../engine/lock.js';
 import { LeaseHeld } from '../kube/lease-lock.js';
 import { EXIT } from './exit-codes.js';

@@ -1,7 +1,7 @@
 // Loads a runbook with its var values and checks everything, before anything touches a cluster.
 // Precedence of values, lowest first: stored (on resume), --vars-file in order, RUNBOOK_VAR_*, --var.
-import { InputError, type Problem } from '../engine/errors.js';
-import type { StepRegistry } from '../engine/registry.js';
+import { InputError, type Problem } from '../contract/errors.js';
+import type { StepRegistry } from '../contract/registry.js';
 import { loadRunbook } from '../runbook/loader.js';
 import type { Plan } from '../runbook/types.js';
 import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars, type ValueOrigin } from '../runbook/vars.js';

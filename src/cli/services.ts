@@ -1,8 +1,8 @@
 // The services steps may use, made from the CLI flags. The Kubernetes client is created on first
 // use, so runbooks without Kubernetes steps never need a kubeconfig.
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../engine/errors.js';
-import type { StepServices } from '../engine/step-type.js';
+import { InputError } from '../contract/errors.js';
+import type { StepServices } from '../contract/step-type.js';
 import { connectRules, type HttpRouting } from '../steps/http-routing.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ResendListener } from '../kube/transport.js';
@@ -11,7 +11,7 @@ import type { Plan } from '../runbook/types.js';
 import type { ClusterState } from './cluster-state.js';
 import type { KubeFlags, RunFlags } from './global-options.js';
 
-declare module '../engine/step-type.js' {
+declare module '../contract/step-type.js' {
   interface StepServices {
     kube: KubeClient;
   }

@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatProblem } from '../engine/errors.js';
+import { formatProblem } from '../contract/errors.js';
 import { packageRoot } from '../package-root.js';
 import { coverageMarkdown, coverageOf, missingRows } from '../runbook/coverage.js';
 import { loadGuides } from '../runbook/guide-items.js';

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { AnyStepType, JsonSchema } from '../engine/step-type.js';
+import type { AnyStepType, JsonSchema } from '../contract/step-type.js';
 import { deepEqual } from '../kube/json.js';
 import { DURATION } from '../runbook/format.js';
 import { BUILTIN_STEPS } from '../steps/index.js';

@@ -4,10 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { evaluateBoolean } from '../runbook/expressions.js';
 import type { StepNode } from '../runbook/types.js';
-import { RunAborted, RunbookError, StepFailure, StepTimeout, isTransient } from './errors.js';
+import { RunAborted, RunbookError, StepFailure, StepTimeout, isTransient } from '../contract/errors.js';
 import type { StepResult } from './events.js';
-import type { Finding } from './findings.js';
-import type { AnyStepType, DryRunMode, StepContext } from './step-type.js';
+import type { Finding } from '../contract/findings.js';
+import type { AnyStepType, DryRunMode, StepContext } from '../contract/step-type.js';
 
 export interface AttemptOutcome {
   result: Omit<StepResult, 'attempts' | 'durationMs'>;

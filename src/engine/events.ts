@@ -1,6 +1,6 @@
 // Everything the executor does is announced as a typed event. Renderers (listr2, plain lines,
 // JSON lines), the state store and the report all consume events; the executor never prints.
-import type { Finding } from './findings.js';
+import type { Finding } from '../contract/findings.js';
 
 export type StepStatus = 'ok' | 'changed' | 'skipped' | 'failed';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked' | 'waiting-approval' | 'aborted';

@@ -8,14 +8,14 @@ import type { ForEachNode, Plan, PlanNode, StepNode } from '../runbook/types.js'
 import type { ResolvedVars } from '../runbook/vars.js';
 import { approvesGate } from './approvals.js';
 import { AttemptsFailed, formatMs, runWithRetries } from './attempt.js';
-import { RunAborted, RunbookError, StepFailure } from './errors.js';
+import { RunAborted, RunbookError, StepFailure } from '../contract/errors.js';
 import type { EventListener, NodeInfo, RunStatus, RunSummary, StepResult, StepStatus } from './events.js';
-import { DEFAULT_STOP_ON, type Finding, type Severity } from './findings.js';
-import type { Redactor } from './redact.js';
-import type { StepRegistry } from './registry.js';
+import { DEFAULT_STOP_ON, type Finding, type Severity } from '../contract/findings.js';
+import type { Redactor } from '../contract/redact.js';
+import type { StepRegistry } from '../contract/registry.js';
 import { containsId, decide, type Selection } from './selection.js';
 import type { RunState, StateStore, StepState } from './state.js';
-import type { DryRunMode, StepContext, StepServices } from './step-type.js';
+import type { DryRunMode, StepContext, StepServices } from '../contract/step-type.js';
 
 export interface ApprovalPolicy {
   /** --yes: every gate passes. */

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { RunbookError } from './errors.js';
+import { RunbookError } from '../contract/errors.js';
 
 interface LockOwner {
   pid: number;

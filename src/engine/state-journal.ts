@@ -11,8 +11,8 @@
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DirtyKeys } from './dirty-keys.js';
-import { StateDamaged } from './errors.js';
-import type { Redactor } from './redact.js';
+import { StateDamaged } from '../contract/errors.js';
+import type { Redactor } from '../contract/redact.js';
 import type { RunState } from './state.js';
 
 export const SNAPSHOT = 'state.json';

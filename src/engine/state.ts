@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunStatus, StepResult } from './events.js';
-import type { Finding } from './findings.js';
-import type { Redactor } from './redact.js';
-import { StateDamaged } from './errors.js';
+import type { Finding } from '../contract/findings.js';
+import type { Redactor } from '../contract/redact.js';
+import { StateDamaged } from '../contract/errors.js';
 import { RunJournal, SNAPSHOT, readIntact, readRunState, removeTemporaries, setAsideDamaged } from './state-journal.js';
 
 export const STATE_VERSION = 1;

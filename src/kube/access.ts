@@ -1,7 +1,7 @@
 // Permission preflight: ask the API server (SelfSubjectAccessReview) whether the current user may
 // do everything a runbook is about to do, and report every missing permission at once, before
 // anything has been changed.
-import { StepFailure } from '../engine/errors.js';
+import { StepFailure } from '../contract/errors.js';
 import type { KubeClient } from './client.js';
 
 export interface AccessCheck {

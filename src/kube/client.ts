@@ -1,6 +1,6 @@
 // The one door to the API server for steps: REST mapping, reads, writes with dry-run modes,
 // watches, and call counters. Works on plain JSON objects of any kind, built-in or custom.
-import { StepFailure } from '../engine/errors.js';
+import { StepFailure } from '../contract/errors.js';
 import { loadKubeConfig, type KubeConfigOptions, type LoadedKubeConfig } from './config.js';
 import { type CallContext, type KubeApiError, errorFromStatus, isConflict, isNotFound } from './errors.js';
 import { applyPatchLocally } from './local-patch.js';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { InputError } from '../engine/errors.js';
+import { InputError } from '../contract/errors.js';
 
 export interface KubeConfigOptions {
   /** An explicit kubeconfig file (`--kubeconfig`); must exist. */

@@ -2,7 +2,7 @@
 // hold every field the runbook asks for, would this patch alter anything, and what would the
 // difference look like for a dry run.
 import { stringify } from 'yaml';
-import { maskSecretPair } from '../engine/redact.js';
+import { maskSecretPair } from '../contract/redact.js';
 import { applyPatchLocally, isNamedList } from './local-patch.js';
 import { cloneJson, deepEqual, isPlainObject, type JsonObject } from './json.js';
 import { unifiedDiff } from './line-diff.js';

@@ -1,6 +1,6 @@
 // Turns whatever client-node, node-fetch or the API server threw into the product's error classes,
 // so the executor can decide on retries from `transient` alone and users see the server's words.
-import { RunAborted, RunbookError, StepFailure } from '../engine/errors.js';
+import { RunAborted, RunbookError, StepFailure } from '../contract/errors.js';
 
 /** What we were doing when the call failed; used to build messages the server did not give. */
 export interface CallContext {

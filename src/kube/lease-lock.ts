@@ -4,7 +4,7 @@
 // run takes it over and says so. A live lease refuses a second run, naming its holder. Every
 // write carries the resourceVersion it read, so two runs racing for one lease cannot both win.
 import { hostname, userInfo } from 'node:os';
-import { RunbookError } from '../engine/errors.js';
+import { RunbookError } from '../contract/errors.js';
 import type { KubeClient } from './client.js';
 import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
 import type { KubeObject } from './types.js';

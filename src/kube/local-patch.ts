@@ -2,7 +2,7 @@
 // approximately for strategic merge and server-side apply (named lists merged by `name`, other
 // lists replaced). Used by client-side dry runs and by "would this change anything?" checks.
 import jsonpatch from 'fast-json-patch';
-import { StepFailure } from '../engine/errors.js';
+import { StepFailure } from '../contract/errors.js';
 import { applyMergePatch, cloneJson, isPlainObject, type JsonObject } from './json.js';
 import type { JsonPatchOperation, PatchType } from './types.js';
 

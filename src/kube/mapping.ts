@@ -2,7 +2,7 @@
 // documents. Cached per client; a miss re-reads that group/version once, because CRDs (and with
 // them new kinds) appear while a runbook runs.
 import { closest } from 'fastest-levenshtein';
-import { StepFailure } from '../engine/errors.js';
+import { StepFailure } from '../contract/errors.js';
 import { isNotFound } from './errors.js';
 import type { ResourceMapping } from './types.js';
 import { splitApiVersion } from './types.js';

@@ -5,7 +5,7 @@
 // DELETE, merge/strategic/apply patches, access reviews. A create (POST) or a JSON patch whose
 // fate is unknown is not repeated here: the executor retries the whole step, whose check finds
 // what the first attempt did.
-import { RunbookError } from '../engine/errors.js';
+import { RunbookError } from '../contract/errors.js';
 import type { KubeApiError } from './errors.js';
 
 export interface RetryBudget {

@@ -2,7 +2,7 @@
 // once), then watch from the list's resourceVersion; list again on 410 Gone, reconnect with a
 // short backoff when the connection drops. Timeouts carry the last state seen.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RunAborted, RunbookError, StepFailure, StepTimeout, isTransient } from '../engine/errors.js';
+import { RunAborted, RunbookError, StepFailure, StepTimeout, isTransient } from '../contract/errors.js';
 import type { KubeClient } from './client.js';
 import { isGone } from './errors.js';
 import { type Verdict, conditionsOf } from './readiness.js';

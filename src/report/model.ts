@@ -1,8 +1,8 @@
 // The run report as data: built from the plan and the checkpointed state, so a report can be
 // written for any run, finished or not, and again later (`runbook report`).
 import type { RunStatus, StepStatus } from '../engine/events.js';
-import type { Finding } from '../engine/findings.js';
-import { severityRank } from '../engine/findings.js';
+import type { Finding } from '../contract/findings.js';
+import { severityRank } from '../contract/findings.js';
 import type { RunState } from '../engine/state.js';
 import { basename } from 'node:path';
 import type { AppliedOverlay, Plan, PlanNode } from '../runbook/types.js';

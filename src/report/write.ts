@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { Redactor } from '../engine/redact.js';
+import type { Redactor } from '../contract/redact.js';
 import { renderMarkdown } from './markdown.js';
 import type { RunReport } from './model.js';
 

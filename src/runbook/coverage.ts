@@ -2,7 +2,7 @@
 // follow-ups and sign-offs that name it in `source:`, and the items nothing names. The guides
 // considered are the ones the runbook refers to (or the ones asked for).
 import { relative } from 'node:path';
-import type { SourcePosition } from '../engine/errors.js';
+import type { SourcePosition } from '../contract/errors.js';
 import type { Guide, GuideItem } from './guide-items.js';
 import { walkPlan } from './plan-walk.js';
 import type { Plan } from './types.js';

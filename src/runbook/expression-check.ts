@@ -2,7 +2,7 @@
 // like templates: a name that is no var, registered output or loop variable there is a typo that
 // would otherwise fail the run when the step is reached. Expression fields of step types are not
 // checked: a step may add names of its own (the object it looks at, say).
-import type { Problem } from '../engine/errors.js';
+import type { Problem } from '../contract/errors.js';
 import { CEL_NAMES, freeNames } from './expression-names.js';
 import { positionWithin, type SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';

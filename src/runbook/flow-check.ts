@@ -2,8 +2,8 @@
 // loop bodies, imports as placed), a template or expression of a step names a register that only
 // a later step (or a skipped one) sets. It would read null at run time and fail, or worse, go on
 // with nothing; found here, at the step that reads it, naming the step that sets it.
-import type { Problem } from '../engine/errors.js';
-import type { StepRegistry } from '../engine/registry.js';
+import type { Problem } from '../contract/errors.js';
+import type { StepRegistry } from '../contract/registry.js';
 import { freeNames } from './expression-names.js';
 import { inspectTemplate, isTemplate } from './template.js';
 import type { Plan, PlanNode } from './types.js';

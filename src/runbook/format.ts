@@ -1,7 +1,7 @@
 // The runbook format (v1) declared once, as JSON Schema data. The loader validates against these
 // declarations, `runbook schema` prints them combined with every step type's input schema, and
 // the format reference in docs/ is generated from them.
-import type { JsonSchema } from '../engine/step-type.js';
+import type { JsonSchema } from '../contract/step-type.js';
 import { API_VERSION } from './types.js';
 
 export const DURATION: JsonSchema = {

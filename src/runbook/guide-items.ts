@@ -5,8 +5,8 @@
 // `runbook coverage` joins the two. No guide prose is kept here: titles are ours.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Problem, SourcePosition } from '../engine/errors.js';
-import type { JsonSchema } from '../engine/step-type.js';
+import type { Problem, SourcePosition } from '../contract/errors.js';
+import type { JsonSchema } from '../contract/step-type.js';
 import { packageRoot } from '../package-root.js';
 import { GUIDE_ITEM_REF } from './format.js';
 import { checkAgainstSchema } from './schema-check.js';

@@ -1,7 +1,7 @@
 // `source:` references from steps, sections, follow-ups and sign-offs to guide items: read in one
 // shape (a list of ids) and checked against the guide items shipped with runbook, so a typo in an
 // id is caught at load, with the closest id, rather than showing up as a gap in `runbook coverage`.
-import type { Problem, SourcePosition } from '../engine/errors.js';
+import type { Problem, SourcePosition } from '../contract/errors.js';
 import { loadGuides } from './guide-items.js';
 import type { RunbookNote } from './types.js';
 import { positionOf, type SourceFile } from './source.js';

@@ -1,7 +1,7 @@
 // The JSON Schema of the whole format, for editors (yaml-language-server and the like): the
 // format declarations plus every step type's declared input, composed here and nowhere else.
-import type { StepRegistry } from '../engine/registry.js';
-import type { JsonSchema } from '../engine/step-type.js';
+import type { StepRegistry } from '../contract/registry.js';
+import type { JsonSchema } from '../contract/step-type.js';
 import { COMMON_STEP_FIELDS, RUNBOOK_SPEC, SECTION_SPEC, STRUCTURE_FIELDS } from './format.js';
 
 export function runbookJsonSchema(registry: StepRegistry): JsonSchema {

@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import type { Problem, SourcePosition } from '../engine/errors.js';
-import type { StepRegistry } from '../engine/registry.js';
-import type { JsonSchema } from '../engine/step-type.js';
+import type { Problem, SourcePosition } from '../contract/errors.js';
+import type { StepRegistry } from '../contract/registry.js';
+import type { JsonSchema } from '../contract/step-type.js';
 import { packageRoot } from '../package-root.js';
 import { checkExpressionNames, type PendingExpression } from './expression-check.js';
 import { functionNames, syntaxError, unknownFunction } from './expressions.js';

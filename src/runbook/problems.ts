@@ -1,7 +1,7 @@
 // The order problems are reported in: by file (the root first, then imports as met), then by
 // position, so a reader can walk a file from the top. Repeats are dropped: an imported file is
 // checked once per import.
-import type { Problem } from '../engine/errors.js';
+import type { Problem } from '../contract/errors.js';
 
 export function inFileOrder(problems: readonly Problem[]): Problem[] {
   const files: string[] = [];

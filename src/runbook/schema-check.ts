@@ -1,8 +1,8 @@
 // Validates values against declared JSON Schemas (ajv) and turns ajv's errors into problems a
 // person can act on: where, what is wrong, how to fix it.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Problem } from '../engine/errors.js';
-import type { JsonSchema } from '../engine/step-type.js';
+import type { Problem } from '../contract/errors.js';
+import type { JsonSchema } from '../contract/step-type.js';
 import { parseSource, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { suggestion } from './suggest.js';
 

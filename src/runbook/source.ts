@@ -2,7 +2,7 @@
 // templates, expressions) can point at file:line:column.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, visit, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml';
-import type { Problem, SourcePosition } from '../engine/errors.js';
+import type { Problem, SourcePosition } from '../contract/errors.js';
 
 export type YamlPath = readonly (string | number)[];
 

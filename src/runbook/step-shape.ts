@@ -1,8 +1,8 @@
 // What a step node is (a step of one type, a group, a loop or an import), decided from its keys.
 // Every key that fits none is reported as an unknown field or an unknown step type, by which
 // it resembles more.
-import type { Problem, SourcePosition } from '../engine/errors.js';
-import type { StepRegistry } from '../engine/registry.js';
+import type { Problem, SourcePosition } from '../contract/errors.js';
+import type { StepRegistry } from '../contract/registry.js';
 import { COMMON_STEP_FIELDS, STRUCTURE_FIELDS } from './format.js';
 import { positionOf, type SourceFile, type YamlPath } from './source.js';
 import { didYouMean, suggestion } from './suggest.js';

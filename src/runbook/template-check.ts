@@ -1,7 +1,7 @@
 // Templates are checked once the whole runbook is read, when every var, registered output and
 // loop variable is known: a syntax error, an unknown helper or an unknown name is reported at the
 // spot in the file where it is written, with what the author most likely meant.
-import type { Problem } from '../engine/errors.js';
+import type { Problem } from '../contract/errors.js';
 import { positionWithin, type SourceFile, type YamlPath } from './source.js';
 import { didYouMean, suggestion } from './suggest.js';
 import { HELPER_NAMES, inspectTemplate } from './template.js';

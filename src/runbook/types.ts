@@ -1,5 +1,5 @@
 // The runbook format (v1) after loading: what the loader produces and the executor consumes.
-import type { SourcePosition } from '../engine/errors.js';
+import type { SourcePosition } from '../contract/errors.js';
 
 export const API_VERSION = 'runbook.dev/v1';
 

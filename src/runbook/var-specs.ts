@@ -1,6 +1,6 @@
 // The vars a runbook file declares, read from its (schema-checked) `vars:` mapping, with the
 // problems the schema cannot see: a default of the wrong type, a secret with a default.
-import type { Problem, SourcePosition } from '../engine/errors.js';
+import type { Problem, SourcePosition } from '../contract/errors.js';
 import { positionOf, type SourceFile, type YamlPath } from './source.js';
 import { isTemplate, RESERVED_HELPER_NAMES } from './template.js';
 import type { VarSpec, VarType } from './types.js';

@@ -6,7 +6,7 @@
 // (for YAML 1.1 readers such as older tools) yes is true: such values are refused, at their
 // line:column in the vars file, with a hint to quote them.
 import { isMap, isScalar, parse as parseYaml } from 'yaml';
-import type { Problem, SourcePosition } from '../engine/errors.js';
+import type { Problem, SourcePosition } from '../contract/errors.js';
 import { positionOf, readSource } from './source.js';
 import { suggestion } from './suggest.js';
 import { inspectTemplate, isTemplate, renderString } from './template.js';

@@ -2,7 +2,7 @@
 // operators. Used by `runbook sandbox up` (through the daemon) and `runbook sandbox run`.
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RunbookError } from '../engine/errors.js';
+import { RunbookError } from '../contract/errors.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { ensureControlPlaneBinaries } from './controlplane/build.js';

@@ -3,9 +3,9 @@
 // they are judged per object and the finding lists the objects that fail. Prohibited and critical
 // findings stop the run (after the rest of the section's read-only checks); warning and info are
 // recorded in the report.
-import { StepFailure } from '../engine/errors.js';
-import { SEVERITIES, type Finding, type Severity } from '../engine/findings.js';
-import type { StepContext, StepType } from '../engine/step-type.js';
+import { StepFailure } from '../contract/errors.js';
+import { SEVERITIES, type Finding, type Severity } from '../contract/findings.js';
+import type { StepContext, StepType } from '../contract/step-type.js';
 import { TARGET_PROPERTIES } from './kube/fragments.js';
 import { reads } from './kube/permissions.js';
 import { dropServerFields } from './kube/server-fields.js';

@@ -1,6 +1,6 @@
 // A manual gate as a step of its own: "users were told and their work is saved", "the backup was
 // taken and tested". The executor asks for approval before it runs (see StepType.gate).
-import type { StepType } from '../engine/step-type.js';
+import type { StepType } from '../contract/step-type.js';
 
 interface ConfirmInput {
   message: string;

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { StepFailure } from '../engine/errors.js';
-import type { StepContext, StepType } from '../engine/step-type.js';
+import { StepFailure } from '../contract/errors.js';
+import type { StepContext, StepType } from '../contract/step-type.js';
 
 interface ExecInput {
   command: string[] | string;

@@ -3,7 +3,7 @@
 // endpoint can be probed before DNS points at it, or a sandbox can answer for every host; and extra
 // CA certificates (the sandbox's, or a site's private CA) added to the ones Node trusts.
 import { rootCertificates } from 'node:tls';
-import { InputError } from '../engine/errors.js';
+import { InputError } from '../contract/errors.js';
 
 export interface ConnectRule {
   /** Host asked for; '' matches any. */
@@ -21,7 +21,7 @@ export interface HttpRouting {
   extraCa: string[];
 }
 
-declare module '../engine/step-type.js' {
+declare module '../contract/step-type.js' {
   interface StepServices {
     http: HttpRouting;
   }

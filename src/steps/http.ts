@@ -4,8 +4,8 @@ import { request as httpsRequest } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { StepFailure } from '../engine/errors.js';
-import type { StepType } from '../engine/step-type.js';
+import { StepFailure } from '../contract/errors.js';
+import type { StepType } from '../contract/step-type.js';
 import { DURATION, parseDuration } from '../runbook/format.js';
 import { routeFor, trustedCas, type ConnectRule } from './http-routing.js';
 

@@ -1,6 +1,6 @@
 // The built-in step types. The CLI builds its registry from this list.
-import { StepRegistry } from '../engine/registry.js';
-import type { AnyStepType } from '../engine/step-type.js';
+import { StepRegistry } from '../contract/registry.js';
+import type { AnyStepType } from '../contract/step-type.js';
 import { assertStep } from './assert.js';
 import { confirmStep } from './confirm.js';
 import { execStep } from './exec.js';

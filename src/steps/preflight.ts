@@ -5,9 +5,9 @@
 // A step's needs come from its type's `permissions(input)`. Inputs with templates are rendered
 // with the vars when they are given; a template that needs a value only known at run time (a
 // registered output, a loop item) makes the step's needs unknown, and it is listed as skipped.
-import { StepFailure } from '../engine/errors.js';
-import type { StepRegistry } from '../engine/registry.js';
-import type { PermissionNeed } from '../engine/step-type.js';
+import { StepFailure } from '../contract/errors.js';
+import type { StepRegistry } from '../contract/registry.js';
+import type { PermissionNeed } from '../contract/step-type.js';
 import { describeAccess, findMissingAccess, type AccessCheck, type DeniedAccess } from '../kube/access.js';
 import type { KubeClient } from '../kube/client.js';
 import { renderDeep } from '../runbook/template.js';

@@ -3,8 +3,8 @@
 // names its object, as a Role per namespace the runbook names and a ClusterRole for the rest
 // (cluster-scoped kinds, every-namespace reads, and namespaces known only at run time). So an
 // in-cluster Job can run with what the runbook needs and nothing more.
-import type { StepRegistry } from '../engine/registry.js';
-import type { PermissionNeed } from '../engine/step-type.js';
+import type { StepRegistry } from '../contract/registry.js';
+import type { PermissionNeed } from '../contract/step-type.js';
 import type { KubeObject, ResourceMapping } from '../kube/types.js';
 import type { Plan } from '../runbook/types.js';
 import type { ResolvedVars } from '../runbook/vars.js';

@@ -1,8 +1,8 @@
 // `set`: evaluate a CEL expression and register its value, to build what later steps apply or
 // write from what earlier steps read (a transformed object, a list of names, a path). It reads
 // nothing and changes nothing, so it runs in dry runs and after blocking findings alike.
-import { StepFailure } from '../engine/errors.js';
-import type { StepType } from '../engine/step-type.js';
+import { StepFailure } from '../contract/errors.js';
+import type { StepType } from '../contract/step-type.js';
 
 interface SetInput {
   value: string;

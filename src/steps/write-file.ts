@@ -5,8 +5,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { stringify } from 'yaml';
-import { StepFailure } from '../engine/errors.js';
-import type { JsonSchema, StepType } from '../engine/step-type.js';
+import { StepFailure } from '../contract/errors.js';
+import type { JsonSchema, StepType } from '../contract/step-type.js';
 
 type Format = 'yaml' | 'json' | 'text';
 

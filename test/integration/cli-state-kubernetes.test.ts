@@ -110,7 +110,7 @@ describe('state kept in the cluster', () => {
     const secrets = (await kube.list({ apiVersion: 'v1', kind: 'Secret', namespace: ns }, { labelSelector: 'runbook.dev/state=run' })).items;
     expect(secrets.length).toBeGreaterThan(0);
     for (const s of secrets) {
-      const text = gunzipSync(Buffer.from((s as { data: { part: string } }).data.part, 'base64')).toString('utf8');
+      const text = gunzipSync(Buffer.from((s as unknown as { data: { part: string } }).data.part, 'base64')).toString('utf8');
       expect(text).toContain('cluster-held');
       expect(text).not.toContain(SECRET_VALUE);
       expect(text).not.toContain(Buffer.from(SECRET_VALUE).toString('base64'));

@@ -1,6 +1,6 @@
 // Permission preflight with SelfSubjectAccessReview: every missing permission in one message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepFailure } from '../../src/engine/errors.js';
+import { StepFailure } from '../../src/contract/errors.js';
 import { type AccessCheck, assertAccess, findMissingAccess } from '../../src/kube/access.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { adminKubeconfigPath, eventually, uniqueName, viewerKubeconfigPath } from './support/cluster.js';

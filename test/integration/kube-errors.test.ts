@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTransient } from '../../src/engine/errors.js';
+import { isTransient } from '../../src/contract/errors.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError, isAlreadyExists, isConflict } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/types.js';

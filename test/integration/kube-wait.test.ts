@@ -2,7 +2,7 @@
 // list, later changes through the watch, failures fail fast, timeouts carry the last state,
 // stale resourceVersions re-list, and deletion and not-yet-existing objects work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunAborted, StepFailure, StepTimeout } from '../../src/engine/errors.js';
+import { RunAborted, StepFailure, StepTimeout } from '../../src/contract/errors.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { conditionIs, deleted, everyItem, exists, readinessFor, type Verdict } from '../../src/kube/readiness.js';
 import type { KubeObject } from '../../src/kube/types.js';

@@ -8,7 +8,6 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { Exec } from '@kubernetes/client-node';
 import { Parser } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

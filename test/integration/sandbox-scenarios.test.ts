@@ -2,7 +2,7 @@
 // plain objects (multi-document YAML, a `kind: List`) loaded on top of `minimal`, each on a control
 // plane of its own; and malformed scenario files, refused with file:line:column before anything starts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/engine/errors.js';
+import { InputError } from '../../src/contract/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { applyScenario } from '../../src/sandbox/scenario/apply.js';
 import { loadScenario } from '../../src/sandbox/scenario/load.js';

@@ -5,7 +5,7 @@
 // with their finalizers; and the errors a site meets: an object given twice, a CRD file with a
 // problem, a sandbox that cannot settle — each named, within a bounded time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/engine/errors.js';
+import { InputError } from '../../src/contract/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { loadSiteCrds } from '../../src/sandbox/crds/site.js';
 import { loadScenario } from '../../src/sandbox/scenario/load.js';

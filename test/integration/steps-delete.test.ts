@@ -3,7 +3,7 @@
 // object recreated under the same name, and both dry-run modes.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepFailure } from '../../src/engine/errors.js';
+import { StepFailure } from '../../src/contract/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { deleteStep } from '../../src/steps/kube/delete.js';
 import { eventually } from './support/cluster.js';

@@ -3,7 +3,7 @@
 // oauth-proxy removal), `add` edits on LlamaStackDistributions whose containerSpec may be absent,
 // and a concurrent change between read and write that the server refuses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepFailure } from '../../src/engine/errors.js';
+import { StepFailure } from '../../src/contract/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import { patchStep } from '../../src/steps/kube/patch.js';

@@ -2,7 +2,7 @@
 // (`permissions`), kinds are mapped to resources by discovery, and the view-only user learns every
 // missing permission at once, with the steps that need it, before anything is written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepFailure } from '../../src/engine/errors.js';
+import { StepFailure } from '../../src/contract/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { builtinRegistry } from '../../src/steps/index.js';
 import { assertPlanPermissions, planUsesCluster, preflightPermissions } from '../../src/steps/preflight.js';

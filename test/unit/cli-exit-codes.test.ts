@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { reportError } from '../../src/cli/fail.js';
-import { RunbookError } from '../../src/engine/errors.js';
+import { RunbookError } from '../../src/contract/errors.js';
 import { LockHeld } from '../../src/engine/lock.js';
 
 describe('exit codes', () => {

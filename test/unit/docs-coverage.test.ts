@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { coverageDocPath, renderCoverageDoc } from '../../src/docs/coverage-doc.js';
-import { formatProblem } from '../../src/engine/errors.js';
+import { formatProblem } from '../../src/contract/errors.js';
 import { loadGuides } from '../../src/runbook/guide-items.js';
 
 describe('guide coverage page', () => {

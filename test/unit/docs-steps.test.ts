@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { formatProblem } from '../../src/engine/errors.js';
+import { formatProblem } from '../../src/contract/errors.js';
 import { fieldRows, renderStepDocs, stepDocsDir, typeText } from '../../src/docs/step-reference.js';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { inspectTemplate } from '../../src/runbook/template.js';

@@ -1,7 +1,7 @@
 // What steps see: vars, registered outputs and loop variables, in templates (handlebars) and in
 // expressions (CEL), and that registered outputs outlive the process that registered them.
 import { describe, expect, it } from 'vitest';
-import type { StepType } from '../../src/engine/step-type.js';
+import type { StepType } from '../../src/contract/step-type.js';
 import { Harness, runbook, statusOf } from '../fixtures/engine/harness.js';
 import { World, standardTypes } from '../fixtures/engine/types.js';
 

@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../src/engine/redact.js';
+import { Redactor } from '../../src/contract/redact.js';
 import { STATE_VERSION, StateStore, type RunState } from '../../src/engine/state.js';
 
 function state(runId = 'r1'): RunState {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { REDACTED, REDACTED_CHANGED, Redactor, encodingsOf, maskSecretObjects, maskSecretPair } from '../../src/engine/redact.js';
+import { REDACTED, REDACTED_CHANGED, Redactor, encodingsOf, maskSecretObjects, maskSecretPair } from '../../src/contract/redact.js';
 import { STATE_VERSION, StateStore, type RunState } from '../../src/engine/state.js';
 import { yamlDiff } from '../../src/kube/diff.js';
 import { changeDiff } from '../../src/steps/kube/change-diff.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/engine/errors.js';
+import { InputError } from '../../src/contract/errors.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kubeconfig-'));

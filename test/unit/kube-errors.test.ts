@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiException } from '@kubernetes/client-node';
-import { RunAborted, StepFailure, isTransient } from '../../src/engine/errors.js';
+import { RunAborted, StepFailure, isTransient } from '../../src/contract/errors.js';
 import { KubeApiError, classifyKubeError, errorFromStatus, isAlreadyExists, isConflict, isGone } from '../../src/kube/errors.js';
 
 const status = (code: number, reason: string, message: string, extra: Record<string, unknown> = {}) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StepFailure } from '../../src/engine/errors.js';
+import { StepFailure } from '../../src/contract/errors.js';
 import { errorFromStatus } from '../../src/kube/errors.js';
 import { DEFAULT_RETRY_BUDGET, isIdempotent, resendDelayMs, shouldResend } from '../../src/kube/retry-policy.js';
 

@@ -1,7 +1,7 @@
 // The http step's curl-style connect-to rules: parsed as curl writes them, refused with a hint when
 // malformed, and matched first-rule-wins with empty host or port matching any.
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/engine/errors.js';
+import { InputError } from '../../src/contract/errors.js';
 import { connectRules, parseConnectTo, routeFor } from '../../src/steps/http-routing.js';
 
 describe('connect-to rules', () => {

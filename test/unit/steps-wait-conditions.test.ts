@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StepContext } from '../../src/engine/step-type.js';
+import type { StepContext } from '../../src/contract/step-type.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import { evaluate } from '../../src/runbook/expressions.js';
 import { compileCondition, toJsonPathPlus, type WaitCondition } from '../../src/steps/kube/conditions.js';

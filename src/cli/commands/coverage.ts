@@ -1,8 +1,8 @@
 // `runbook coverage FILE`: which guide items the runbook answers, with which steps, follow-ups and
 // sign-offs, and which it does not.
 import { dirname, resolve } from 'node:path';
-import { InputError } from '../../engine/errors.js';
-import type { StepRegistry } from '../../engine/registry.js';
+import { InputError } from '../../contract/errors.js';
+import type { StepRegistry } from '../../contract/registry.js';
 import { coverageOf, coverageText, missingRows } from '../../runbook/coverage.js';
 import { loadGuides } from '../../runbook/guide-items.js';
 import { loadRunbook } from '../../runbook/loader.js';

@@ -3,8 +3,8 @@
 // cluster's discovery, then with the CRDs runbook ships for the kinds the runbook installs itself.
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { InputError } from '../../engine/errors.js';
-import type { StepRegistry } from '../../engine/registry.js';
+import { InputError } from '../../contract/errors.js';
+import type { StepRegistry } from '../../contract/registry.js';
 import { rbacFor, type KindMapper } from '../../steps/rbac-role.js';
 import { EXIT } from '../exit-codes.js';
 import type { KubeFlags, LoadFlags } from '../global-options.js';

@@ -4,14 +4,14 @@
 import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
-import { InputError, RunbookError, StateDamaged } from '../../engine/errors.js';
+import { InputError, RunbookError, StateDamaged } from '../../contract/errors.js';
 import { Executor } from '../../engine/executor.js';
 import { LockHeld, acquireRunLock, acquireTargetLock, liveRunHolder, type HeldLock } from '../../engine/lock.js';
-import { REDACTED, Redactor } from '../../engine/redact.js';
-import type { StepRegistry } from '../../engine/registry.js';
+import { REDACTED, Redactor } from '../../contract/redact.js';
+import type { StepRegistry } from '../../contract/registry.js';
 import { allIds, allTags } from '../../engine/selection.js';
 import { STATE_VERSION, StateStore, newRunId, type RunState } from '../../engine/state.js';
-import type { DryRunMode } from '../../engine/step-type.js';
+import type { DryRunMode } from '../../contract/step-type.js';
 import { buildReport } from '../../report/model.js';
 import { writeReport } from '../../report/write.js';
 import type { Plan, PlanNode, StepNode } from '../../runbook/types.js';

@@ -2,7 +2,7 @@
 // only) the objects of every kind the runbooks use, writes them into a folder with the Secrets
 // redacted, and says what it read, skipped and wrote.
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { StepRegistry } from '../../engine/registry.js';
+import type { StepRegistry } from '../../contract/registry.js';
 import { packageRoot } from '../../package-root.js';
 import { exportCluster, prepareOutputDir, type ExportProgress, type ExportResult } from '../../sandbox/export/export.js';
 import { kindsOf, loadRunbooks } from '../../sandbox/export/kinds.js';

@@ -1,9 +1,9 @@
 // `runbook status [RUN-ID]`: where a run stands, and how to go on.
 import { resolve } from 'node:path';
 import { formatMs } from '../../engine/attempt.js';
-import { RunbookError } from '../../engine/errors.js';
+import { RunbookError } from '../../contract/errors.js';
 import { liveRunHolder } from '../../engine/lock.js';
-import { Redactor } from '../../engine/redact.js';
+import { Redactor } from '../../contract/redact.js';
 import { StateStore, type RunState } from '../../engine/state.js';
 import { approveFlags, waitingGates } from '../approve.js';
 import { EXIT } from '../exit-codes.js';

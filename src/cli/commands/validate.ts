@@ -1,7 +1,7 @@
 // `runbook validate FILE…`: load, resolve imports and vars, check every step; all problems at once.
 import { resolve } from 'node:path';
-import { InputError, type Problem } from '../../engine/errors.js';
-import type { StepRegistry } from '../../engine/registry.js';
+import { InputError, type Problem } from '../../contract/errors.js';
+import type { StepRegistry } from '../../contract/registry.js';
 import { allIds } from '../../engine/selection.js';
 import { EXIT } from '../exit-codes.js';
 import type { LoadFlags } from '../global-options.js';

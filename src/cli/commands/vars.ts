@@ -1,8 +1,8 @@
 // `runbook vars FILE`: every var a user can set on a runbook, its type, default, description and
 // the file that declares it; `-o example` writes a vars file to start from.
 import { dirname, relative, resolve } from 'node:path';
-import { InputError } from '../../engine/errors.js';
-import type { StepRegistry } from '../../engine/registry.js';
+import { InputError } from '../../contract/errors.js';
+import type { StepRegistry } from '../../contract/registry.js';
 import { loadRunbook } from '../../runbook/loader.js';
 import { listVars, varsExample, varsTable } from '../../runbook/vars-listing.js';
 import { EXIT } from '../exit-codes.js';

@@ -10,7 +10,7 @@
 // are valid FBC and are skipped.
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import semver from 'semver';
-import type { Problem, SourcePosition } from '../../engine/errors.js';
+import type { Problem, SourcePosition } from '../../contract/errors.js';
 
 export interface ChannelEntry {
   name: string;

@@ -3,7 +3,7 @@
 // lay them out), read with the same reader as a site's own `opm render` output.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../engine/errors.js';
+import { InputError } from '../../contract/errors.js';
 import { packageRoot } from '../../package-root.js';
 import { parseCatalog, type Catalog } from './fbc.js';
 

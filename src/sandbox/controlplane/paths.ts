@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 // tools/controlplane is found from the package root, never from the working directory.
 export { packageRoot } from '../../package-root.js';

@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadAllYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { packageRoot } from '../../package-root.js';
 

@@ -7,7 +7,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
-import { InputError, type Problem } from '../../engine/errors.js';
+import { InputError, type Problem } from '../../contract/errors.js';
 
 export interface SiteCrds {
   crds: V1CustomResourceDefinition[];

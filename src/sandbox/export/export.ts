@@ -10,7 +10,7 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { InputError } from '../../engine/errors.js';
+import { InputError } from '../../contract/errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isForbidden, isNotFound } from '../../kube/errors.js';
 import type { KubeObject, ResourceMapping } from '../../kube/types.js';

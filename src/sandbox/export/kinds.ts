@@ -2,8 +2,8 @@
 // their types' `permissions()` state it (the same source as the permission preflight), plus the
 // kinds an upgrade always looks at (OLM, ClusterVersion, the DSC and DSCI). Nothing here asks the
 // cluster; export.ts maps the kinds through discovery.
-import { InputError, type Problem } from '../../engine/errors.js';
-import type { StepRegistry } from '../../engine/registry.js';
+import { InputError, type Problem } from '../../contract/errors.js';
+import type { StepRegistry } from '../../contract/registry.js';
 import { splitApiVersion } from '../../kube/types.js';
 import { loadRunbook } from '../../runbook/loader.js';
 import type { Plan, PlanNode } from '../../runbook/types.js';

@@ -6,7 +6,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';
 import { DEFAULT_CATALOG_SOURCE } from '../catalog/load.js';
-import { InputError } from '../../engine/errors.js';
+import { InputError } from '../../contract/errors.js';
 import { type Catalogs, operatorDeployment } from '../simulator/catalog.js';
 import { DEFAULT_DSC_2_25_COMPONENTS } from '../simulator/components.js';
 import { runOperatorDeployment } from '../simulator/operator-pods.js';

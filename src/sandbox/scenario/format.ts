@@ -1,7 +1,7 @@
 // The scenario format: the starting state of a sandbox cluster, as data. A scenario file is either
 // one `SandboxScenario` document, or plain objects (a multi-document YAML, a `List`, or a folder of
 // them, e.g. exported from a real cluster), which load on top of the `minimal` scenario.
-import type { JsonSchema } from '../../engine/step-type.js';
+import type { JsonSchema } from '../../contract/step-type.js';
 import type { KubeObject } from '../../kube/types.js';
 import type { ApiFaults } from '../fault-rules.js';
 import type { Faults } from '../simulator/runtime.js';

@@ -3,7 +3,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLSeq } from 'yaml';
-import { InputError, type Problem, type SourcePosition } from '../../engine/errors.js';
+import { InputError, type Problem, type SourcePosition } from '../../contract/errors.js';
 import type { KubeObject } from '../../kube/types.js';
 import { packageRoot } from '../controlplane/paths.js';
 import { checkAgainstSchema } from '../../runbook/schema-check.js';

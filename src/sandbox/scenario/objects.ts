@@ -5,7 +5,7 @@
 // where the owner was not exported, or the garbage collector would delete the object); operators
 // whose CSV is Succeeded get their Deployment and pod. An object given twice, or one that already
 // exists, is an error naming where it came from, never a silent skip.
-import { InputError, type Problem } from '../../engine/errors.js';
+import { InputError, type Problem } from '../../contract/errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';

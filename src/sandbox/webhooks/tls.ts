@@ -57,7 +57,8 @@ function certificate(spec: CertificateSpec): string {
   const ecdsaWithSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const nameOf = (cn: string): Buffer => seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn)))));
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive
+  // Positive and without a leading zero byte: DER refuses an INTEGER padded with one it does not need.
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const now = Date.now();
   const altNames = [
     ...(spec.sans.ips ?? []).map((ip) => tlv(0x87, Buffer.from(ip.split('.').map(Number)))),

@@ -1,6 +1,6 @@
 // `apply`: make objects exist with the fields we set, by server-side apply (field manager
 // `runbook`) or create-if-absent. Skipped when every live object already holds every field.
-import type { StepType } from '../../engine/step-type.js';
+import type { StepType } from '../../contract/step-type.js';
 import { containsDesired } from '../../kube/diff.js';
 import { waitFor } from '../../kube/wait.js';
 import { readinessFor } from '../../kube/readiness.js';

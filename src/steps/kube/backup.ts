@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { stringify } from 'yaml';
-import type { StepContext, StepType } from '../../engine/step-type.js';
+import type { StepContext, StepType } from '../../contract/step-type.js';
 import { withoutServerFields } from '../../kube/diff.js';
 import type { KubeObject } from '../../kube/types.js';
 import { reads } from './permissions.js';

@@ -1,8 +1,8 @@
 // `canI`: what `oc auth can-i` answers, as a step: ask the API server (SelfSubjectAccessReview)
 // whether the user running the runbook may do each thing, and record one finding listing every
 // permission that is missing.
-import { SEVERITIES, type Severity } from '../../engine/findings.js';
-import type { StepType } from '../../engine/step-type.js';
+import { SEVERITIES, type Severity } from '../../contract/findings.js';
+import type { StepType } from '../../contract/step-type.js';
 import { describeAccess, findMissingAccess, type AccessCheck } from '../../kube/access.js';
 import { kubeOf } from './target.js';
 

@@ -1,7 +1,7 @@
 // The diff a step reports: only the parts of an object that change, as YAML. Whole objects carry
 // managedFields, long specs and status; rendering all of that for every one of thousands of
 // patched objects costs more than the patch itself and hides the one line that matters.
-import { maskSecretPair } from '../../engine/redact.js';
+import { maskSecretPair } from '../../contract/redact.js';
 import { withoutServerFields, yamlDiff } from '../../kube/diff.js';
 import { deepEqual, isPlainObject } from '../../kube/json.js';
 

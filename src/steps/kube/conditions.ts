@@ -4,8 +4,8 @@
 // current: while `status.observedGeneration` is behind `metadata.generation` the verdict is
 // pending, so a failWhen never fires on what the controller said about the previous spec.
 import { JSONPath } from 'jsonpath-plus';
-import { StepFailure } from '../../engine/errors.js';
-import type { JsonSchema, StepContext } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { JsonSchema, StepContext } from '../../contract/step-type.js';
 import {
   conditionIs,
   deleted,

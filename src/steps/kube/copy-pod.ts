@@ -13,8 +13,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Pack, Parser, type ReadEntry } from 'tar';
 import writeFileAtomic from 'write-file-atomic';
-import { StepFailure } from '../../engine/errors.js';
-import type { StepContext, StepType } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepType } from '../../contract/step-type.js';
 import { POD_TARGET_ONE_OF, POD_TARGET_PROPERTIES, type PodChoice, type PodTargetInput, choosePod, describePodTarget, execInPod, podPermissions } from './pod-select.js';
 
 export const COPY_MARKER = '.runbook-copy.json';

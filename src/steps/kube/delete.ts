@@ -1,6 +1,6 @@
 // `delete`: remove objects by name or selector and wait until they are gone. Skipped when absent.
-import { StepFailure } from '../../engine/errors.js';
-import type { StepType } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepType } from '../../contract/step-type.js';
 import { isConflict } from '../../kube/errors.js';
 import { deleted } from '../../kube/readiness.js';
 import { waitFor } from '../../kube/wait.js';

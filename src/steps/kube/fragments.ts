@@ -1,6 +1,6 @@
 // Schema fragments shared by the Kubernetes step types, declared once and composed (like the
 // argument specs of kubernetes.core): which object(s) a step is about, and how long to wait.
-import type { JsonSchema } from '../../engine/step-type.js';
+import type { JsonSchema } from '../../contract/step-type.js';
 import { DURATION } from '../../runbook/format.js';
 
 /** One object by name, or every object matching selectors. */

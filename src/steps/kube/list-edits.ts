@@ -4,7 +4,7 @@
 // of the list, or of the object the missing list goes into), so a concurrent change makes the
 // server refuse the patch instead of editing whatever now sits at that index.
 import jsonpatch from 'fast-json-patch';
-import { StepFailure } from '../../engine/errors.js';
+import { StepFailure } from '../../contract/errors.js';
 import { containsDesired } from '../../kube/diff.js';
 import { deepEqual, isPlainObject } from '../../kube/json.js';
 import type { JsonPatchOperation } from '../../kube/types.js';

@@ -2,11 +2,10 @@
 // vars (multi-document YAML). Template paths resolve against the runbook's folder first, then the
 // templates/ folder shipped with runbook.
 import { access, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { StepFailure } from '../../engine/errors.js';
-import type { StepContext } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepContext } from '../../contract/step-type.js';
 import type { KubeObject } from '../../kube/types.js';
 import { packageRoot } from '../../package-root.js';
 

@@ -1,9 +1,9 @@
 // `patch`: change objects in place, by name or selector, with merge / JSON / strategic / apply
 // patches and guarded list edits. Skipped when the patch would change nothing; only the objects
 // that would change are written, so a re-run makes no write at all.
-import { StepFailure } from '../../engine/errors.js';
+import { StepFailure } from '../../contract/errors.js';
 import jsonpatch from 'fast-json-patch';
-import type { StepContext, StepType } from '../../engine/step-type.js';
+import type { StepContext, StepType } from '../../contract/step-type.js';
 import { patchOutcome } from '../../kube/diff.js';
 import { deepEqual, isPlainObject } from '../../kube/json.js';
 import { isConflict, statusCodeOf } from '../../kube/errors.js';

@@ -1,6 +1,6 @@
 // Building blocks for the `permissions` of Kubernetes step types: what reading, watching and
 // writing a target needs, stated once so every step type says it the same way.
-import type { PermissionNeed } from '../../engine/step-type.js';
+import type { PermissionNeed } from '../../contract/step-type.js';
 import { splitApiVersion } from '../../kube/types.js';
 import type { Target } from './target.js';
 

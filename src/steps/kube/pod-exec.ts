@@ -6,8 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
-import { StepFailure } from '../../engine/errors.js';
-import type { StepType } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepType } from '../../contract/step-type.js';
 import { POD_TARGET_ONE_OF, POD_TARGET_PROPERTIES, type PodChoice, type PodTargetInput, choosePod, describePodTarget, execInPod, podPermissions } from './pod-select.js';
 
 interface PodExecInput extends PodTargetInput {

@@ -6,8 +6,8 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { Exec } from '@kubernetes/client-node';
 // Not re-exported by the package index; a handler of our own lets us give it streams of our own.
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-import { StepFailure } from '../../engine/errors.js';
-import type { JsonSchema, PermissionNeed, StepContext } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { JsonSchema, PermissionNeed, StepContext } from '../../contract/step-type.js';
 import type { KubeObject } from '../../kube/types.js';
 import { kubeOf } from './target.js';
 

@@ -1,7 +1,7 @@
 // `query`: read one object, or every object a selector matches, into a registered variable, with
 // an optional CEL `select` to keep only what later steps need.
-import { StepFailure } from '../../engine/errors.js';
-import type { StepType } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepType } from '../../contract/step-type.js';
 import { reads } from './permissions.js';
 import { dropServerFields } from './server-fields.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';

@@ -1,6 +1,6 @@
 // Resolves a step's target (a name, or selectors) to the live objects, through the shared client.
-import { StepFailure } from '../../engine/errors.js';
-import type { StepContext } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepContext } from '../../contract/step-type.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject, ObjectRef } from '../../kube/types.js';
 import type { WaitTarget } from '../../kube/wait.js';

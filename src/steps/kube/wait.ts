@@ -1,7 +1,7 @@
 // `wait`: until objects reach a state, through a watch (no polling): a condition, a CEL expression,
 // a kubectl-style JSONPath value, readiness by kind, existence, deletion, or a count of matches.
 // `failWhen` ends the wait at once on a failure state; a timeout says what was seen last.
-import type { StepType } from '../../engine/step-type.js';
+import type { StepType } from '../../contract/step-type.js';
 import type { Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';

@@ -2,8 +2,8 @@
 // plan that serves the subscription and installs the wanted CSV (exact name or version range),
 // approves it, and waits for the plan to complete and the CSV to succeed. Skipped when that CSV is
 // already installed and Succeeded.
-import { StepFailure } from '../../engine/errors.js';
-import type { StepType } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepType } from '../../contract/step-type.js';
 import type { Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';

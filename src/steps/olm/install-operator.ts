@@ -1,7 +1,7 @@
 // `installOperator`: namespace, OperatorGroup, Subscription, approval when manual, and the CSV
 // Succeeded — the whole "install from OperatorHub" as one idempotent step. Skipped when the
 // subscription is there with its CSV Succeeded.
-import type { StepContext, StepType } from '../../engine/step-type.js';
+import type { StepContext, StepType } from '../../contract/step-type.js';
 import { describeCondition, findCondition, type Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';

@@ -1,8 +1,8 @@
 // What the OLM steps share: references to OLM kinds, CSV versions, finding the install plan that
 // serves a subscription, and waiting for a CSV to succeed.
 import semver from 'semver';
-import { StepFailure } from '../../engine/errors.js';
-import type { StepContext } from '../../engine/step-type.js';
+import { StepFailure } from '../../contract/errors.js';
+import type { StepContext } from '../../contract/step-type.js';
 import { conditionsOf, phaseIs, type Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';

@@ -1,6 +1,6 @@
 // `subscription`: set a Subscription's channel, approval and source (the upgrade starts with a
 // channel change). Skipped when the spec already says so.
-import type { StepType } from '../../engine/step-type.js';
+import type { StepType } from '../../contract/step-type.js';
 import { yamlDiff } from '../../kube/diff.js';
 import { kubeOf } from '../kube/target.js';
 import { on } from '../kube/permissions.js';

@@ -1,7 +1,7 @@
 // `uninstallOperator`: the guides' uninstall order as one step: the operator's own resources
 // (operands) first, waited until gone; then the Subscription; then its CSV (which removes the
 // operator Deployment); optionally its OperatorGroup and namespace. Skipped when all are gone.
-import type { StepContext, StepType } from '../../engine/step-type.js';
+import type { StepContext, StepType } from '../../contract/step-type.js';
 import { deleted } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';

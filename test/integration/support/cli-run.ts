@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Finding } from '../../../src/engine/findings.js';
+import type { Finding } from '../../../src/contract/findings.js';
 import { packageRoot } from '../../../src/package-root.js';
 
 export const REPO = packageRoot();

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { formatProblem } from '../../../src/engine/errors.js';
+import { formatProblem } from '../../../src/contract/errors.js';
 import type { RunEvent, RunSummary, StepResult, StepStatus } from '../../../src/engine/events.js';
 import { Executor, type ApprovalPolicy } from '../../../src/engine/executor.js';
-import type { Finding } from '../../../src/engine/findings.js';
-import { Redactor } from '../../../src/engine/redact.js';
+import type { Finding } from '../../../src/contract/findings.js';
+import { Redactor } from '../../../src/contract/redact.js';
 import { STATE_VERSION, StateStore, type RunState } from '../../../src/engine/state.js';
-import type { DryRunMode, StepContext } from '../../../src/engine/step-type.js';
+import type { DryRunMode, StepContext } from '../../../src/contract/step-type.js';
 import '../../../src/cli/services.js'; // declares StepServices.kube
 import { KubeClient } from '../../../src/kube/client.js';
 import type { CallStats } from '../../../src/kube/transport.js';
