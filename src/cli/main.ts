@@ -186,7 +186,9 @@ const sandbox = program
     'after',
     `
 Scenarios: minimal, full (every component in use), blocked (below the supported path), large
-(thousands of workbenches and models), or a file/folder of your own objects (oc get -o yaml).
+(thousands of workbenches and models), risky (full plus models 3.x cannot serve), guide-001 (full
+plus what the readiness assessment flags), rag (the RAG stack's stages 0 and 1), inference-gateway
+(a v1alpha2 Inference Gateway stack), or a file/folder of your own objects (oc get -o yaml).
 
 Examples:
   runbook sandbox run runbooks/upgrade-2.25-to-3.3.yaml --scenario full

@@ -114,7 +114,7 @@ describe('scenario files', () => {
   });
 
   it('names the shipped scenarios when neither a name nor a path matches', async () => {
-    expect(await refusal('no-such-scenario')).toMatch(/not a shipped scenario \(.*blocked, full, large, minimal.*\)/);
+    expect(await refusal('no-such-scenario')).toMatch(/not a shipped scenario \(blocked, full, guide-001, inference-gateway, large, minimal, rag, risky\)/);
   });
 });
 

@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import type { KubeClient } from '../../kube/client.js';
 import { SandboxEndpoints } from '../endpoints/server.js';
 import { Kubelet } from '../kubelet/index.js';
+import { ModelInferenceEndpoints } from './guide-001-inference.js';
+import { InferenceGatewayController } from './inference-gateway.js';
 import { Notebooks3x } from './notebooks-3x.js';
 import { OlmController } from './olm.js';
 import { PodControllers } from './pods.js';
+import { RagStackControllers } from './rag-stack.js';
 import { RhoaiOperator } from './rhoai-operator.js';
 import { type SimOptions, SimRuntime } from './runtime.js';
 import { WorkloadControllers } from './workloads.js';
@@ -26,6 +29,8 @@ export interface Simulator {
   rhoaiVersion(): string | undefined;
   /** The loopback HTTP(S) server that answers for the workloads' hosts (Routes, models, Gateways). */
   endpoints: SandboxEndpoints;
+  /** The Gateway controller: what a Gateway address answers (also served by the endpoint server). */
+  inferenceGateway: InferenceGatewayController;
   stop(): Promise<void>;
 }
 
@@ -69,7 +74,12 @@ export async function startSimulator(kube: KubeClient, options: SimOptions & { p
   notebooks = new Notebooks3x(rt, { rhoaiVersion: () => r.version(), dscComponents: () => r.dscComponents() });
   const nb = notebooks;
   const pods = new PodControllers(rt, kubelet, () => r.version());
-  const informers = [...olm.informers(), ...rhoai.informers(), ...workloads.all(), ...pods.all()];
+  const gateways = new InferenceGatewayController(rt);
+  const rag = new RagStackControllers(rt, kubelet);
+  // The models' v2 inference endpoints (real inference requests of the conversions and the checks).
+  new ModelInferenceEndpoints(rt).register(endpoints);
+  await rag.admission.start();
+  const informers = [...olm.informers(), ...rhoai.informers(), ...workloads.all(), ...pods.all(), ...gateways.all(), ...rag.all()];
   // Resync, as controllers do: a lost watch event or an abandoned reconcile is repaired within
   // seconds rather than never.
   const w0 = workloads;
@@ -78,6 +88,8 @@ export async function startSimulator(kube: KubeClient, options: SimOptions & { p
     w0.pokeAll();
     pods.pokeAll();
     nb.poke();
+    gateways.poke();
+    rag.pokeAll();
   }, RESYNC_MS);
   resync.unref();
   const running = informers.map((i) => i.run());
@@ -89,14 +101,15 @@ export async function startSimulator(kube: KubeClient, options: SimOptions & { p
     async settled() {
       // Queues feed each other; settled means all idle twice in a row.
       for (let quiet = 0; quiet < 2; ) {
-        await Promise.all([olm.idle(), r.idle(), w.idle(), nb.idle(), pods.idle(), kubelet.idle()]);
+        await Promise.all([olm.idle(), r.idle(), w.idle(), nb.idle(), pods.idle(), kubelet.idle(), gateways.idle(), rag.idle()]);
         await new Promise((res) => setTimeout(res, 50));
-        const again = await Promise.race([Promise.all([olm.idle(), r.idle(), w.idle(), nb.idle(), pods.idle(), kubelet.idle()]).then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 10))]);
+        const again = await Promise.race([Promise.all([olm.idle(), r.idle(), w.idle(), nb.idle(), pods.idle(), kubelet.idle(), gateways.idle(), rag.idle()]).then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 10))]);
         quiet = again ? quiet + 1 : 0;
       }
     },
     rhoaiVersion: () => r.version(),
     endpoints,
+    inferenceGateway: gateways,
     async stop() {
       clearInterval(resync);
       controller.abort();
@@ -105,6 +118,8 @@ export async function startSimulator(kube: KubeClient, options: SimOptions & { p
       w.stop();
       nb.stop();
       pods.stop();
+      gateways.stop();
+      rag.stop();
       await Promise.allSettled(running);
       await kubelet.stop();
       await endpoints.stop();
