@@ -40,7 +40,8 @@ export function coverageOf(plan: Plan, guides: readonly Guide[], only?: readonly
   for (const n of plan.signOffs) for (const id of n.source) add(id, { kind: 'signOff', name: n.text, at: n.at });
 
   const named = new Set([...by.keys()].map((id) => id.slice(0, id.indexOf('.'))));
-  const chosen = guides.filter((g) => (only?.length ? only.includes(g.name) : named.has(g.name)));
+  const wanted = only?.length ? only : plan.guides;
+  const chosen = guides.filter((g) => (wanted?.length ? wanted.includes(g.name) : named.has(g.name)));
   const known = new Set(guides.flatMap((g) => g.items.map((i) => i.id)));
   return {
     guides: chosen.map(({ name, title, file }) => ({ name, title, file })),

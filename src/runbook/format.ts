@@ -210,6 +210,11 @@ export const RUNBOOK_SPEC: JsonSchema = {
       items: OVERLAY_SPEC,
       description: 'Changes to the steps of the imported runbooks by step id, applied in order: before, after, replace, skip.',
     },
+    guides: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[a-z0-9]+$' },
+      description: 'The guides this runbook implements (runbooks/guide-items/): runbook coverage lists their items. Default: every guide its steps name in source.',
+    },
     followUps: {
       type: 'array',
       items: { anyOf: [{ type: 'string', minLength: 1 }, NOTE_SPEC] },

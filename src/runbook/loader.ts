@@ -59,6 +59,7 @@ interface RawRunbook {
   sections?: RawSection[];
   overlays?: RawOverlay[];
   followUps?: unknown[];
+  guides?: string[];
 }
 
 interface RawOverlay {
@@ -181,6 +182,7 @@ class Loader {
       scopes: this.scopes,
       followUps: this.followUps,
       signOffs: this.signOffs,
+      ...(raw.guides?.length ? { guides: raw.guides } : {}),
       ...(overlays.length ? { overlays } : {}),
     };
     const flow = checkRegisterFlow(plan, this.options.registry);

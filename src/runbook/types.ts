@@ -125,6 +125,8 @@ export interface Plan {
   followUps: RunbookNote[];
   /** What only a person can confirm: a checklist in the report. */
   signOffs: RunbookNote[];
+  /** The guides the runbook says it implements, for coverage. */
+  guides?: string[];
   /** The overlays of the runbook that was run, in order. */
   overlays?: AppliedOverlay[];
 }

@@ -93,8 +93,10 @@ describe('dry run', () => {
     expect((await get(ISVC, 'fraud-detector', 'mm-team'))?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
     expect(await get({ apiVersion: 'v1', kind: 'Namespace' }, 'mm-team-raw')).toBeNull();
     expect(await get(RUNTIME, 'ovms', 'mm-team')).not.toBeNull();
-    // On 2.25 KServe has no OpenVINO auto-versioning: the model without a new path is named.
+    // What stays in mm-team (its data connection, copied only for a model that loads from it) is
+    // named; on 2.25 KServe has no OpenVINO auto-versioning: the model without a new path is named.
     expect(run.events.filter((e) => e.type === 'finding').map((e) => (e as { finding: { check: string; severity: string; objects?: string[] } }).finding)).toEqual([
+      expect.objectContaining({ check: 'namespace-settings-not-copied', severity: 'warning' }),
       expect.objectContaining({ check: 'modelmesh-versioned-layout', severity: 'warning', objects: ['InferenceService mm-team/fraud-detector'] }),
     ]);
   });

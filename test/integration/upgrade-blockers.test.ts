@@ -72,7 +72,7 @@ describe('assessment of what the operators refuse', () => {
     expect(argo?.message).toContain('DataSciencePipelinesDoesntOwnArgoCRD');
     expect(argo?.message).toContain(ARGO_MESSAGE);
 
-    expect(finding(r, 'accelerator-profile-migration')?.severity).toBe('info');
+    expect(finding(r, 'accelerator-profile-migration')?.severity).toBe('warning');
     expect(finding(r, 'accelerator-profile-migration')?.message).toContain('redhat-ods-applications/nvidia-gpu');
   });
 

@@ -46,7 +46,7 @@ describe('skipped preparations on the full scenario', () => {
     sandbox = await startTestSandbox({ scenario: 'full', speed: 0 });
     const run = await upgrade(sandbox, [
       ...SKIPPED,
-      '--skip', 'during/guard-kueue',
+      '--skip', 'before/guards/kueue',
       '--skip', 'after/workbenches/migrate',
       '--var', 'allowRunningWorkbenches=true',
       '--var', 'allowUnconvertedModels=true',

@@ -157,6 +157,7 @@ describe('AI pipelines', () => {
     await role('all-pipelines', [routeGet()]);
     await role('route-admin', [{ apiGroups: ['route.openshift.io'], resources: ['routes'], resourceNames: ['my-app'], verbs: ['get', 'update'] }]);
     await role('already-3x', [routeGet(['ds-pipeline-pipes']), API_RULE(['pipes'])]);
+    // Access is carried over, never widened: a get-only route rule becomes a get-only api rule.
     // The operator's own roles, by name and by label.
     await role('ds-pipeline-user-access-pipes', [routeGet()], { app: 'ds-pipeline-pipes', component: 'data-science-pipelines' });
     await role('pipeline-runner-pipes', [routeGet()]);
@@ -170,11 +171,11 @@ describe('AI pipelines', () => {
 
     const first = await run('before/ai-pipelines.yaml', dir);
     expect(first.code, why(first)).toBe(0);
-    expect(await rulesOf(ns, 'data-scientists')).toEqual([routeGet(['ds-pipeline-pipes']), dspaRead, API_RULE(['pipes'])]);
-    expect(await rulesOf(ns, 'all-pipelines')).toEqual([routeGet(), API_RULE(['pipes', 'pipes-dev'])]);
-    expect(await rulesOf('team-default', 'viewers')).toEqual([routeGet(['ds-pipeline-shared']), API_RULE(['shared'])]);
+    expect(await rulesOf(ns, 'data-scientists')).toEqual([routeGet(['ds-pipeline-pipes']), dspaRead, API_RULE(['pipes'], ['get'])]);
+    expect(await rulesOf(ns, 'all-pipelines')).toEqual([routeGet(), API_RULE(['pipes', 'pipes-dev'], ['get'])]);
+    expect(await rulesOf('team-default', 'viewers')).toEqual([routeGet(['ds-pipeline-shared']), API_RULE(['shared'], ['get'])]);
     for (const n of untouched) expect((await get(ROLE, ns, n))!.metadata.resourceVersion, n).toBe(before[n]);
-    expect(finding(first, 'aipipelines-custom-roles')?.message).toContain('team-b/data-scientists (pipes: get, create, update, patch, delete)');
+    expect(finding(first, 'aipipelines-custom-roles')?.message).toContain('team-b/data-scientists (pipes: get)');
     expect(finding(first, 'aipipelines-custom-roles-unmatched')?.message).toContain('team-b/route-admin');
     expect(finding(first, 'aipipelines-custom-roles-unmatched')?.severity).toBe('warning');
     // The roles as they were, next to the other backups.
