@@ -9,7 +9,7 @@ import { deepEqual, isPlainObject } from '../../kube/json.js';
 import { isConflict, statusCodeOf } from '../../kube/errors.js';
 import type { JsonPatchOperation, KubeObject, PatchType } from '../../kube/types.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
-import { changeDiff } from './change-diff.js';
+import { changeDiff, renderWhenShown } from './change-diff.js';
 import { on, reads } from './permissions.js';
 import { LIST_EDIT_SCHEMA, compileListEdits, dropRemovesOfAbsent, type ListEdit } from './list-edits.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
@@ -128,7 +128,7 @@ export const patchStep: StepType<PatchInput> = {
     const kube = kubeOf(ctx);
     const plans = planned.get(input) ?? (await plan(ctx, input));
     planned.delete(input);
-    const diffs: string[] = [];
+    const diffs: Array<() => string> = [];
     const changed: string[] = [];
     for (const p of plans) {
       let result: unknown = p.obj;
@@ -154,12 +154,13 @@ export const patchStep: StepType<PatchInput> = {
         }
       }
       changed.push(describeObject(p.obj));
-      diffs.push(changeDiff(p.obj, result, { fromLabel: `${describeObject(p.obj)} (live)`, toLabel: ctx.dryRun === 'none' ? 'patched' : `patched (dry run: ${ctx.dryRun})` }));
+      const after = result;
+      diffs.push(() => changeDiff(p.obj, after, { fromLabel: `${describeObject(p.obj)} (live)`, toLabel: ctx.dryRun === 'none' ? 'patched' : `patched (dry run: ${ctx.dryRun})` }));
     }
     return {
       changed: changed.length > 0,
       summary: changed.length === 1 ? `patched ${changed[0]}` : `patched ${changed.length} objects`,
-      diff: diffs.join('\n'),
+      diff: renderWhenShown(diffs),
       output: { patched: changed },
     };
   },
