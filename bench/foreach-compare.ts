@@ -30,6 +30,8 @@ const { values } = parseArgs({
     'no-peers': { type: 'boolean', default: false },
     cli: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    /** Where the runs checkpoint (default: a temporary folder); on tmpfs, fsync costs nothing. */
+    'state-dir': { type: 'string' },
   },
 });
 
@@ -161,21 +163,22 @@ async function expectMigrated(api: Api, label: string, namespace: string, n: num
   }
 }
 
-/** The raw client: one LIST, then the JSON patches, PARALLEL at a time. */
-async function baseline(api: Api, namespace: string, n: number): Promise<void> {
+/** The raw client: one LIST, then the JSON patches, PARALLEL at a time; with `read`, a GET before each. */
+async function baseline(api: Api, namespace: string, n: number, read = false): Promise<void> {
   const t0 = performance.now();
   const list = await api.call('GET', `${NOTEBOOKS}/${namespace}/notebooks`);
   if (list.status !== 200) fail(`baseline LIST: HTTP ${list.status}`);
   const todo = (JSON.parse(list.body) as NotebookList).items.filter((i) => i.spec.template.spec.containers.some((c) => c.name === 'oauth-proxy'));
   let failed = 0;
   await inParallel(todo, PARALLEL, async (item) => {
+    if (read && (await api.call('GET', `${NOTEBOOKS}/${namespace}/notebooks/${item.metadata.name}`)).status !== 200) failed++;
     const r = await api.call('PATCH', `${NOTEBOOKS}/${namespace}/notebooks/${item.metadata.name}`, PATCH, 'application/json-patch+json');
     if (r.status !== 200) failed++;
   });
   const ms = performance.now() - t0;
   if (failed) fail(`the baseline's patches failed for ${failed} Notebooks`);
   if (todo.length !== n) fail(`the baseline found ${todo.length} Notebooks to migrate, expected ${n}`);
-  report({ label: 'raw client (baseline, 32 at a time)', objects: n, ms });
+  report({ label: read ? 'raw client, GET before each PATCH' : 'raw client (baseline, 32 at a time)', objects: n, ms });
 }
 
 function has(command: string, ...args: string[]): boolean {
@@ -350,7 +353,7 @@ await runBench('bench:foreach', async () => {
 
   const { binDir, version } = await ensureControlPlaneBinaries({ onProgress: (m) => console.log(`[controlplane] ${m}`) });
   const controlPlane: ControlPlane = await startControlPlane({ binDir, controllers: false });
-  const stateDir = mkdtempSync(join(tmpdir(), 'runbook-bench-foreach-'));
+  const stateDir = mkdtempSync(join(values['state-dir'] ?? tmpdir(), 'runbook-bench-foreach-'));
   try {
     const notebookCrd = (await loadCrds()).filter((c) => c.spec.group === 'kubeflow.org' && c.spec.names.kind === 'Notebook');
     if (notebookCrd.length !== 1) fail('the sandbox CRDs have no kubeflow.org Notebook');
@@ -367,6 +370,10 @@ await runBench('bench:foreach', async () => {
       await baseline(api, `bench-raw-${n}`, n);
       await expectMigrated(api, `baseline at ${n}`, `bench-raw-${n}`, n);
       baselineRate = rate(figures[figures.length - 1]!);
+      // What a guarded patch costs the server by itself: a read of the object before its write.
+      await seed(api, `bench-raw-read-${n}`, n);
+      await baseline(api, `bench-raw-read-${n}`, n, true);
+      await expectMigrated(api, `baseline with reads at ${n}`, `bench-raw-read-${n}`, n);
       await runbookRun(api, cliPath, kubeconfig, n, stateDir);
       ran++;
     }

@@ -2,11 +2,12 @@
 import type { RunEvent } from '../../engine/events.js';
 import { DiffBudget } from './diff-budget.js';
 import type { Renderer } from './renderer.js';
+import { flushStdout, writeStdout } from './stdout-batch.js';
 
 export class JsonLinesRenderer implements Renderer {
   private readonly diffs = new DiffBudget();
 
-  constructor(private readonly write: (s: string) => void = (s) => process.stdout.write(s)) {}
+  constructor(private readonly write: (s: string) => void = writeStdout) {}
 
   onEvent(e: RunEvent): void {
     let event: Record<string, unknown> = { ...e };
@@ -19,5 +20,7 @@ export class JsonLinesRenderer implements Renderer {
     this.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
   }
 
-  async end(): Promise<void> {}
+  async end(): Promise<void> {
+    flushStdout();
+  }
 }

@@ -3,6 +3,7 @@ import { formatMs } from '../../engine/attempt.js';
 import type { RunEvent, StepResult } from '../../engine/events.js';
 import { DiffBudget } from './diff-budget.js';
 import { askYesNo } from './prompt.js';
+import { flushStdout, writeStdout } from './stdout-batch.js';
 import type { Renderer } from './renderer.js';
 
 const MARK: Record<StepResult['status'], string> = { ok: 'ok', changed: 'changed', skipped: 'skipped', failed: 'FAILED' };
@@ -12,10 +13,14 @@ export class PlainRenderer implements Renderer {
   private readonly diffs = new DiffBudget();
 
   constructor(
-    private readonly write: (s: string) => void = (s) => process.stdout.write(s),
+    private readonly write: (s: string) => void = writeStdout,
     interactive = false,
   ) {
-    if (interactive) this.ask = (_id, name, question) => askYesNo(`${name}: ${question}`);
+    if (interactive)
+      this.ask = (_id, name, question) => {
+        flushStdout();
+        return askYesNo(`${name}: ${question}`);
+      };
   }
 
   onEvent(e: RunEvent): void {
@@ -72,5 +77,7 @@ export class PlainRenderer implements Renderer {
     }
   }
 
-  async end(): Promise<void> {}
+  async end(): Promise<void> {
+    flushStdout();
+  }
 }
