@@ -22,7 +22,10 @@ export function rememberListed(kube: KubeClient, objects: readonly KubeObject[])
     if (copies.size >= MAX_COPIES) return;
     const meta = o.metadata;
     if (!meta?.name || !meta.resourceVersion) continue;
-    copies.set(keyOf(o.apiVersion, o.kind, meta.namespace, meta.name), o);
+    // The query trims server fields from the objects it returns, in place: the copy keeps its own
+    // metadata (resourceVersion included) and annotations.
+    const metadata = { ...meta, ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}) };
+    copies.set(keyOf(o.apiVersion, o.kind, meta.namespace, meta.name), { ...o, metadata });
   }
 }
 
