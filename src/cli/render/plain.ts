@@ -57,7 +57,8 @@ export class PlainRenderer implements Renderer {
         line(`${'  '.repeat(e.node.depth)}${MARK[r.status]} ${e.node.name} [${e.node.id}]${detail ? `: ${detail}` : ''}${extra ? ` (${extra})` : ''}`);
         if (r.error?.hint) line(`${'  '.repeat(e.node.depth)}  hint: ${r.error.hint}`);
         if ('diff' in r && this.diffs.show(e.node.id)) {
-          if (r.diff) this.write(r.diff.replace(/^/gm, `${'  '.repeat(e.node.depth + 2)}`) + '\n');
+          const diff = r.diff;
+          if (diff) this.write(diff.replace(/^/gm, `${'  '.repeat(e.node.depth + 2)}`) + '\n');
         } else if ('diff' in r && this.diffs.firstOmitted) {
           line(`${'  '.repeat(e.node.depth)}  (${this.diffs.notice()})`);
         }
