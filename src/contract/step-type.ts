@@ -47,8 +47,11 @@ export interface CheckResult {
 export interface ApplyResult {
   changed: boolean;
   output?: unknown;
-  /** A human-readable diff of what changed (or would change, in a dry run). */
-  diff?: string;
+  /**
+   * A human-readable diff of what changed (or would change, in a dry run); a function is called
+   * only when the diff is shown.
+   */
+  diff?: string | (() => string);
   findings?: Finding[];
   /** One-line summary for progress output and the report. */
   summary?: string;

@@ -5,12 +5,12 @@ import pRetry from 'p-retry';
 import { evaluateBoolean } from '../runbook/expressions.js';
 import type { StepNode } from '../runbook/types.js';
 import { RunAborted, RunbookError, StepFailure, StepTimeout, isTransient } from '../contract/errors.js';
-import type { StepResult } from './events.js';
+import type { StepOutcome } from './events.js';
 import type { Finding } from '../contract/findings.js';
 import type { AnyStepType, DryRunMode, StepContext } from '../contract/step-type.js';
 
 export interface AttemptOutcome {
-  result: Omit<StepResult, 'attempts' | 'durationMs'>;
+  result: Omit<StepOutcome, 'attempts' | 'durationMs'>;
   output?: unknown;
   findings: Finding[];
 }

@@ -20,11 +20,18 @@ export interface StepResult {
   /** Why a step was skipped, or what an unchanged step found. */
   reason?: string;
   summary?: string;
+  /**
+   * What changed, as a diff. Rendered when first read (a getter on results that have one): most
+   * diffs of a long loop are never shown. Not checkpointed.
+   */
   diff?: string;
   error?: StepError;
   /** The step completed in an earlier run of this run id and was not executed again. */
   resumed?: boolean;
 }
+
+/** A result as a step gives it: its diff may still be a function that renders it. */
+export type StepOutcome = Omit<StepResult, 'diff'> & { diff?: string | (() => string) };
 
 export interface NodeInfo {
   id: string;

@@ -9,7 +9,7 @@ import type { ResolvedVars } from '../runbook/vars.js';
 import { approvesGate } from './approvals.js';
 import { AttemptsFailed, formatMs, runWithRetries } from './attempt.js';
 import { RunAborted, RunbookError, StepFailure } from '../contract/errors.js';
-import type { EventListener, NodeInfo, RunStatus, RunSummary, StepResult, StepStatus } from './events.js';
+import type { EventListener, NodeInfo, RunStatus, RunSummary, StepOutcome, StepResult, StepStatus } from './events.js';
 import { DEFAULT_STOP_ON, type Finding, type Severity } from '../contract/findings.js';
 import type { Redactor } from '../contract/redact.js';
 import type { StepRegistry } from '../contract/registry.js';
@@ -488,9 +488,11 @@ export class Executor {
     return this.finish(info, { status: 'failed', attempts, durationMs: Date.now() - started, error }, true);
   }
 
-  private async finish(info: NodeInfo, raw: StepResult, persist: boolean): Promise<StepResult> {
-    // Summaries, reasons and diffs come from step code: they may quote a secret.
-    const result = raw.resumed ? raw : this.o.redactor.redactValue(raw);
+  private async finish(info: NodeInfo, raw: StepOutcome, persist: boolean): Promise<StepResult> {
+    // Summaries, reasons and diffs come from step code: they may quote a secret. The diff is left
+    // out of the checkpoint (nothing reads it back) and rendered and redacted only when read.
+    const { diff, ...rest } = raw;
+    const result: StepResult = rest.resumed ? rest : this.o.redactor.redactValue(rest);
     if (info.kind === 'step') this.counts[result.status]++;
     if (!result.resumed) {
       const previous = this.o.state.steps[info.id];
@@ -502,6 +504,7 @@ export class Executor {
         endedAt: new Date().toISOString(),
       };
       this.o.state.steps[info.id] = record;
+      if (diff !== undefined) diffWhenRead(result, diff, this.o.redactor);
       if (persist || info.kind !== 'step') await this.checkpoint();
     }
     this.emit({ type: 'node:end', node: info, result });
@@ -549,6 +552,16 @@ export class Executor {
   private emit(event: Parameters<EventListener>[0]): void {
     this.o.onEvent(event);
   }
+}
+
+/** Gives a result its diff as a getter that renders and redacts it once, when first read. */
+function diffWhenRead(result: StepResult, diff: string | (() => string), redactor: Redactor): void {
+  let text: string | undefined;
+  Object.defineProperty(result, 'diff', {
+    enumerable: true,
+    configurable: true,
+    get: () => (text ??= redactor.redact(typeof diff === 'function' ? diff() : diff)),
+  });
 }
 
 function resolveItems(items: unknown, context: Record<string, unknown>): unknown {

@@ -30,6 +30,12 @@ interface Change {
   steps?: Record<string, unknown>;
   registered?: Record<string, unknown>;
   stepDigests?: Record<string, unknown>;
+  /**
+   * Loop items finished since the last line, per loop: appended to the loop's itemsDone, which its
+   * `steps` entry on the same line leaves out. Written whole, a loop of n items logged the list n
+   * times: O(n²) bytes (gigabytes at 10,000 items).
+   */
+  items?: Record<string, string[]>;
   /** Other fields, whole. */
   set?: Record<string, unknown>;
   unset?: string[];
@@ -44,6 +50,8 @@ export class RunJournal {
   private tracked: Partial<Record<Keyed, DirtyKeys>> = {};
   /** JSON of the other fields as last written. */
   private readonly fields = new Map<string, string>();
+  /** Each loop's itemsDone as last written: its length, and the list itself. */
+  private readonly itemsLogged = new Map<string, { list: readonly string[]; length: number }>();
   private log: FileHandle | undefined;
   private logBytes = 0;
   private snapshotBytes = 0;
@@ -89,7 +97,7 @@ export class RunJournal {
       if (!tracker || state[k] !== tracker.proxy || tracker.removed) return undefined;
       const part = tracker.take();
       if (part) {
-        change[k] = part;
+        change[k] = k === 'steps' ? this.appendedItems(part, change) : part;
         changed = true;
       }
     }
@@ -112,6 +120,32 @@ export class RunJournal {
     return changed ? change : null;
   }
 
+  /**
+   * The steps entries to log, each loop's itemsDone cut to what was appended since it was last
+   * written (into change.items); a list that is not the last one written plus more is written whole.
+   */
+  private appendedItems(steps: Record<string, unknown>, change: Change): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [id, record] of Object.entries(steps)) {
+      const list = (record as { itemsDone?: unknown } | undefined)?.itemsDone;
+      if (!Array.isArray(list)) {
+        this.itemsLogged.delete(id);
+        out[id] = record;
+        continue;
+      }
+      const logged = this.itemsLogged.get(id);
+      this.itemsLogged.set(id, { list, length: list.length });
+      if (logged && extends_(list, logged)) {
+        const { itemsDone: _whole, ...rest } = record as { itemsDone: string[] };
+        out[id] = rest;
+        (change.items ??= {})[id] = list.slice(logged.length);
+      } else {
+        out[id] = record;
+      }
+    }
+    return out;
+  }
+
   /** Writes the whole state as the new snapshot, then empties the log. */
   private async compact(state: RunState): Promise<void> {
     // A state read back from disk continues its numbering: lines of an earlier process that are
@@ -126,6 +160,10 @@ export class RunJournal {
       this.tracked[k] = tracker;
     }
     this.fields.clear();
+    this.itemsLogged.clear();
+    for (const [id, record] of Object.entries(state.steps)) {
+      if (Array.isArray(record?.itemsDone)) this.itemsLogged.set(id, { list: record.itemsDone, length: record.itemsDone.length });
+    }
     for (const [field, value] of Object.entries(state)) {
       if (!(KEYED as readonly string[]).includes(field) && field !== 'seq' && value !== undefined) this.fields.set(field, JSON.stringify(value));
     }
@@ -143,6 +181,18 @@ export class RunJournal {
     if (this.fsync) await this.log.datasync();
     this.logBytes = 0;
   }
+}
+
+/**
+ * Whether `list` is `logged.list` as it was when written, with items added at the end. The
+ * executor gives each record a new list, so the old one still holds what was written.
+ */
+function extends_(list: readonly string[], logged: { list: readonly string[]; length: number }): boolean {
+  if (list.length < logged.length) return false;
+  if (list === logged.list) return true;
+  if (logged.list.length !== logged.length) return false;
+  for (let i = logged.length - 1; i >= 0; i--) if (list[i] !== logged.list[i]) return false;
+  return true;
 }
 
 /** Reads a run's state: the snapshot with the logged changes after it applied in order. */
@@ -193,7 +243,13 @@ export async function readIntact(dir: string): Promise<{ state?: RunState; damag
       state.seq = seq;
       return { state, damage: damaged(dir, `${logPath}:${i + 1}: change ${seq + 1} is missing before this line`, { file: logPath, line: i + 1, runbook: state.runbook?.file }) };
     }
+    // A loop's entry on a line with appended items carries no itemsDone: it is the one before plus those.
+    const before = change.items ? Object.fromEntries(Object.keys(change.items).map((id) => [id, state.steps?.[id]?.itemsDone ?? []])) : {};
     for (const k of KEYED) if (change[k]) Object.assign((state[k] ??= {}) as Record<string, unknown>, change[k]);
+    for (const [id, added] of Object.entries(change.items ?? {})) {
+      const record = state.steps[id];
+      if (record) record.itemsDone = [...before[id]!, ...added];
+    }
     if (change.set) Object.assign(state, change.set);
     for (const field of change.unset ?? []) delete (state as unknown as Record<string, unknown>)[field];
     seq = change.seq;

@@ -89,6 +89,11 @@ export class KubeClient {
     defaultNamespace: string,
     options: KubeClientOptions = {},
     mapper?: RestMapper,
+    /**
+     * Objects a query listed, each until a write takes it (see steps/kube/listed-copies.ts); shared
+     * by the clients derived with withDryRun.
+     */
+    readonly listedCopies: Map<string, KubeObject> = new Map(),
   ) {
     this.defaultNamespace = defaultNamespace;
     this.dryRun = options.dryRun ?? 'none';
@@ -110,7 +115,7 @@ export class KubeClient {
 
   /** The same connection, counters and mapping cache, with another default dry-run mode. */
   withDryRun(mode: DryRunMode): KubeClient {
-    return new KubeClient(this.transport, this.defaultNamespace, { dryRun: mode, fieldManager: this.fieldManager }, this.mapper);
+    return new KubeClient(this.transport, this.defaultNamespace, { dryRun: mode, fieldManager: this.fieldManager }, this.mapper, this.listedCopies);
   }
 
   /** Calls made so far, shared by clients derived with withDryRun. */

@@ -1,6 +1,7 @@
 // One HTTP round trip to the API server through client-node's own request machinery (auth plugins,
 // exec credentials, client certificates, proxies), with raw JSON in and out. Counts every call so
 // callers can prove that a re-run wrote nothing.
+import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -13,6 +14,39 @@ import {
 import { RunAborted, StepFailure } from '../contract/errors.js';
 import { type CallContext, classifyKubeError, errorFromStatus } from './errors.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget, resendDelayMs, shouldResend } from './retry-policy.js';
+
+type RequestContext = ReturnType<ServerConfiguration<Record<string, string>>['makeRequestContext']>;
+
+/**
+ * Sends what client-node prepared (URL, headers with the credentials, TLS agent) with Node's own
+ * client. client-node's fetch layer cost about as much CPU per call as everything else we do for
+ * it: thousands of calls in a loop spent most of their time there.
+ */
+function send(ctx: RequestContext): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  const url = new URL(ctx.getUrl());
+  const body = ctx.getBody() as string | undefined;
+  const headers: Record<string, string | number> = { ...ctx.getHeaders() };
+  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
+  const client = url.protocol === 'http:' ? http : https;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      url,
+      { method: ctx.getHttpMethod().toString(), headers, agent: ctx.getAgent(), signal: ctx.getSignal() as AbortSignal | undefined },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const flat: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+          resolve({ status: res.statusCode ?? 0, headers: flat, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** What kind of call it was, for the counters. */
 export type CallKind = 'read' | 'write' | 'discovery';
@@ -148,10 +182,7 @@ export class ApiTransport {
     try {
       await this.kubeConfig.applySecurityAuthentication(ctx);
       ctx.setAgent(this.reuseAgent(ctx.getAgent()) as Parameters<typeof ctx.setAgent>[0]);
-      const response = await this.configuration.httpApi.send(ctx).toPromise();
-      status = response.httpStatusCode;
-      headers = response.headers;
-      text = await response.body.text();
+      ({ status, headers, text } = await send(ctx));
     } catch (err) {
       if (req.signal?.aborted) throw new RunAborted(`${req.ctx.verb} aborted`, { cause: err });
       if (timeout.aborted) {

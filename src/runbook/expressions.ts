@@ -2,6 +2,7 @@
 // assertions. Expressions are parsed once and cached; results come back as plain JSON values.
 import { Environment } from '@marcbachmann/cel-js';
 import semver from 'semver';
+import { freeNames } from './expression-names.js';
 import { processTemplate } from './openshift-template.js';
 import { dropOption, hasOption, shellSplit } from './shell-words.js';
 
@@ -85,20 +86,27 @@ function coerce(v: string): string {
 
 export class ExpressionError extends Error {}
 
-type Compiled = (context: Record<string, unknown>) => unknown;
+type Evaluator = (context: Record<string, unknown>) => unknown;
+/** A parsed expression and the context names it reads: only those are converted for CEL. */
+interface Compiled {
+  fn: Evaluator;
+  names: readonly string[];
+}
 const cache = new Map<string, Compiled>();
 
 function compile(expression: string): Compiled {
-  let fn = cache.get(expression);
-  if (!fn) {
+  let compiled = cache.get(expression);
+  if (!compiled) {
+    let fn: Evaluator;
     try {
-      fn = env.parse(expression) as unknown as Compiled;
+      fn = env.parse(expression) as unknown as Evaluator;
     } catch (err) {
       throw new ExpressionError(describe(err));
     }
-    cache.set(expression, fn);
+    compiled = { fn, names: [...new Set((freeNames(expression) ?? []).map((u) => u.name))] };
+    cache.set(expression, compiled);
   }
-  return fn;
+  return compiled;
 }
 
 /** Returns a syntax error message, or undefined when the expression parses. */
@@ -145,9 +153,14 @@ export function unknownFunction(expression: string): { name: string; offset: num
 }
 
 export function evaluate(expression: string, context: Record<string, unknown>): unknown {
-  const fn = compile(expression);
+  const { fn, names } = compile(expression);
+  // Converting the whole context at every evaluation cost O(size of every registered value): a
+  // loop over a registered list of n objects converted that list n times. Only what the
+  // expression reads is converted; a name the context lacks stays unknown, as CEL reports it.
+  const cel: Record<string, unknown> = {};
+  for (const name of names) if (Object.hasOwn(context, name)) cel[name] = toCel(context[name]);
   try {
-    return toPlain(fn(toCel(context) as Record<string, unknown>));
+    return toPlain(fn(cel));
   } catch (err) {
     throw new ExpressionError(describe(err));
   }

@@ -198,4 +198,79 @@ describe('state journal', () => {
     await s.prepare('r1');
     expect(await readdir(s.runDir('r1'))).toEqual([]);
   });
+  describe('loop items', () => {
+    /** A loop record as the executor writes it: a new record and a new list at each item. */
+    const finishItem = (st: RunState, id: string, key: string): void => {
+      const before = st.steps[id]!;
+      st.steps[id] = { ...before, itemsDone: [...(before.itemsDone ?? []), key] };
+    };
+
+    it('logs each finished item once, not the whole list again', async () => {
+      const s = await store();
+      const st = state();
+      st.steps.loop = { state: 'running', itemsDone: [] };
+      await s.save(st);
+      const keys = Array.from({ length: 200 }, (_, i) => `ns/item-${i}`);
+      for (const key of keys) {
+        finishItem(st, 'loop', key);
+        await s.save(st);
+      }
+      const lines = (await logOf(s)).trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(200);
+      // Every key is written once in the whole log: appends, never the list again.
+      expect(lines.flatMap((l) => l.items?.loop ?? [])).toEqual(keys);
+      expect(lines.every((l) => l.steps?.loop && !('itemsDone' in l.steps.loop))).toBe(true);
+      expect((await read(s)).steps!.loop!.itemsDone).toEqual(keys);
+    });
+
+    it('a kill mid-append loses only the item being recorded; a resume adds to what was read', async () => {
+      const s = await store();
+      const st = state();
+      st.steps.loop = { state: 'running', itemsDone: ['a'] };
+      await s.save(st);
+      finishItem(st, 'loop', 'b');
+      st.steps['loop/step[b]'] = { state: 'done', status: 'changed' };
+      await s.save(st);
+      await s.close();
+      await appendFile(join(s.runDir('r1'), 'state.log'), '{"seq":3,"steps":{"loop":{"state":"running"}},"items":{"loop":["c');
+      const back = (await s.load('r1'))!;
+      expect(back.steps.loop!.itemsDone).toEqual(['a', 'b']);
+      // The next process goes on from what it read: its first write is a snapshot, then appends.
+      const again = new StateStore(s.root, new Redactor(), false);
+      await again.save(back);
+      finishItem(back, 'loop', 'c');
+      await again.save(back);
+      await again.close();
+      expect((await again.load('r1'))!.steps.loop!.itemsDone).toEqual(['a', 'b', 'c']);
+    });
+
+    it('a list that is not the last one written plus more is written whole', async () => {
+      const s = await store();
+      const st = state();
+      st.steps.loop = { state: 'running', itemsDone: ['a', 'b'] };
+      await s.save(st);
+      st.steps.loop = { state: 'running', itemsDone: ['b'] };
+      await s.save(st);
+      const last = JSON.parse((await logOf(s)).trim().split('\n').pop()!);
+      expect(last.steps.loop.itemsDone).toEqual(['b']);
+      expect(last.items).toBeUndefined();
+      expect((await read(s)).steps!.loop!.itemsDone).toEqual(['b']);
+    });
+
+    it('items logged across a snapshot read back whole', async () => {
+      const s = await store();
+      const st = state();
+      st.steps.loop = { state: 'running', itemsDone: [] };
+      await s.save(st);
+      const keys: string[] = [];
+      // Long keys so that the log outgrows the 256 KiB floor and is folded into snapshots.
+      for (let i = 0; i < 600; i++) {
+        const key = `item-${i}-${'x'.repeat(600)}`;
+        keys.push(key);
+        finishItem(st, 'loop', key);
+        await s.save(st);
+      }
+      expect((await read(s)).steps!.loop!.itemsDone).toEqual(keys);
+    });
+  });
 });

@@ -1,19 +1,26 @@
 // One line per event that matters, for logs and CI: no cursor movement, timestamps, step ids.
 import { formatMs } from '../../engine/attempt.js';
 import type { RunEvent, StepResult } from '../../engine/events.js';
+import { DiffBudget } from './diff-budget.js';
 import { askYesNo } from './prompt.js';
+import { flushStdout, writeStdout } from './stdout-batch.js';
 import type { Renderer } from './renderer.js';
 
 const MARK: Record<StepResult['status'], string> = { ok: 'ok', changed: 'changed', skipped: 'skipped', failed: 'FAILED' };
 
 export class PlainRenderer implements Renderer {
   ask?: Renderer['ask'];
+  private readonly diffs = new DiffBudget();
 
   constructor(
-    private readonly write: (s: string) => void = (s) => process.stdout.write(s),
+    private readonly write: (s: string) => void = writeStdout,
     interactive = false,
   ) {
-    if (interactive) this.ask = (_id, name, question) => askYesNo(`${name}: ${question}`);
+    if (interactive)
+      this.ask = (_id, name, question) => {
+        flushStdout();
+        return askYesNo(`${name}: ${question}`);
+      };
   }
 
   onEvent(e: RunEvent): void {
@@ -49,7 +56,12 @@ export class PlainRenderer implements Renderer {
           .join(', ');
         line(`${'  '.repeat(e.node.depth)}${MARK[r.status]} ${e.node.name} [${e.node.id}]${detail ? `: ${detail}` : ''}${extra ? ` (${extra})` : ''}`);
         if (r.error?.hint) line(`${'  '.repeat(e.node.depth)}  hint: ${r.error.hint}`);
-        if (r.diff) this.write(r.diff.replace(/^/gm, `${'  '.repeat(e.node.depth + 2)}`) + '\n');
+        if ('diff' in r && this.diffs.show(e.node.id)) {
+          const diff = r.diff;
+          if (diff) this.write(diff.replace(/^/gm, `${'  '.repeat(e.node.depth + 2)}`) + '\n');
+        } else if ('diff' in r && this.diffs.firstOmitted) {
+          line(`${'  '.repeat(e.node.depth)}  (${this.diffs.notice()})`);
+        }
         break;
       }
       case 'finding':
@@ -58,10 +70,15 @@ export class PlainRenderer implements Renderer {
       case 'approval:required':
         line(`  waiting for approval of ${e.id}: ${e.message}`);
         break;
-      case 'run:end':
+      case 'run:end': {
+        const omitted = this.diffs.summary();
+        if (omitted) line(omitted);
         break;
+      }
     }
   }
 
-  async end(): Promise<void> {}
+  async end(): Promise<void> {
+    flushStdout();
+  }
 }

@@ -7,7 +7,7 @@ import { readinessFor } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from './fragments.js';
-import { changeDiff } from './change-diff.js';
+import { changeDiff, renderWhenShown } from './change-diff.js';
 import { loadManifests } from './manifests.js';
 import { on, watches } from './permissions.js';
 import { describeObject, kubeOf } from './target.js';
@@ -81,15 +81,15 @@ export const applyStep: StepType<ApplyInput> = {
     const kube = kubeOf(ctx);
     const work = pending.get(input) ?? (await plan(ctx, input));
     pending.delete(input);
-    const diffs: string[] = [];
+    const diffs: Array<() => string> = [];
     const names: string[] = [];
     for (const { obj, live } of work) {
       const result =
         input.mode === 'create' ? await kube.create(obj, { signal: ctx.signal }) : await kube.apply(obj, { signal: ctx.signal, ...(input.force ? { force: true } : {}) });
       names.push(describeObject(result));
-      diffs.push(changeDiff(live, result, { fromLabel: live ? `${describeObject(obj)} (live)` : '(absent)', toLabel: describeObject(obj) }));
+      diffs.push(() => changeDiff(live, result, { fromLabel: live ? `${describeObject(obj)} (live)` : '(absent)', toLabel: describeObject(obj) }));
     }
-    return { changed: names.length > 0, summary: names.length === 1 ? `applied ${names[0]}` : `applied ${names.length} objects`, diff: diffs.join('\n'), output: { applied: names } };
+    return { changed: names.length > 0, summary: names.length === 1 ? `applied ${names[0]}` : `applied ${names.length} objects`, diff: renderWhenShown(diffs), output: { applied: names } };
   },
   async verify(ctx, input) {
     if (!input.wait) return;

@@ -17,6 +17,14 @@ export function changeDiff(before: unknown, after: unknown, labels: { fromLabel:
   return yamlDiff(from, to, { ...labels, raw: true });
 }
 
+/**
+ * The diffs of a step's objects as one text, rendered only when something shows it: a loop over
+ * thousands of objects shows a few of them, and rendering the rest cost more than the patches.
+ */
+export function renderWhenShown(diffs: ReadonlyArray<() => string>): (() => string) | undefined {
+  return diffs.length ? () => diffs.map((d) => d()).join('\n') : undefined;
+}
+
 function clean(obj: unknown): unknown {
   return obj === null || obj === undefined ? null : withoutServerFields(obj, true);
 }

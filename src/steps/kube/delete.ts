@@ -5,7 +5,7 @@ import { isConflict } from '../../kube/errors.js';
 import { deleted } from '../../kube/readiness.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
-import { changeDiff } from './change-diff.js';
+import { changeDiff, renderWhenShown } from './change-diff.js';
 import { on, reads, watches } from './permissions.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
@@ -62,7 +62,7 @@ export const deleteStep: StepType<DeleteInput> = {
     const found = seen.get(input) ?? (await resolveTargets(ctx, targetOf(input)));
     seen.delete(input);
     const names: string[] = [];
-    const diffs: string[] = [];
+    const diffs: Array<() => string> = [];
     for (const obj of found) {
       if (!obj.metadata.deletionTimestamp) {
         try {
@@ -82,7 +82,7 @@ export const deleteStep: StepType<DeleteInput> = {
           }
           throw err;
         }
-        diffs.push(changeDiff(obj, null, { fromLabel: describeObject(obj), toLabel: ctx.dryRun === 'none' ? '(deleted)' : `(deleted, dry run: ${ctx.dryRun})` }));
+        diffs.push(() => changeDiff(obj, null, { fromLabel: describeObject(obj), toLabel: ctx.dryRun === 'none' ? '(deleted)' : `(deleted, dry run: ${ctx.dryRun})` }));
       }
       names.push(describeObject(obj));
     }
@@ -100,7 +100,7 @@ export const deleteStep: StepType<DeleteInput> = {
     return {
       changed: names.length > 0,
       summary: names.length === 1 ? `deleted ${names[0]}` : `deleted ${names.length} objects`,
-      diff: diffs.join('\n'),
+      diff: renderWhenShown(diffs),
       output: { deleted: names },
     };
   },

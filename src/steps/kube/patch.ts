@@ -9,10 +9,11 @@ import { deepEqual, isPlainObject } from '../../kube/json.js';
 import { isConflict, statusCodeOf } from '../../kube/errors.js';
 import type { JsonPatchOperation, KubeObject, PatchType } from '../../kube/types.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
-import { changeDiff } from './change-diff.js';
+import { changeDiff, renderWhenShown } from './change-diff.js';
 import { on, reads } from './permissions.js';
 import { LIST_EDIT_SCHEMA, compileListEdits, dropRemovesOfAbsent, type ListEdit } from './list-edits.js';
 import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
+import { takeListed } from './listed-copies.js';
 
 interface PatchInput extends Target {
   type?: PatchType;
@@ -35,6 +36,8 @@ const planned = new WeakMap<object, PlannedPatch[]>();
 interface PlannedPatch {
   obj: KubeObject;
   calls: { type: PatchType; patch: unknown }[];
+  /** Planned on a listed copy: the first call is sent on the condition that the object still has this resourceVersion. */
+  precondition?: string;
 }
 
 const JSON_PATCH_OPERATION = {
@@ -119,7 +122,7 @@ export const patchStep: StepType<PatchInput> = {
   dryRun: 'native',
   permissions: (input) => [...reads(input), ...on(input, ['patch'], input.subresource ? { subresource: input.subresource } : {})],
   async check(ctx, input) {
-    const plans = await plan(ctx, input);
+    const plans = (await planOnListedCopy(ctx, input)) ?? (await plan(ctx, input));
     if (plans.length === 0) return { holds: true, reason: `no change needed for ${describeTarget(targetOf(input))}` };
     planned.set(input, plans);
     return { holds: false };
@@ -128,18 +131,26 @@ export const patchStep: StepType<PatchInput> = {
     const kube = kubeOf(ctx);
     const plans = planned.get(input) ?? (await plan(ctx, input));
     planned.delete(input);
-    const diffs: string[] = [];
+    const diffs: Array<() => string> = [];
     const changed: string[] = [];
-    for (const p of plans) {
+    const queue = [...plans];
+    for (let p = queue.shift(); p; p = queue.shift()) {
       let result: unknown = p.obj;
-      for (const call of p.calls) {
+      for (const [i, call] of p.calls.entries()) {
+        const conditional = i === 0 && p.precondition !== undefined;
         try {
-          result = await kube.patch(refOfObject(p.obj), call.type, call.patch, {
+          result = await kube.patch(refOfObject(p.obj), call.type, conditional ? withPrecondition(call, p.precondition!) : call.patch, {
             signal: ctx.signal,
             ...(input.subresource ? { subresource: input.subresource } : {}),
             ...(input.force ? { force: true } : {}),
           });
         } catch (err) {
+          // The listed copy was not the object any more: read it and plan again (it may need nothing now).
+          if (conditional && (statusCodeOf(err) === 422 || isConflict(err))) {
+            queue.push(...(await plan(ctx, { ...input, ...namedTarget(p.obj) })));
+            result = undefined;
+            break;
+          }
           // The server answers a failed `test` with a bare 422 that does not say which operation
           // failed, so look again: if a tested element changed since we read it, another client
           // changed the list meanwhile, and a retry reads fresh data and patches the right element.
@@ -153,20 +164,53 @@ export const patchStep: StepType<PatchInput> = {
           throw err;
         }
       }
+      if (result === undefined) continue;
       changed.push(describeObject(p.obj));
-      diffs.push(changeDiff(p.obj, result, { fromLabel: `${describeObject(p.obj)} (live)`, toLabel: ctx.dryRun === 'none' ? 'patched' : `patched (dry run: ${ctx.dryRun})` }));
+      const before = p.obj;
+      const after = result;
+      diffs.push(() => changeDiff(before, after, { fromLabel: `${describeObject(before)} (live)`, toLabel: ctx.dryRun === 'none' ? 'patched' : `patched (dry run: ${ctx.dryRun})` }));
     }
     return {
       changed: changed.length > 0,
       summary: changed.length === 1 ? `patched ${changed[0]}` : `patched ${changed.length} objects`,
-      diff: diffs.join('\n'),
+      diff: renderWhenShown(diffs),
       output: { patched: changed },
     };
   },
 };
 
-async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: PatchInput): Promise<PlannedPatch[]> {
-  const targets = await resolveTargets(ctx, targetOf(input));
+/**
+ * The plan made on the copy a query listed (listed-copies.ts) instead of a read: for a named
+ * object, a real write, merge or JSON patches only. Undefined when there is no copy or the copy
+ * needs no change (then a read confirms it).
+ */
+async function planOnListedCopy(ctx: StepContext, input: PatchInput): Promise<PlannedPatch[] | undefined> {
+  const type = input.type ?? 'merge';
+  if (ctx.dryRun !== 'none' || !input.name || input.subresource || (type !== 'merge' && type !== 'json')) return undefined;
+  const kube = kubeOf(ctx);
+  const copy = takeListed(kube, { apiVersion: input.apiVersion, kind: input.kind, name: input.name, ...(input.namespace ? { namespace: input.namespace } : {}) });
+  const resourceVersion = copy?.metadata?.resourceVersion;
+  if (!copy || !resourceVersion) return undefined;
+  const plans = await plan(ctx, input, [copy]);
+  if (plans.length === 0) return undefined;
+  return plans.map((p) => ({ ...p, precondition: resourceVersion }));
+}
+
+/** The call, sent only if the object still has this resourceVersion (a JSON `test`, or the merge patch carrying it). */
+function withPrecondition(call: PlannedPatch['calls'][number], resourceVersion: string): unknown {
+  if (call.type === 'json') return [{ op: 'test', path: '/metadata/resourceVersion', value: resourceVersion }, ...(call.patch as JsonPatchOperation[])];
+  const patch = isPlainObject(call.patch) ? call.patch : {};
+  const metadata = isPlainObject(patch.metadata) ? patch.metadata : {};
+  return { ...patch, metadata: { ...metadata, resourceVersion } };
+}
+
+/** The input narrowed to one object, by name. */
+function namedTarget(obj: KubeObject): Partial<PatchInput> {
+  return { name: obj.metadata!.name!, namespace: obj.metadata?.namespace, labelSelector: undefined, fieldSelector: undefined, allNamespaces: undefined };
+}
+
+async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: PatchInput, given?: KubeObject[]): Promise<PlannedPatch[]> {
+  const targets = given ?? (await resolveTargets(ctx, targetOf(input)));
   if (targets.length === 0 && input.name && input.mustExist !== false) {
     throw new StepFailure(`${describeTarget(targetOf(input))} does not exist`, {
       hint: 'check the name and namespace; set mustExist: false if its absence is fine',

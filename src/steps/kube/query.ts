@@ -5,7 +5,8 @@ import type { StepType } from '../../contract/step-type.js';
 import { reads } from './permissions.js';
 import { dropServerFields } from './server-fields.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
-import { describeTarget, resolveTargets, targetOf, type Target } from './target.js';
+import { describeTarget, kubeOf, resolveTargets, type Target, targetOf } from './target.js';
+import { rememberListed } from './listed-copies.js';
 
 interface QueryInput extends Target {
   select?: string;
@@ -49,7 +50,10 @@ export const queryStep: StepType<QueryInput> = {
   readOnly: true,
   async apply(ctx, input) {
     const target = targetOf(input);
-    const objects = (await resolveTargets(ctx, target)).map((o) => dropServerFields(o));
+    const listed = await resolveTargets(ctx, target);
+    // A loop over these objects may write them next: see listed-copies.ts.
+    if (!input.name) rememberListed(kubeOf(ctx), listed);
+    const objects = listed.map((o) => dropServerFields(o));
     if (input.name && objects.length === 0 && input.mustExist) {
       throw new StepFailure(`${describeTarget(target)} does not exist`);
     }
