@@ -3,11 +3,12 @@
 // A second run is refused naming the holder; a run killed with SIGKILL is resumed from the other
 // machine once its lease expires (taken over with a notice), and ends with no change applied twice;
 // `status` from a third machine shows it; the secret var's value is in no state object.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import type { KubeClient } from '../../src/kube/client.js';
 import { adminKubeconfigPath, eventually } from './support/cluster.js';
 import { runCli, type CliRun } from './support/cli-run.js';
@@ -103,6 +104,25 @@ describe('state kept in the cluster', () => {
     const status = await runCli(['status', '--kubeconfig', adminKubeconfigPath(), '--state', `kubernetes:${ns}`, '-o', 'json'], { env: machine('c') });
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ status: 'succeeded' })]);
+
+    // A fleet: one row per context, the newest run each cluster holds (here two contexts on one
+    // control plane, one whose namespace holds the run and one whose namespace holds none), and a
+    // context the kubeconfig does not define, reported rather than failing the table.
+    const empty = await createNamespace(kube, 'state-k8s-empty');
+    try {
+      const fleet = join(dir, 'fleet.kubeconfig');
+      const admin = parse(readFileSync(adminKubeconfigPath(), 'utf8')) as { clusters: unknown[]; users: { name: string }[]; contexts: { context: { cluster: string } }[] };
+      const ctx = (name: string, namespace: string) => ({ name, context: { cluster: admin.contexts[0]!.context.cluster, user: admin.users[0]!.name, namespace } });
+      writeFileSync(fleet, stringify({ apiVersion: 'v1', kind: 'Config', clusters: admin.clusters, users: admin.users, contexts: [ctx('east', ns), ctx('west', empty)], 'current-context': 'east' }));
+      const table = await runCli(['status', '--kubeconfig', fleet, '--state', 'kubernetes', '--contexts', 'east,west,north', '-o', 'json'], { env: machine('d') });
+      expect(table.code, table.stderr).toBe(0);
+      const rows = JSON.parse(table.stdout) as Record<string, string>[];
+      expect(rows.map((r) => [r.context, r.status])).toEqual([['east', 'succeeded'], ['west', 'no runs'], ['north', 'unreachable']]);
+      expect(rows[0]).toMatchObject({ step: 'main/end', findings: '0 blocking, 0 warnings' });
+      expect(rows[2]!.step).toContain('north');
+    } finally {
+      await deleteNamespace(kube, empty);
+    }
 
     // The lease is released; no state object holds the secret, in any encoding.
     const lease = await kube.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: 'runbook-lock-cluster-held', namespace: ns });

@@ -88,6 +88,10 @@ describe('backups of the upgrade runbook on the full scenario', () => {
       '--vars-file', 'runbooks/upgrade-2.25-to-3.3.sandbox-vars.yaml',
       '--var', `backupDir=${backup}`,
       '--state-dir', stateDir, '-o', 'json',
+      // The gates before it (support case, tested backup, Ray owners warned) are passed by name.
+      '--approve', 'assess/strategy/support-case-gate',
+      '--approve', 'assess/backup/gate',
+      '--approve', 'before/ray/users-warned',
     ]);
     expect(stopped.code, why(stopped)).toBe(4);
     runId = stopped.summary!.runId;
