@@ -24,7 +24,15 @@ const site: KubeObject[] = [
     kind: 'ClusterVersion',
     metadata: { name: 'version' },
     spec: { channel: 'stable-4.19', clusterID: '5d1f0a0e-3b7c-4e6b-9f2a-6c1d2e3f4a5b' },
-    status: { desired: { version: '4.19.14' }, history: [{ state: 'Completed', version: '4.19.14' }] },
+    // As the cluster version operator writes it once an update is done (the upgrade checks both).
+    status: {
+      desired: { version: '4.19.14' },
+      history: [{ state: 'Completed', version: '4.19.14' }],
+      conditions: [
+        { type: 'Available', status: 'True', message: 'Done applying 4.19.14' },
+        { type: 'Progressing', status: 'False', message: 'Cluster version is 4.19.14' },
+      ],
+    },
   },
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rhoai-operator' } },
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: APPS, labels: { 'opendatahub.io/generated-namespace': 'true' } } },
