@@ -36,12 +36,17 @@ export interface StepContext {
   services: Partial<StepServices>;
 }
 
-export interface CheckResult {
+export interface CheckResult<Prepared = unknown> {
   /** The step's effect already holds: the executor skips apply. */
   holds: boolean;
   reason?: string;
   /** Output to register when the step is skipped because it holds. */
   output?: unknown;
+  /**
+   * What check found that apply needs (the live objects, the planned calls), handed to apply of
+   * the same attempt so a step reads once, not twice. A retry checks again.
+   */
+  prepared?: Prepared;
 }
 
 export interface ApplyResult {
@@ -75,7 +80,7 @@ export interface PermissionNeed {
   name?: string;
 }
 
-export interface StepType<Input = unknown> {
+export interface StepType<Input = unknown, Prepared = unknown> {
   /** The key that selects this type in a step, e.g. `patch`. */
   name: string;
   /** One line for listings and docs. */
@@ -97,8 +102,9 @@ export interface StepType<Input = unknown> {
    */
   readOnly?: boolean;
   /** Returns true when the step may safely run again after an interruption (it has a check). */
-  check?(ctx: StepContext, input: Input): Promise<CheckResult>;
-  apply(ctx: StepContext, input: Input): Promise<ApplyResult>;
+  check?(ctx: StepContext, input: Input): Promise<CheckResult<Prepared>>;
+  /** `prepared` is what this attempt's check returned, when the step has a check. */
+  apply(ctx: StepContext, input: Input, prepared?: Prepared): Promise<ApplyResult>;
   /** Confirms the effect after apply; throwing fails the attempt (and may be retried). */
   verify?(ctx: StepContext, input: Input, applied: ApplyResult): Promise<void>;
   /**
@@ -123,4 +129,4 @@ export interface StepType<Input = unknown> {
   fileFields?: readonly string[];
 }
 
-export type AnyStepType = StepType<any>;
+export type AnyStepType = StepType<any, any>;

@@ -127,8 +127,10 @@ async function lifecycle(
   ctx: StepContext,
   hooks: AttemptHooks,
 ): Promise<AttemptOutcome> {
+  let prepared: unknown;
   if (type.check) {
     const checked = await type.check(ctx, input);
+    prepared = checked.prepared;
     if (checked.holds) {
       return { result: { status: 'ok', reason: checked.reason ?? 'already in the wanted state' }, output: checked.output, findings: [] };
     }
@@ -136,7 +138,7 @@ async function lifecycle(
   if (hooks.dryRun !== 'none' && type.dryRun === 'skip') {
     return { result: { status: 'skipped', reason: `dry run: ${type.name} steps are not run in a dry run` }, findings: [] };
   }
-  const applied = await type.apply(ctx, input);
+  const applied = await type.apply(ctx, input, prepared);
   if (type.verify && hooks.dryRun === 'none') await type.verify(ctx, input, applied);
   if (node.until && hooks.dryRun === 'none' && !evaluateBoolean(node.until, hooks.untilContext(applied.output))) {
     throw new StepFailure(`until: "${node.until}" is not yet true`, {
