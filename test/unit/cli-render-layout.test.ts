@@ -217,6 +217,58 @@ describe('the tree on a terminal', () => {
     `);
   });
 
+  it('many loop items at their gate at once: the one asked is drawn in full and kept on the screen, the others are one line each', async () => {
+    const CONCURRENT = runbook({
+      before: [
+        `- name: pipelines\n  steps:\n${steps('pipeline step', 12, '    ')}`,
+        '- name: convert each model',
+        '  id: before/convert',
+        `  forEach: { items: '${JSON.stringify(Array.from({ length: 10 }, (_, i) => `ns-${i + 1}/model-${i + 1}`))}', as: m, concurrency: 10 }`,
+        '  steps:',
+        '    - name: read it\n      probe: { key: "read-{{ m }}" }',
+        '    - name: replace it in place',
+        '      id: before/convert/replace',
+        '      confirm: "Replace {{ m }} in place?"',
+        '      steps:',
+        '        - name: delete it\n          probe: { key: "delete-{{ m }}" }',
+      ].join('\n'),
+      verify: steps('verify step', 3),
+    });
+    // Every item reaches its gate before any is answered, as on a terminal that asks one at a time.
+    const asked: string[] = [];
+    let release!: () => void;
+    const allAsked = new Promise<void>((r) => (release = r));
+    const h = await Harness.create(CONCURRENT, standardTypes(new World()));
+    const out = await h.run({
+      approvals: {
+        ask: async (id) => {
+          asked.push(id);
+          if (asked.length === 10) release();
+          await allAsked;
+          return false;
+        },
+      },
+    });
+    expect(asked).toHaveLength(10);
+    const tree = new RunTree(h.plan);
+    let gates = 0;
+    for (const e of out.events) {
+      tree.apply(e.type === 'node:end' ? { ...e, result: { ...e.result, durationMs: 1200 } } : e);
+      if (e.type === 'approval:required' && ++gates === 10) break;
+    }
+    // The third item is the one being asked: the others wait behind it.
+    const key = asked.find((k) => k.includes('ns-3/'))!;
+    const asking: Asking = { key, name: 'replace it in place', question: 'Replace ns-3/model-3 in place?', typed: '' };
+    const lines = layout(tree, { rows: 24, cols: 80, asking });
+    expect(lines).toHaveLength(24);
+    const screen = text(lines);
+    expect(screen).toContain('⠋ ns-3/model-3\n      ✔ read it — changed (1.2s)\n      ? replace it in place — waiting for approval');
+    for (const other of [1, 2, 4, 10]) expect(screen).toContain(`? ns-${other}/model-${other} — waiting for approval`);
+    expect(screen).toMatch(/\? Replace ns-3\/model-3 in place\?\n.*guards: replace it in place \(1 step\) · before\/convert\/replace\[ns-3\/model-3\]\n.*yes or y goes on/);
+    // Smaller: the item asked about stays, whatever else is cut.
+    expect(text(layout(tree, { rows: 12, cols: 80, asking }))).toContain('? replace it in place — waiting for approval');
+  });
+
   it('no line is wider than the terminal', async () => {
     const tree = await treeAt(atGate);
     const asking: Asking = { key: 'before/convert/replace[team-a/m1]', name: 'replace it in place', question: 'x'.repeat(200), typed: 'y'.repeat(100) };

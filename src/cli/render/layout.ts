@@ -12,6 +12,8 @@ export interface Line {
   depth: number;
   mark: Mark;
   text: string;
+  /** The tree node the line is about (its title, output or error). */
+  key?: string;
 }
 
 /** The gate being asked, and what the person has typed so far. */
@@ -56,15 +58,18 @@ export function layout(tree: RunTree, view: View): Line[] {
   const width = Math.max(10, view.cols - 1);
   const bottom = view.asking ? questionBlock(tree, view.asking, width, view.rows) : [];
   const room = Math.max(0, view.rows - bottom.length);
+  // The node asked about and the nodes around it: always drawn in full and kept on the screen,
+  // while other loop items waiting at a gate of their own are one line each.
+  const focus = view.asking ? pathTo(tree.sections, view.asking.key) : undefined;
   let level = LEVELS[0]!;
-  let drawn = treeLines(tree, level, new Map());
+  let drawn = treeLines(tree, level, new Map(), focus);
   for (const next of LEVELS.slice(1)) {
     if (drawn.lines.length <= room) break;
     level = next;
-    drawn = treeLines(tree, level, new Map());
+    drawn = treeLines(tree, level, new Map(), focus);
   }
   let lines = drawn.lines;
-  if (lines.length > room) lines = windowOf(lines, room);
+  if (lines.length > room) lines = windowOf(lines, room, focus);
   else {
     // Room left over goes back to the folds, the deepest first (the steps of the running item
     // before a section that comes later), one node at a time from the end nearest the work under
@@ -73,7 +78,7 @@ export function layout(tree: RunTree, view: View): Line[] {
     for (const fold of [...drawn.folds].sort((a, b) => b.depth - a.depth)) {
       for (let n = 1; n < fold.size; n++) {
         const next = new Map(open).set(fold.id, n);
-        const wider = treeLines(tree, level, next).lines;
+        const wider = treeLines(tree, level, next, focus).lines;
         if (wider.length > room) break;
         open = next;
         lines = wider;
@@ -98,7 +103,7 @@ interface Fold {
 }
 
 /** The tree's lines at `level`; `open` says how many nodes of a fold are drawn on their own. */
-function treeLines(tree: RunTree, level: Level, open: ReadonlyMap<string, number>): { lines: Line[]; folds: Fold[] } {
+function treeLines(tree: RunTree, level: Level, open: ReadonlyMap<string, number>, focus?: ReadonlySet<string>): { lines: Line[]; folds: Fold[] } {
   const out: Line[] = [];
   const folds: Fold[] = [];
   const list = (nodes: readonly TreeNode[], depth: number): void => {
@@ -128,16 +133,34 @@ function treeLines(tree: RunTree, level: Level, open: ReadonlyMap<string, number
     }
   };
   const one = (n: TreeNode, depth: number): void => {
-    out.push({ depth, mark: n.state, text: title(n) });
-    if ((n.state === 'running' || n.state === 'waiting') && n.output) out.push({ depth: depth + 1, mark: 'output', text: n.output });
+    if (focus && n.kind === 'item' && !focus.has(n.key) && holdsWaiting(n)) {
+      out.push({ depth, mark: 'waiting', text: `${n.name} — waiting for approval`, key: n.key });
+      return;
+    }
+    out.push({ depth, mark: n.state, text: title(n), key: n.key });
+    if ((n.state === 'running' || n.state === 'waiting') && n.output) out.push({ depth: depth + 1, mark: 'output', text: n.output, key: n.key });
     if (n.state === 'failed' && n.result?.error) {
       const e = n.result.error;
-      for (const text of [...e.message.split('\n'), ...(e.hint ? [`hint: ${e.hint}`] : [])]) out.push({ depth: depth + 1, mark: 'error', text });
+      for (const text of [...e.message.split('\n'), ...(e.hint ? [`hint: ${e.hint}`] : [])]) out.push({ depth: depth + 1, mark: 'error', text, key: n.key });
     }
     if (expanded(n, level)) list(n.children, depth + 1);
   };
   list(tree.sections, 0);
   return { lines: out, folds };
+}
+
+/** The keys of the nodes from a section down to `key`, or undefined when the tree has no such node. */
+function pathTo(nodes: readonly TreeNode[], key: string): Set<string> | undefined {
+  for (const n of nodes) {
+    if (n.key === key) return new Set([key]);
+    const below = pathTo(n.children, key);
+    if (below) return below.add(n.key);
+  }
+  return undefined;
+}
+
+function holdsWaiting(n: TreeNode): boolean {
+  return n.state === 'waiting' || n.children.some(holdsWaiting);
 }
 
 function foldKind(n: TreeNode): 'pending' | 'done' | undefined {
@@ -223,13 +246,20 @@ function answerLine(typed: string, width: number): string {
   return (prompt + (typed.length > left ? `…${typed.slice(typed.length - left + 1)}` : typed)).slice(-room);
 }
 
-/** Keeps the last active line on the screen, with as much as fits before it. */
-function windowOf(lines: Line[], room: number): Line[] {
+/**
+ * Keeps on the screen the node asked about (when a gate is asked), else the last active line, with
+ * as much as fits before it.
+ */
+function windowOf(lines: Line[], room: number, focus?: ReadonlySet<string>): Line[] {
   if (room <= 0) return [];
   let last = -1;
   lines.forEach((l, i) => {
     if (ACTIVE.has(l.mark)) last = i;
   });
+  if (focus) {
+    const asked = lines.findLastIndex((l) => l.key !== undefined && focus.has(l.key));
+    if (asked >= 0) last = asked;
+  }
   const end = Math.min(lines.length, Math.max(last + 1, room));
   const start = end - room;
   const shown = lines.slice(start, end);

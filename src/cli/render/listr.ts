@@ -8,6 +8,7 @@
 import { Spinner, color, figures } from 'listr2';
 import type { RunEvent } from '../../engine/events.js';
 import type { Plan } from '../../runbook/types.js';
+import { oneQuestionAtATime } from './ask-turns.js';
 import { layout, lineText, type Asking, type Line, type Mark } from './layout.js';
 import { readTypedLine, type KeyInput } from './prompt.js';
 import type { Renderer } from './renderer.js';
@@ -67,8 +68,6 @@ export class ListrRenderer implements Renderer {
   private readonly spinner = new Spinner();
   private readonly ticker: NodeJS.Timeout;
   private asking: Asking | undefined;
-  /** Gates of loop items running at once are asked one after the other. */
-  private turn: Promise<unknown> = Promise.resolve();
   private drawSoon: NodeJS.Immediate | undefined;
   private ended = false;
 
@@ -98,11 +97,7 @@ export class ListrRenderer implements Renderer {
     });
   }
 
-  ask = (id: string, name: string, question: string): Promise<boolean> => {
-    const answer = this.turn.then(() => this.prompt(id, name, question));
-    this.turn = answer.catch(() => undefined);
-    return answer;
-  };
+  ask = oneQuestionAtATime((id, name, question) => this.prompt(id, name, question));
 
   private async prompt(key: string, name: string, question: string): Promise<boolean> {
     this.asking = { key, name, question, typed: '' };

@@ -2,6 +2,7 @@
 import { formatMs } from '../../engine/attempt.js';
 import type { RunEvent, StepResult } from '../../engine/events.js';
 import { DiffBudget } from './diff-budget.js';
+import { oneQuestionAtATime } from './ask-turns.js';
 import { askYesNo } from './prompt.js';
 import { flushStdout, writeStdout } from './stdout-batch.js';
 import type { Renderer } from './renderer.js';
@@ -17,10 +18,10 @@ export class PlainRenderer implements Renderer {
     interactive = false,
   ) {
     if (interactive)
-      this.ask = (_id, name, question) => {
+      this.ask = oneQuestionAtATime((_id, name, question) => {
         flushStdout();
         return askYesNo(`${name}: ${question}`);
-      };
+      });
   }
 
   onEvent(e: RunEvent): void {
