@@ -5,6 +5,13 @@ import { createInterface } from 'node:readline/promises';
 
 export async function askYesNo(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // Ctrl-C is an interrupt, never an answer or an error: passed on to the process, it stops a run
+  // the way Ctrl-C anywhere else does (or ends the command when nothing has started), and the
+  // question stays until then, as the terminal renderer's does.
+  rl.on('SIGINT', () => {
+    process.stderr.write('\n');
+    process.kill(process.pid, 'SIGINT');
+  });
   try {
     const answer = await rl.question(`${question}\nContinue? [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
