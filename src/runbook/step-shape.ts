@@ -56,7 +56,11 @@ export function classifyStep(
     ambiguous = true;
     problems.push({
       message: `${label}: "${kinds[0]}" cannot be combined with "${nested}"`,
-      hint: 'put the step inside the group or loop under "steps"',
+      // `confirm: { message }` is the confirm step type; a question before a group is the string form.
+      hint:
+        kinds[0] === 'confirm'
+          ? `to ask before the ${nested === 'steps' ? 'group' : 'loop'} runs, give the question as a string: confirm: "…"; or put a confirm step inside it under "steps"`
+          : 'put the step inside the group or loop under "steps"',
       at: positionOf(source, [...path, kinds[0]!], true),
     });
   }

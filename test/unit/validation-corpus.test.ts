@@ -122,6 +122,7 @@ const cases: Record<string, Expected[]> = {
   'unknown-step-type-exce.yaml': [['9:9', 'step "Run": unknown step type "exce"', 'did you mean "exec"?']],
   'two-step-types.yaml': [['10:9', 'step "Check": a step has exactly one type, found "assert" and "exec"', 'split it into two steps']],
   'type-with-steps.yaml': [['9:9', 'step "Check": "assert" cannot be combined with "steps"', 'inside the group']],
+  'confirm-mapping-with-steps.yaml': [['9:9', 'step "Replace the models": "confirm" cannot be combined with "steps"', 'give the question as a string: confirm: "…"']],
   'vars-without-import.yaml': [['9:9', 'step "Group": "vars" is only allowed together with "import"', 'imported runbook']],
   'empty-steps.yaml': [['9:16', 'step "Group": "steps" must be a non-empty list of steps', 'or remove the group']],
   'foreach-without-steps.yaml': [['9:9', 'step "Each": "forEach" needs "steps"', 'add steps:']],
