@@ -269,6 +269,17 @@ describe('the tree on a terminal', () => {
     expect(text(layout(tree, { rows: 12, cols: 80, asking }))).toContain('? replace it in place — waiting for approval');
   });
 
+  it('an interrupt being honoured is said above the question, and the question stays last', async () => {
+    const tree = await treeAt(atGate);
+    const asking: Asking = { key: 'before/convert/replace[team-a/m1]', name: 'replace it in place', question: 'Replace team-a/m1 in place?', typed: '' };
+    const lines = text(layout(tree, { rows: 24, cols: 80, asking, notice: 'SIGINT: stopping after the current operation' })).split('\n');
+    expect(lines).toHaveLength(24);
+    expect(lines.slice(-6, -4)).toEqual(['› SIGINT: stopping after the current operation', '── waiting for your answer ' + '─'.repeat(52)]);
+    expect(lines.at(-1)).toMatch(/^  yes or y goes on/);
+    // Without a question, it is the last line.
+    expect(text(layout(tree, { rows: 24, cols: 80, notice: 'SIGINT: stopping' })).split('\n').at(-1)).toBe('› SIGINT: stopping');
+  });
+
   it('no line is wider than the terminal', async () => {
     const tree = await treeAt(atGate);
     const asking: Asking = { key: 'before/convert/replace[team-a/m1]', name: 'replace it in place', question: 'x'.repeat(200), typed: 'y'.repeat(100) };

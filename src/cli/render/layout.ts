@@ -28,6 +28,8 @@ export interface View {
   rows: number;
   cols: number;
   asking?: Asking;
+  /** Said by the run itself while it goes on (an interrupt being honoured): drawn above the question. */
+  notice?: string;
 }
 
 /** Marks drawn without an icon before their text. */
@@ -56,7 +58,8 @@ const LEVELS: readonly Level[] = [
 
 export function layout(tree: RunTree, view: View): Line[] {
   const width = Math.max(10, view.cols - 1);
-  const bottom = view.asking ? questionBlock(tree, view.asking, width, view.rows) : [];
+  const notice: Line[] = view.notice ? [{ depth: 0, mark: 'error', text: view.notice }] : [];
+  const bottom = [...notice, ...(view.asking ? questionBlock(tree, view.asking, width, view.rows - notice.length) : [])];
   const room = Math.max(0, view.rows - bottom.length);
   // The node asked about and the nodes around it: always drawn in full and kept on the screen,
   // while other loop items waiting at a gate of their own are one line each.

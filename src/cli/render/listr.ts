@@ -68,6 +68,7 @@ export class ListrRenderer implements Renderer {
   private readonly spinner = new Spinner();
   private readonly ticker: NodeJS.Timeout;
   private asking: Asking | undefined;
+  private said: string | undefined;
   private drawSoon: NodeJS.Immediate | undefined;
   private ended = false;
 
@@ -96,6 +97,11 @@ export class ListrRenderer implements Renderer {
       this.draw();
     });
   }
+
+  notice = (text: string): void => {
+    this.said = text;
+    this.draw();
+  };
 
   ask = oneQuestionAtATime((id, name, question) => this.prompt(id, name, question));
 
@@ -132,7 +138,7 @@ export class ListrRenderer implements Renderer {
 
   private draw(): void {
     if (this.ended) return;
-    const lines = layout(this.tree, { rows: this.screen.rows, cols: this.screen.cols, asking: this.asking });
+    const lines = layout(this.tree, { rows: this.screen.rows, cols: this.screen.cols, asking: this.asking, notice: this.said });
     // The cursor shows only where an answer is typed: the end of the last line.
     this.screen.draw(lines.map((l) => this.paint(l)), this.asking !== undefined);
   }
