@@ -16,7 +16,10 @@ function runCli(cwd: string, ...args: string[]): { code: number | null; stdout: 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('runbook new', () => {
+// Every case runs the CLI in child processes, and the site-overlay and assessment cases load the
+// shipped upgrade twice: on a loaded machine one took 39 s, and the plain CLI calls over 20 s. The
+// timeout is there to catch a hang, not to measure the machine's speed.
+describe('runbook new', { timeout: 240_000 }, () => {
   for (const [kind, withVars] of [['site-overlay', true], ['blank', false], ['assessment', true]] as const) {
     it(`${kind}: writes files that validate as written`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'runbook-new-'));
