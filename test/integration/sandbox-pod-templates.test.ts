@@ -1,7 +1,7 @@
 // The simulator's workload controllers check the pods they would create from an object's template
 // with the real API server (a dry-run create), and say what it refused in the object's status, as
-// KubeRay and the notebook controller do: on the `minimal` scenario (RHOAI 2.25), in a namespace of
-// this file's own.
+// KubeRay, the notebook controller, KServe and the Llama Stack operator do: on the `minimal`
+// scenario (RHOAI 2.25), in namespaces of this file's own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/types.js';
@@ -156,5 +156,115 @@ describe('Notebook: the workbench pod is created from spec.template', () => {
     await kube.create(notebook('good-wb', podSpec(['home'])));
     const good = await until(kube, ref(NOTEBOOK, 'good-wb'), 'the workbench running', (o) => conditionOf(o, 'Ready')?.status === 'True');
     expect(statusOf(good).readyReplicas).toBe(1);
+  });
+});
+
+describe('KServe: the predictor pod is the ServingRuntime merged with the InferenceService', () => {
+  const SERVING = 'pod-templates-serving';
+  const ISVC = { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService' } as const;
+  const isvc = (name: string, model: Record<string, unknown>, predictor: Record<string, unknown> = {}): KubeObject => ({
+    ...ISVC,
+    metadata: { name, namespace: SERVING, annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' } },
+    spec: { predictor: { ...predictor, model: { modelFormat: { name: 'vLLM' }, runtime: 'vllm', storageUri: 'oci://quay.io/models/granite:1.0', ...model } } },
+  });
+  const ready = (o: KubeObject | null | undefined) => conditionOf(o, 'Ready');
+
+  beforeAll(async () => {
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SERVING } });
+    // The runtime brings its shared-memory volume and the mount of it.
+    await kube.create({
+      apiVersion: 'serving.kserve.io/v1alpha1',
+      kind: 'ServingRuntime',
+      metadata: { name: 'vllm', namespace: SERVING },
+      spec: {
+        supportedModelFormats: [{ name: 'vLLM', autoSelect: true }],
+        containers: [{ name: 'kserve-container', image: 'registry.redhat.io/rhaiis/vllm-cuda-rhel9:3.2.2', args: ['--port=8080'], volumeMounts: [{ name: 'shm', mountPath: '/dev/shm' }] }],
+        volumes: [{ name: 'shm', emptyDir: { medium: 'Memory' } }],
+      },
+    });
+  });
+
+  it('a model whose merged pod mounts a volume nobody gives is not ready: the Deployment\'s FailedCreate in the server\'s words', async () => {
+    await kube.create(isvc('cache-model', { volumeMounts: [{ name: 'model-cache', mountPath: '/cache' }], env: [{ name: 'HF_HOME', value: '/cache' }] }));
+    const ref = { ...ISVC, name: 'cache-model', namespace: SERVING };
+    const refused = await until(kube, ref, 'the refusal reported', (o) => ready(o)?.status === 'False');
+    expect(ready(refused)).toMatchObject({ reason: 'MinimumReplicasUnavailable' });
+    // The model's mount comes after the runtime's (merged by mountPath), so it is the second.
+    expect(ready(refused)!.message).toMatch(
+      /^Deployment does not have minimum availability\. Deployment cache-model-predictor: ReplicaFailure FailedCreate: Pod "cache-model-predictor-[a-z0-9]+" is invalid: spec\.containers\[0\]\.volumeMounts\[1\]\.name: Not found: "model-cache"/,
+    );
+    expect(conditionOf(refused, 'PredictorReady')?.status).toBe('False');
+
+    // The volume given in the predictor's pod fields (MergePodSpec adds it to the runtime's): ready.
+    await kube.patch(ref, 'merge', { spec: { predictor: { volumes: [{ name: 'model-cache', emptyDir: {} }] } } });
+    const fixed = await until(kube, ref, 'the fixed model ready', (o) => observed(o) && ready(o)?.status === 'True');
+    expect(conditionOf(fixed, 'PredictorReady')?.status).toBe('True');
+  });
+
+  it('a model that only uses the runtime\'s volumes and overrides resources is ready; a runtime that changes is asked about again', async () => {
+    const ref = { ...ISVC, name: 'plain-model', namespace: SERVING };
+    await kube.create(isvc('plain-model', { resources: { requests: { cpu: '2', memory: '8Gi' }, limits: { cpu: '4', memory: '8Gi' } }, args: ['--max-model-len=4096'] }));
+    await until(kube, ref, 'the model ready', (o) => observed(o) && ready(o)?.status === 'True');
+
+    // The runtime loses its volume: the mount the runtime container keeps has nothing to mount.
+    await kube.patch({ apiVersion: 'serving.kserve.io/v1alpha1', kind: 'ServingRuntime', name: 'vllm', namespace: SERVING }, 'json', [{ op: 'remove', path: '/spec/volumes' }]);
+    // A new generation of the model makes KServe build the pod again, from the runtime as it is now.
+    await kube.patch(ref, 'merge', { spec: { predictor: { minReplicas: 1 } } });
+    const refused = await until(kube, ref, 'the refusal reported', (o) => observed(o) && ready(o)?.status === 'False');
+    expect(ready(refused)!.message).toMatch(/spec\.containers\[0\]\.volumeMounts\[0\]\.name: Not found: "shm"/);
+  });
+});
+
+describe('Llama Stack: the server pod is built from the distribution\'s spec.server', () => {
+  const LLAMA = 'pod-templates-llama';
+  const LLSD = { apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution' } as const;
+  const distribution = (name: string, podOverrides: Record<string, unknown>): KubeObject => ({
+    ...LLSD,
+    metadata: { name, namespace: LLAMA },
+    spec: {
+      replicas: 1,
+      server: {
+        distribution: { name: 'rh-dev' },
+        containerSpec: { name: 'llama-stack', port: 8321, env: [{ name: 'INFERENCE_MODEL', value: 'granite' }], resources: { limits: { memory: '4Gi' } } },
+        podOverrides,
+      },
+    },
+  });
+
+  beforeAll(async () => {
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: LLAMA } });
+  });
+
+  it('a distribution whose pod the API server accepts runs a pod with its env, resources and extra volume', async () => {
+    await kube.create(distribution('good-lls', { volumes: [{ name: 'extra', emptyDir: {} }], volumeMounts: [{ name: 'extra', mountPath: '/extra' }] }));
+    const ref = { ...LLSD, name: 'good-lls', namespace: LLAMA };
+    await until(kube, ref, 'the distribution ready', (o) => statusOf(o).phase === 'Ready');
+    let pod: KubeObject | undefined;
+    for (let i = 0; i < 60 && !pod; i++) {
+      pod = (await kube.list({ apiVersion: 'v1', kind: 'Pod', namespace: LLAMA })).items.find((p) => p.metadata.labels?.['app.kubernetes.io/instance'] === 'good-lls');
+      if (!pod) await new Promise((r) => setTimeout(r, 500));
+    }
+    const container = (pod!.spec as { containers: { name: string; env: { name: string; value?: string }[]; resources: unknown; volumeMounts: { name: string; mountPath: string }[] }[] }).containers[0]!;
+    expect(container.name).toBe('llama-stack');
+    expect(container.env).toEqual(expect.arrayContaining([{ name: 'INFERENCE_MODEL', value: 'granite' }, { name: 'HF_HOME', value: '/opt/app-root/src/.llama/distributions/rh/' }]));
+    expect(container.resources).toMatchObject({ limits: { memory: '4Gi' }, requests: { cpu: '1', memory: '1Gi' } });
+    expect(container.volumeMounts.map((m) => m.name)).toEqual(['lls-storage', 'extra']);
+    expect((pod!.spec as { volumes: { name: string }[] }).volumes.map((v) => v.name)).toEqual(['lls-storage', 'extra']);
+  });
+
+  it('a distribution that mounts a volume it does not have fails as the operator reports it, with no Deployment', async () => {
+    await kube.create(distribution('bad-lls', { volumeMounts: [{ name: 'missing', mountPath: '/missing' }] }));
+    const ref = { ...LLSD, name: 'bad-lls', namespace: LLAMA };
+    const failed = await until(kube, ref, 'the refusal reported', (o) => statusOf(o).phase === 'Failed');
+    expect(conditionOf(failed, 'DeploymentReady')).toMatchObject({ status: 'False', reason: 'DeploymentFailed' });
+    expect(conditionOf(failed, 'DeploymentReady')!.message).toMatch(
+      /^Resource reconciliation failed: failed to apply manifests: failed to manage resource Deployment\/bad-lls: Deployment\.apps "bad-lls" is invalid: spec\.template\.spec\.containers\[0\]\.volumeMounts\[1\]\.name: Not found: "missing"/,
+    );
+    await sandbox.simulator.settled();
+    expect(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'bad-lls', namespace: LLAMA })).toBeFalsy();
+
+    // The volume added: the Deployment is made, the pod runs.
+    await kube.patch(ref, 'merge', { spec: { server: { podOverrides: { volumes: [{ name: 'missing', emptyDir: {} }] } } } });
+    await until(kube, ref, 'the distribution ready', (o) => statusOf(o).phase === 'Ready');
   });
 });

@@ -9,16 +9,21 @@
 //   ls     [-1aAl] [PATH...]
 //   cat    [FILE...] (stdin without arguments)
 //   mkdir  [-p] [-m MODE] DIR...
+//   rm     [-r] [-f] PATH...
+//   sh     -c SCRIPT [NAME [ARG...]], the shell language of shell.ts
+//   and in a database container (database.ts): mariadb, mysql, mariadb-dump, mysqldump
 //
 // Anything else exits 127 with "command not found" on stderr, as in a container without that
 // binary. Exit codes follow GNU coreutils and tar: 1 for a failed test or a missing file to cat,
 // 2 for usage errors and tar's fatal errors.
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { posix, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Pack, Parser, Unpack } from 'tar';
 import { absolute, hostPath } from './container-fs.js';
+import { CLIENTS, DUMPERS, client, dump } from './database.js';
+import { sh } from './shell.js';
 
 export interface CommandIO {
   /** The container's folder on the host. */
@@ -26,9 +31,13 @@ export interface CommandIO {
   stdin?: Readable;
   stdout(data: Buffer): Promise<void>;
   stderr(data: Buffer): Promise<void>;
+  /** The programs this container has beyond COMMANDS (a database image's clients). */
+  programs?: readonly string[];
+  /** The environment of the process (variables a shell sets before a command, such as MYSQL_PWD). */
+  env?: Record<string, string>;
 }
 
-export const COMMANDS = ['tar', 'test', '[', 'ls', 'cat', 'mkdir'] as const;
+export const COMMANDS = ['tar', 'test', '[', 'ls', 'cat', 'mkdir', 'rm', 'sh'] as const;
 
 /** Runs argv in the container; resolves with the exit code. */
 export async function runCommand(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -53,7 +62,15 @@ export async function runCommand(argv: readonly string[], io: CommandIO): Promis
         return await cat(args, io);
       case 'mkdir':
         return await mkdirCommand(args, io);
+      case 'rm':
+        return await rmCommand(args, io);
+      case 'sh':
+        return await sh(args, io, runCommand, (n) => (COMMANDS as readonly string[]).includes(n) || (io.programs ?? []).includes(n));
       default:
+        if ((io.programs ?? []).includes(name)) {
+          if ((CLIENTS as readonly string[]).includes(name)) return await client(name, args, io);
+          if ((DUMPERS as readonly string[]).includes(name)) return await dump(name, args, io);
+        }
         await say('stderr', `${program || '""'}: command not found\n`);
         return 127;
     }
@@ -188,6 +205,53 @@ async function mkdirCommand(args: string[], io: CommandIO): Promise<number> {
       await io.stderr(Buffer.from(`mkdir: cannot create directory '${d}': ${why}\n`));
       code = 1;
     }
+  }
+  return code;
+}
+
+async function rmCommand(args: string[], io: CommandIO): Promise<number> {
+  let recursive = false;
+  let force = false;
+  const paths: string[] = [];
+  for (const a of args) {
+    if (/^-[rRf]+$/.test(a)) {
+      recursive ||= /[rR]/.test(a);
+      force ||= a.includes('f');
+    } else if (a === '--recursive') recursive = true;
+    else if (a === '--force') force = true;
+    else if (a.startsWith('-') && a !== '-') {
+      await io.stderr(Buffer.from(`rm: invalid option -- '${a.slice(1)}'\n`));
+      return 1;
+    } else paths.push(a);
+  }
+  if (paths.length === 0) {
+    if (force) return 0;
+    await io.stderr(Buffer.from('rm: missing operand\n'));
+    return 1;
+  }
+  let code = 0;
+  for (const p of paths) {
+    if (absolute(p) === '/') {
+      await io.stderr(Buffer.from("rm: it is dangerous to operate recursively on '/'\n"));
+      code = 1;
+      continue;
+    }
+    // rm removes a link, not what it points to.
+    const path = await hostPath(io.root, p, false);
+    const st = await lstat(path).catch(() => undefined);
+    if (!st) {
+      if (!force) {
+        await io.stderr(Buffer.from(`rm: cannot remove '${p}': No such file or directory\n`));
+        code = 1;
+      }
+      continue;
+    }
+    if (st.isDirectory() && !recursive) {
+      await io.stderr(Buffer.from(`rm: cannot remove '${p}': Is a directory\n`));
+      code = 1;
+      continue;
+    }
+    await rm(path, { recursive, force: true });
   }
   return code;
 }

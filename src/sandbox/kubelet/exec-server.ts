@@ -24,7 +24,7 @@ export interface ExecTarget {
 }
 
 /** Finds the container's folder, or says why there is none (the answer becomes a 404 Status). */
-export type ContainerLookup = (target: ExecTarget) => Promise<{ root: string } | { notFound: string }>;
+export type ContainerLookup = (target: ExecTarget) => Promise<{ root: string; programs?: readonly string[] } | { notFound: string }>;
 
 export interface ExecOptions {
   command: string[];
@@ -100,6 +100,7 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
   try {
     const code = await runCommand(exec.command, {
       root: found.root,
+      ...(found.programs?.length ? { programs: found.programs } : {}),
       ...(streams.get('stdin') ? { stdin: streams.get('stdin')!.incoming } : {}),
       stdout: (data) => (stdout ? stdout.write(data) : Promise.resolve()),
       stderr: (data) => (stderr ? stderr.write(data) : exec.tty && stdout ? stdout.write(data) : Promise.resolve()),

@@ -7,6 +7,9 @@
 // condition fresh (node.ts); run the pods bound to the node (spec.nodeName): their containers get
 // a filesystem and the pod a Running/Ready status; finish a pod's graceful deletion (a pod bound to
 // a node is only marked for deletion until its kubelet confirms it) and remove its filesystem.
+// A container of a MariaDB or MySQL image is a database (database.ts): on its first start its data
+// folder gets the database and user of its environment (values, and values from Secrets and
+// ConfigMaps, as the kubelet resolves them), and exec finds the database programs in it.
 // The API server reaches the server without verifying its certificate, as it does for kubelets
 // unless --kubelet-certificate-authority is set (k8s.io/kubernetes pkg/kubelet/client).
 import { mkdir, rm } from 'node:fs/promises';
@@ -19,6 +22,7 @@ import { selfSignedCertificate } from '../webhooks/tls.js';
 import { Informer, keyOf } from '../simulator/informer.js';
 import { WorkQueue } from '../simulator/work-queue.js';
 import { containerRoot, podDir } from './container-fs.js';
+import { databasePrograms, initDatabase } from './database.js';
 import { type ContainerLookup, handleExecUpgrade } from './exec-server.js';
 import { LEASE_RENEW_MS, STATUS_REFRESH_MS, type NodeFacts, refreshNodeStatus, registerNode, renewLease } from './node.js';
 
@@ -35,10 +39,16 @@ export interface KubeletOptions {
   log?: (message: string) => void;
 }
 
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; configMapKeyRef?: { name: string; key: string; optional?: boolean } };
+}
+
 interface PodSpecLike {
   nodeName?: string;
-  containers?: { name: string; image?: string }[];
-  initContainers?: { name: string }[];
+  containers?: { name: string; image?: string; env?: EnvVar[] }[];
+  initContainers?: { name: string; image?: string }[];
 }
 
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
@@ -154,11 +164,11 @@ export class Kubelet {
     const obj = this.pods.get(pod, namespace) ?? (await this.kube.get({ ...POD, name: pod, namespace }));
     const spec = (obj?.spec ?? {}) as PodSpecLike;
     if (!obj || spec.nodeName !== this.nodeName) return { notFound: `pod "${pod}" not found on node ${this.nodeName}` };
-    const names = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
-    if (!names.includes(container)) return { notFound: `container "${container}" not found in pod ${namespace}/${pod}` };
+    const found = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === container);
+    if (!found) return { notFound: `container "${container}" not found in pod ${namespace}/${pod}` };
     const root = this.containerRoot(namespace, pod, container);
     await mkdir(root, { recursive: true, mode: 0o755 });
-    return { root };
+    return { root, programs: databasePrograms(found.image) };
   };
 
   private onPod(pod: KubeObject): void {
@@ -194,11 +204,30 @@ export class Kubelet {
     await this.runPod(pod);
   }
 
+  /** A container's environment: plain values and values from Secrets and ConfigMaps (missing ones left out). */
+  private async environment(namespace: string, env: readonly EnvVar[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const e of env) {
+      if (e.value !== undefined) out[e.name] = e.value;
+      const from = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+      if (!from) continue;
+      const secret = e.valueFrom?.secretKeyRef !== undefined;
+      const obj = await this.kube.get({ apiVersion: 'v1', kind: secret ? 'Secret' : 'ConfigMap', name: from.name, namespace }, { signal: this.controller.signal });
+      const raw = ((obj?.data ?? {}) as Record<string, string>)[from.key];
+      if (raw !== undefined) out[e.name] = secret ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    }
+    return out;
+  }
+
   private async runPod(pod: KubeObject): Promise<void> {
     const namespace = pod.metadata.namespace!;
     const name = pod.metadata.name!;
     const spec = (pod.spec ?? {}) as PodSpecLike;
-    for (const c of spec.containers ?? []) await mkdir(this.containerRoot(namespace, name, c.name), { recursive: true, mode: 0o755 });
+    for (const c of spec.containers ?? []) {
+      const root = this.containerRoot(namespace, name, c.name);
+      await mkdir(root, { recursive: true, mode: 0o755 });
+      if (databasePrograms(c.image).length) await initDatabase(root, await this.environment(namespace, c.env ?? []));
+    }
     const status = (pod.status ?? {}) as { phase?: string; containerStatuses?: unknown[] };
     if (status.phase === 'Running' && (status.containerStatuses?.length ?? 0) === (spec.containers?.length ?? 0)) return;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -213,7 +242,8 @@ export class Kubelet {
           podIP: '127.0.0.1',
           podIPs: [{ ip: '127.0.0.1' }],
           startTime: now,
-          qosClass: 'BestEffort',
+          // Set by the API server when the pod is created, from its resources, and immutable after.
+          ...((pod.status as { qosClass?: string } | undefined)?.qosClass ? {} : { qosClass: 'BestEffort' }),
           conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: now })),
           containerStatuses: (spec.containers ?? []).map((c) => ({
             name: c.name,

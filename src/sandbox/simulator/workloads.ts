@@ -5,15 +5,20 @@
 // without PostgreSQL fails and its SQLite data is gone.
 //
 // Controllers that make pods from a template in the object (KubeRay's head and each worker group,
-// the notebook controller's StatefulSet) are only as good as that template: the API server refuses
+// the notebook controller's StatefulSet, KServe's predictor from the ServingRuntime and the
+// InferenceService, the Llama Stack operator's server from the distribution) are only as good as
+// that template: the API server refuses
 // a pod whose container mounts a volume the pod does not have, names no image, and so on. So before
 // a rule reports such an object running, the pod its controller would create is sent to the API
 // server as a dry-run create (dryRun=All: validation and admission run, nothing is stored), and a
 // refusal shows in the object's status in the server's words, as the controller reports it.
+import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { KubeApiError } from '../../kube/errors.js';
 import type { KubeObject, ResourceRef } from '../../kube/types.js';
 import { Informer, keyOf } from './informer.js';
+import { llamaStackServer } from './pods.js';
+import { predictorPodSpec } from './predictor-pod.js';
 import { type Condition, type SimRuntime, refOf, withTimes } from './runtime.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -48,7 +53,7 @@ interface Rule {
   /** The status to write, or undefined to leave it; `pods` are the verdicts on the pods of `podsOf`. */
   status(obj: KubeObject, facts: ClusterFacts, major3: boolean, pods: readonly PodVerdict[]): Record<string, unknown> | undefined;
   /** The pods the controller would create from the object's templates now (none while stopped or suspended). */
-  podsOf?(obj: KubeObject): PodFromTemplate[];
+  podsOf?(obj: KubeObject, ctx: { rt: SimRuntime; facts: ClusterFacts; major3: boolean }): PodFromTemplate[] | Promise<PodFromTemplate[]>;
   /** Extra work (e.g. a 2.x controller removing its finalizer on deletion). */
   finalize?(obj: KubeObject, rt: SimRuntime, major3: boolean, facts: ClusterFacts): Promise<void>;
   /** Mark each object with the RHOAI major it was first seen under (CREATED_UNDER). */
@@ -91,8 +96,26 @@ function containersOf(podSpec: unknown): { name?: string; env?: { name: string; 
  */
 export const ISVC_FINALIZERS = ['inferenceservice.finalizers', 'odh.inferenceservice.finalizers'];
 
+/** The deployment mode KServe uses for the InferenceService: its annotation, else the DSC default. */
+function deploymentModeOf(obj: KubeObject, facts: ClusterFacts, major3: boolean): string {
+  const kserve = facts.dscComponents().kserve ?? {};
+  return ann(obj, 'serving.kserve.io/deploymentMode') ?? (kserve.defaultDeploymentMode as string | undefined) ?? (major3 ? 'RawDeployment' : 'Serverless');
+}
+
 const inferenceService: Rule = {
   ref: { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService' },
+  // The predictor pod (predictor-pod.ts), in the modes where KServe makes one per InferenceService
+  // and the running RHOAI still serves it: RawDeployment (pods of the Deployment <name>-predictor)
+  // and, under 2.x, Serverless (pods of the Knative Revision <name>-predictor-00001). Labels as
+  // KServe sets them (pkg/constants: serving.kserve.io/inferenceservice, component=predictor).
+  async podsOf(obj, { rt, facts, major3 }) {
+    const mode = deploymentModeOf(obj, facts, major3);
+    if (mode !== 'RawDeployment' && !(mode === 'Serverless' && !major3)) return [];
+    const spec = await predictorPodSpec(obj, rt.kube, rt.signal);
+    if (!spec) return [];
+    const name = obj.metadata.name!;
+    return [{ role: 'predictor', generateName: namePrefix(name, 'predictor'), labels: { 'serving.kserve.io/inferenceservice': labelValue(name), component: 'predictor' }, template: { spec } }];
+  },
   async finalize(obj, rt) {
     const finalizers = obj.metadata.finalizers ?? [];
     if (!obj.metadata.deletionTimestamp || !finalizers.some((f) => ISVC_FINALIZERS.includes(f))) return;
@@ -102,9 +125,9 @@ const inferenceService: Rule = {
       { op: 'replace', path: '/metadata/finalizers', value: rest },
     ], { signal: rt.signal }).catch(() => undefined); // Changed meanwhile: the watch brings it back.
   },
-  status(obj, facts, major3) {
+  status(obj, facts, major3, pods) {
     const kserve = facts.dscComponents().kserve ?? {};
-    const mode = ann(obj, 'serving.kserve.io/deploymentMode') ?? (kserve.defaultDeploymentMode as string | undefined) ?? (major3 ? 'RawDeployment' : 'Serverless');
+    const mode = deploymentModeOf(obj, facts, major3);
     const ns = obj.metadata.namespace!;
     const name = obj.metadata.name!;
     const predictor = (obj.spec as { predictor?: { model?: { runtime?: string } } } | undefined)?.predictor;
@@ -131,6 +154,25 @@ const inferenceService: Rule = {
       ok = false;
       reason = 'ModelMeshUnavailable';
       message = 'modelmeshserving is not Managed';
+    } else if (refusalOf(pods) && mode === 'Serverless') {
+      // Knative: the Revision's Deployment cannot create its pod (ReplicaFailure FailedCreate), the
+      // Revision's ResourcesAvailable turns False with that message (knative/serving
+      // pkg/apis/serving/v1/revision_lifecycle.go PropagateDeploymentStatus), its Configuration
+      // reports it (configuration_lifecycle.go MarkLatestCreatedFailed), and KServe copies the
+      // Knative Service's Ready into PredictorReady.
+      ok = false;
+      reason = 'RevisionFailed';
+      message = `Revision "${name}-predictor-00001" failed with message: ${refusalOf(pods)!.refused}.`;
+    } else if (refusalOf(pods)) {
+      // RawDeployment: the ReplicaSet controller cannot create the pod and sets ReplicaFailure
+      // (reason FailedCreate, the API server's answer) on the ReplicaSet and the Deployment
+      // <name>-predictor; KServe's PredictorReady is that Deployment's Available condition
+      // (pkg/apis/serving/v1beta1/inference_service_status.go PropagateRawStatus), False with
+      // "Deployment does not have minimum availability.". The sandbox runs no predictor Deployment,
+      // so the refusal that Deployment would carry follows in the same message.
+      ok = false;
+      reason = 'MinimumReplicasUnavailable';
+      message = `Deployment does not have minimum availability. Deployment ${name}-predictor: ReplicaFailure FailedCreate: ${refusalOf(pods)!.refused}`;
     } else if (mode === 'RawDeployment' && unschedulable(predictor)) {
       ok = false;
       reason = 'MinimumReplicasUnavailable';
@@ -384,7 +426,31 @@ const guardrails: Rule = {
 
 const llamaStack: Rule = {
   ref: { apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution' },
-  status(obj, _facts, major3) {
+  // The server pod, as the operator's Deployment <name> templates it (pods.ts llamaStackServer).
+  podsOf(obj) {
+    const replicas = (obj.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+    if (replicas < 1) return [];
+    const server = llamaStackServer(obj);
+    return [{ role: 'server', generateName: namePrefix(obj.metadata.name!), labels: server.labels, template: { spec: server.podSpec } }];
+  },
+  status(obj, _facts, major3, pods) {
+    const refused = refusalOf(pods);
+    if (refused) {
+      // The operator applies its Deployment; the API server refuses a Deployment whose pod template
+      // it would refuse as a pod, with the same field errors under spec.template. The reconcile
+      // error goes into the status (red-hat-data-services/llama-stack-k8s-operator, branch
+      // rhoai-3.3: controllers/llamastackdistribution_controller.go updateStatus, phase Failed and
+      // SetDeploymentReadyCondition "Resource reconciliation failed: %v"; controllers/status.go
+      // DeploymentReady / DeploymentFailed; the wrapping of pkg/deploy/kustomizer.go ApplyResources
+      // and reconcileAllManifestResources).
+      const name = obj.metadata.name!;
+      const said = refused.refused!.replace(/^Pod "[^"]*" is invalid: /, `Deployment.apps "${name}" is invalid: `).replace(/(^|: |\[|, )spec\./g, '$1spec.template.spec.');
+      return {
+        phase: 'Failed',
+        version: { operatorVersion: major3 ? '3.3' : '2.25' },
+        conditions: [cond('DeploymentReady', false, 'DeploymentFailed', `Resource reconciliation failed: failed to apply manifests: failed to manage resource Deployment/${name}: ${said}`)],
+      };
+    }
     const env = (obj.spec as { server?: { containerSpec?: { env?: { name: string }[] } } } | undefined)?.server?.containerSpec?.env ?? [];
     const has = (n: string): boolean => env.some((e) => e.name === n);
     const created2x = ann(obj, CREATED_UNDER) !== '3';
@@ -478,7 +544,7 @@ export class WorkloadControllers {
     }
     let pods: PodVerdict[];
     try {
-      pods = await this.admit(key, obj, rule.podsOf?.(obj) ?? []);
+      pods = await this.admit(key, obj, (await rule.podsOf?.(obj, { rt: this.rt, facts: this.facts, major3 })) ?? []);
     } catch (err) {
       // The API server could not say (unavailable, throttled): ask again shortly, as a controller requeues.
       this.queue.addAfter(key, 1000);
@@ -498,7 +564,9 @@ export class WorkloadControllers {
    */
   private async admit(key: string, obj: KubeObject, pods: readonly PodFromTemplate[]): Promise<PodVerdict[]> {
     if (pods.length === 0) return [];
-    const asked = `${obj.metadata.uid}|${obj.metadata.generation ?? 0}|${pods.map((p) => p.role).join('|')}`;
+    // The pods themselves are part of the question: a template that comes from another object (a
+    // ServingRuntime) changes without the object's generation.
+    const asked = `${obj.metadata.uid}|${obj.metadata.generation ?? 0}|${createHash('sha256').update(JSON.stringify(pods.map((p) => [p.role, p.template]))).digest('hex')}`;
     const cached = this.verdicts.get(key);
     if (cached?.asked === asked) return cached.pods;
     const verdicts: PodVerdict[] = [];
