@@ -9,8 +9,9 @@ export type JsonSchema = Record<string, unknown>;
 export type DryRunMode = 'none' | 'client' | 'server';
 
 /**
- * Services a step may use, filled by whoever runs the engine. Modules that provide a service add
- * it here by declaration merging, so the engine itself never imports them.
+ * Services a step may use, filled by whoever runs the engine. The step side declares the ones it
+ * uses (src/steps/services.ts) by declaration merging, so the contract and the engine never
+ * import them.
  */
 export interface StepServices {}
 
@@ -103,7 +104,10 @@ export interface StepType<Input = unknown, Prepared = unknown> {
   readOnly?: boolean;
   /** Returns true when the step may safely run again after an interruption (it has a check). */
   check?(ctx: StepContext, input: Input): Promise<CheckResult<Prepared>>;
-  /** `prepared` is what this attempt's check returned, when the step has a check. */
+  /**
+   * `prepared` is what this attempt's check returned, when the step has a check. Without it (no
+   * check, or a caller that applies alone) apply finds what it needs itself.
+   */
   apply(ctx: StepContext, input: Input, prepared?: Prepared): Promise<ApplyResult>;
   /** Confirms the effect after apply; throwing fails the attempt (and may be retried). */
   verify?(ctx: StepContext, input: Input, applied: ApplyResult): Promise<void>;

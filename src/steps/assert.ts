@@ -4,22 +4,37 @@
 // findings stop the run (after the rest of the section's read-only checks); warning and info are
 // recorded in the report.
 import { StepFailure } from '../contract/errors.js';
-import { SEVERITIES, type Finding, type Severity } from '../contract/findings.js';
-import type { StepContext, StepType } from '../contract/step-type.js';
+import { SEVERITIES, type Finding } from '../contract/findings.js';
+import { splitRunKey } from '../contract/run-key.js';
+import type { JsonSchema, StepContext, StepType } from '../contract/step-type.js';
 import { TARGET_PROPERTIES } from './kube/fragments.js';
 import { reads } from './kube/permissions.js';
 import { dropServerFields } from './kube/server-fields.js';
 import { describeObject, resolveTargets, targetOf, type Target } from './kube/target.js';
+import { defaultsOf, type InputOf } from './schema.js';
 
-interface AssertInput extends Partial<Target> {
-  that: string | string[];
-  eachObject?: boolean;
-  severity?: Severity;
-  check?: string;
-  message: string;
-  remediation?: string;
-  objects?: string[];
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['that', 'message'],
+  properties: {
+    that: {
+      description: 'A CEL expression, or a list of them, that must all be true.',
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }],
+    },
+    ...TARGET_PROPERTIES,
+    apiVersion: { ...TARGET_PROPERTIES.apiVersion, description: 'With kind: read this object (or these objects) first.' },
+    eachObject: { type: 'boolean', description: 'Judge each matching object as `object`; the finding lists those that fail.' },
+    severity: { enum: [...SEVERITIES], default: 'critical', description: 'What a false assertion means (default critical).' },
+    check: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Short id of the check in reports (default: from the step id).' },
+    message: { type: 'string', description: 'What is wrong when the assertion fails (templates allowed).' },
+    remediation: { type: 'string', description: 'How to fix it (templates allowed).' },
+    objects: { type: 'array', items: { type: 'string' }, description: 'The objects the finding is about (default: the failing objects).' },
+  },
+} as const satisfies JsonSchema;
+
+type AssertInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
 
 export const assertStep: StepType<AssertInput> = {
   name: 'assert',
@@ -33,25 +48,7 @@ export const assertStep: StepType<AssertInput> = {
     'changes anything (the section\'s remaining checks still run, so all gates are reported together);',
     '`warning` and `info` are recorded only.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['that', 'message'],
-    properties: {
-      that: {
-        description: 'A CEL expression, or a list of them, that must all be true.',
-        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }],
-      },
-      ...TARGET_PROPERTIES,
-      apiVersion: { ...TARGET_PROPERTIES.apiVersion, description: 'With kind: read this object (or these objects) first.' },
-      eachObject: { type: 'boolean', description: 'Judge each matching object as `object`; the finding lists those that fail.' },
-      severity: { enum: [...SEVERITIES], description: 'What a false assertion means (default critical).' },
-      check: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Short id of the check in reports (default: from the step id).' },
-      message: { type: 'string', description: 'What is wrong when the assertion fails (templates allowed).' },
-      remediation: { type: 'string', description: 'How to fix it (templates allowed).' },
-      objects: { type: 'array', items: { type: 'string' }, description: 'The objects the finding is about (default: the failing objects).' },
-    },
-  },
+  input: INPUT,
   expressionFields: ['that'],
   examples: [
     `- name: Target version is 3.3.2 or newer
@@ -94,8 +91,9 @@ export const assertStep: StepType<AssertInput> = {
     }
     if (holds) return { changed: false, summary: 'holds' };
     const finding: Finding = {
-      severity: input.severity ?? 'critical',
-      check: input.check ?? ctx.stepId.split('/').pop()!.replace(/\[.*$/, ''),
+      severity: input.severity ?? DEFAULTS.severity,
+      // The step's own id, without the item key of a loop (which may hold slashes: ns/name).
+      check: input.check ?? splitRunKey(ctx.stepId).id.split('/').pop()!,
       message: input.message,
       remediation: input.remediation,
       objects: input.objects ?? (failedObjects.length ? failedObjects : undefined),

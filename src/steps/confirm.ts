@@ -1,10 +1,16 @@
 // A manual gate as a step of its own: "users were told and their work is saved", "the backup was
 // taken and tested". The executor asks for approval before it runs (see StepType.gate).
-import type { StepType } from '../contract/step-type.js';
+import type { JsonSchema, StepType } from '../contract/step-type.js';
+import { type InputOf } from './schema.js';
 
-interface ConfirmInput {
-  message: string;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['message'],
+  properties: { message: { type: 'string', minLength: 1, description: 'The question put to the person running the runbook.' } },
+} as const satisfies JsonSchema;
+
+type ConfirmInput = InputOf<typeof INPUT>;
 
 export const confirmStep: StepType<ConfirmInput> = {
   name: 'confirm',
@@ -18,12 +24,7 @@ export const confirmStep: StepType<ConfirmInput> = {
     'gate. A gate passed once is recorded in the run state and not asked again on resume. Dry runs',
     'pass gates without asking.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['message'],
-    properties: { message: { type: 'string', minLength: 1, description: 'The question put to the person running the runbook.' } },
-  },
+  input: INPUT,
   examples: [
     `- name: Users were told and saved their work
   id: workbench-users-notified

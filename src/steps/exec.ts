@@ -5,19 +5,8 @@ import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StepFailure } from '../contract/errors.js';
-import type { StepContext, StepType } from '../contract/step-type.js';
-
-interface ExecInput {
-  command: string[] | string;
-  shell?: boolean;
-  env?: Record<string, string>;
-  cwd?: string;
-  stdin?: string;
-  creates?: string;
-  unless?: string[] | string;
-  parseJson?: boolean;
-  successCodes?: number[];
-}
+import type { JsonSchema, StepContext, StepType } from '../contract/step-type.js';
+import { defaultsOf, type InputOf } from './schema.js';
 
 interface ExecOutput {
   exitCode: number;
@@ -26,36 +15,41 @@ interface ExecOutput {
   json?: unknown;
 }
 
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['command'],
+  // A command string is a shell script: it runs only with shell: true.
+  if: { properties: { command: { type: 'string' } }, required: ['command'] },
+  then: { required: ['shell'], properties: { shell: { const: true, description: 'A command string is a shell script: set shell: true, or give the command as a list.' } } },
+  properties: {
+    command: {
+      description: 'argv as a list (no shell), or a script string (needs shell: true).',
+      anyOf: [{ type: 'array', items: { type: 'string' }, minItems: 1 }, { type: 'string', minLength: 1 }],
+    },
+    shell: { type: 'boolean', description: 'Run `command` with /bin/sh -c (a string only).' },
+    env: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra environment variables (templates allowed).' },
+    cwd: { type: 'string', description: 'Working directory, relative to the runbook file.' },
+    stdin: { type: 'string', description: 'Text written to the command standard input.' },
+    creates: { type: 'string', description: 'Skip when this path exists (relative to the runbook file).' },
+    unless: {
+      description: 'Skip when this command (argv list, or a shell string) exits 0.',
+      anyOf: [{ type: 'array', items: { type: 'string' }, minItems: 1 }, { type: 'string' }],
+    },
+    parseJson: { type: 'boolean', description: 'Parse stdout as JSON into the output field `json`.' },
+    successCodes: { type: 'array', items: { type: 'integer' }, default: [0], description: 'Exit codes that count as success (default [0]).' },
+  },
+} as const satisfies JsonSchema;
+
+type ExecInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
+
 export const execStep: StepType<ExecInput> = {
   name: 'exec',
   summary: 'Run a command (argv, or a shell script when asked), with idempotency guards.',
   description:
     'The command runs with the environment of the runbook process plus `env`. It is skipped when the `creates` path exists or when the `unless` command exits 0. Output is captured; with `parseJson` stdout is parsed and registered as `json`. A non-zero exit (outside `successCodes`) fails the step. Exec steps do not run in a dry run.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['command'],
-    // A command string is a shell script: it runs only with shell: true.
-    if: { properties: { command: { type: 'string' } }, required: ['command'] },
-    then: { required: ['shell'], properties: { shell: { const: true, description: 'A command string is a shell script: set shell: true, or give the command as a list.' } } },
-    properties: {
-      command: {
-        description: 'argv as a list (no shell), or a script string (needs shell: true).',
-        anyOf: [{ type: 'array', items: { type: 'string' }, minItems: 1 }, { type: 'string', minLength: 1 }],
-      },
-      shell: { type: 'boolean', description: 'Run `command` with /bin/sh -c (a string only).' },
-      env: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra environment variables (templates allowed).' },
-      cwd: { type: 'string', description: 'Working directory, relative to the runbook file.' },
-      stdin: { type: 'string', description: 'Text written to the command standard input.' },
-      creates: { type: 'string', description: 'Skip when this path exists (relative to the runbook file).' },
-      unless: {
-        description: 'Skip when this command (argv list, or a shell string) exits 0.',
-        anyOf: [{ type: 'array', items: { type: 'string' }, minItems: 1 }, { type: 'string' }],
-      },
-      parseJson: { type: 'boolean', description: 'Parse stdout as JSON into the output field `json`.' },
-      successCodes: { type: 'array', items: { type: 'integer' }, description: 'Exit codes that count as success (default [0]).' },
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Record the oc client version
   exec:
@@ -87,7 +81,8 @@ export const execStep: StepType<ExecInput> = {
       });
     }
     const r = await run(ctx, input.command, input.shell === true, input);
-    const ok = (input.successCodes ?? [0]).includes(r.exitCode);
+    const successCodes: readonly number[] = input.successCodes ?? DEFAULTS.successCodes;
+    const ok = successCodes.includes(r.exitCode);
     if (!ok) {
       const tail = ctx.redact(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n');
       throw new StepFailure(`command exited with ${r.exitCode}${tail ? `: ${tail}` : ''}`);

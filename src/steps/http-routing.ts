@@ -21,12 +21,6 @@ export interface HttpRouting {
   extraCa: string[];
 }
 
-declare module '../contract/step-type.js' {
-  interface StepServices {
-    http: HttpRouting;
-  }
-}
-
 /** Parses `HOST1:PORT1:HOST2:PORT2` as curl does; `where` names the flag or variable for messages. */
 export function parseConnectTo(rule: string, where: string): ConnectRule {
   const parts = rule.split(':');

@@ -5,45 +5,39 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { StepFailure } from '../contract/errors.js';
-import type { StepType } from '../contract/step-type.js';
-import { DURATION, parseDuration } from '../runbook/format.js';
+import type { JsonSchema, StepType } from '../contract/step-type.js';
+import { parseDuration } from '../runbook/format.js';
 import { routeFor, trustedCas, type ConnectRule } from './http-routing.js';
+import { DURATION, defaultsOf, type InputOf } from './schema.js';
 
-interface HttpInput {
-  url: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: unknown;
-  expectStatus?: number | number[];
-  bodyContains?: string;
-  insecureSkipTLSVerify?: boolean;
-  caFile?: string;
-  timeout?: string | number;
-  parseJson?: boolean;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', pattern: '^https?://', description: 'The URL (templates allowed).' },
+    method: { enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], default: 'GET', description: 'Default GET.' },
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Request headers (templates allowed; values are redacted from every output).' },
+    body: { description: 'Request body: a string, or a value sent as JSON.' },
+    expectStatus: { anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }], default: 200, description: 'Accepted status codes (default 200).' },
+    bodyContains: { type: 'string', description: 'Text the response body must contain.' },
+    insecureSkipTLSVerify: { type: 'boolean', description: 'Do not verify the server certificate (test clusters only).' },
+    caFile: { type: 'string', description: 'CA bundle to verify the server with.' },
+    timeout: { ...DURATION, default: '30s', description: 'Request timeout (default 30s).' },
+    parseJson: { type: 'boolean', description: 'Parse the body as JSON into the output field `json`.' },
+  },
+} as const satisfies JsonSchema;
+
+type HttpInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
+const DEFAULT_TIMEOUT_MS = parseDuration(DEFAULTS.timeout)!;
 
 export const httpStep: StepType<HttpInput> = {
   name: 'http',
   summary: 'Call an HTTP endpoint and check the status and body.',
   description:
     'Fails unless the status is one of `expectStatus` (default 200) and the body contains `bodyContains`. A 5xx answer or a connection failure is transient (retried when the step has retries), so a probe can wait for an endpoint to come up. Header values pass through the secret redactor in every output. In a dry run only GET and HEAD are sent.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['url'],
-    properties: {
-      url: { type: 'string', pattern: '^https?://', description: 'The URL (templates allowed).' },
-      method: { enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], description: 'Default GET.' },
-      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Request headers (templates allowed; values are redacted from every output).' },
-      body: { description: 'Request body: a string, or a value sent as JSON.' },
-      expectStatus: { anyOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }], description: 'Accepted status codes (default 200).' },
-      bodyContains: { type: 'string', description: 'Text the response body must contain.' },
-      insecureSkipTLSVerify: { type: 'boolean', description: 'Do not verify the server certificate (test clusters only).' },
-      caFile: { type: 'string', description: 'CA bundle to verify the server with.' },
-      timeout: { ...DURATION, description: 'Request timeout (default 30s).' },
-      parseJson: { type: 'boolean', description: 'Parse the body as JSON into the output field `json`.' },
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: The model answers on its new endpoint
   http:
@@ -55,17 +49,18 @@ export const httpStep: StepType<HttpInput> = {
   dryRun: 'native',
   readOnly: true,
   async apply(ctx, input) {
-    const method = input.method ?? 'GET';
+    const method = input.method ?? DEFAULTS.method;
     if (ctx.dryRun !== 'none' && method !== 'GET' && method !== 'HEAD') {
       return { changed: false, summary: `dry run: would send ${method} ${ctx.redact(input.url)}` };
     }
-    const expect = input.expectStatus === undefined ? [200] : Array.isArray(input.expectStatus) ? input.expectStatus : [input.expectStatus];
+    const expected = input.expectStatus ?? DEFAULTS.expectStatus;
+    const expect = Array.isArray(expected) ? expected : [expected];
     const body = input.body === undefined ? undefined : typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
     const headers = { ...(body && typeof input.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...input.headers };
     const ca = input.caFile ? await readFile(resolve(ctx.baseDir, input.caFile)) : trustedCas(ctx.services.http?.extraCa ?? []);
     const res = await send(input.url, method, headers, body, {
       signal: ctx.signal,
-      timeoutMs: parseDuration(input.timeout) ?? 30_000,
+      timeoutMs: parseDuration(input.timeout) ?? DEFAULT_TIMEOUT_MS,
       rejectUnauthorized: input.insecureSkipTLSVerify !== true,
       ca,
       connectTo: ctx.services.http?.connectTo ?? [],

@@ -2,11 +2,19 @@
 // write from what earlier steps read (a transformed object, a list of names, a path). It reads
 // nothing and changes nothing, so it runs in dry runs and after blocking findings alike.
 import { StepFailure } from '../contract/errors.js';
-import type { StepType } from '../contract/step-type.js';
+import type { JsonSchema, StepType } from '../contract/step-type.js';
+import { type InputOf } from './schema.js';
 
-interface SetInput {
-  value: string;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['value'],
+  properties: {
+    value: { type: 'string', minLength: 1, description: 'A CEL expression; its value is the step output.' },
+  },
+} as const satisfies JsonSchema;
+
+type SetInput = InputOf<typeof INPUT>;
 
 export const setStep: StepType<SetInput> = {
   name: 'set',
@@ -20,14 +28,7 @@ export const setStep: StepType<SetInput> = {
     'type, so an object built here can be given whole to `apply` or `writeFile`. The step reads',
     'nothing and changes nothing: it always ends `ok` and runs in dry runs too.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['value'],
-    properties: {
-      value: { type: 'string', minLength: 1, description: 'A CEL expression; its value is the step output.' },
-    },
-  },
+  input: INPUT,
   expressionFields: ['value'],
   examples: [
     `- name: Name the converted InferenceService

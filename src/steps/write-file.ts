@@ -7,22 +7,8 @@ import writeFileAtomic from 'write-file-atomic';
 import { stringify } from 'yaml';
 import { StepFailure } from '../contract/errors.js';
 import type { JsonSchema, StepType } from '../contract/step-type.js';
+import { defaultsOf, type InputOf } from './schema.js';
 
-type Format = 'yaml' | 'json' | 'text';
-
-interface FileSpec {
-  path: string;
-  content?: unknown;
-  format?: Format;
-}
-
-interface WriteFileInput {
-  path?: string;
-  content?: unknown;
-  format?: Format;
-  files?: FileSpec[];
-  mode?: string;
-}
 
 interface PlannedFile {
   path: string;
@@ -31,12 +17,14 @@ interface PlannedFile {
   same: boolean;
 }
 
-const FORMAT: JsonSchema = {
+const FORMAT = {
   enum: ['yaml', 'json', 'text'],
   description: 'yaml, json or text (default: from the extension: .json is json, .yaml and .yml yaml; else text for a string, yaml for anything else).',
-};
+} as const satisfies JsonSchema;
 
-const FILE: JsonSchema = {
+type Format = InputOf<typeof FORMAT>;
+
+const FILE = {
   type: 'object',
   additionalProperties: false,
   required: ['path', 'content'],
@@ -45,12 +33,28 @@ const FILE: JsonSchema = {
     content: { description: 'The value to write.' },
     format: FORMAT,
   },
-};
+} as const satisfies JsonSchema;
 
-/** What `check` planned, reused by `apply` in the same attempt (the executor passes the same input). */
-const planned = new WeakMap<object, PlannedFile[]>();
+type FileSpec = InputOf<typeof FILE>;
 
-export const writeFileStep: StepType<WriteFileInput> = {
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  anyOf: [{ required: ['path', 'content'] }, { required: ['files'] }],
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'The file, relative to the directory runbook was started in (templates allowed).' },
+    content: { description: 'The value to write (a whole "{{ name }}" keeps its type: an object is written as YAML).' },
+    format: FORMAT,
+    files: { type: 'array', items: FILE, description: 'Several files at once, each with its path and content.' },
+    mode: { type: 'string', pattern: '^0?[0-7]{3}$', default: '0600', description: 'File permissions in octal, e.g. "0644" (default "0600").' },
+  },
+} as const satisfies JsonSchema;
+
+type WriteFileInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
+
+/** What `check` planned (the files and their texts) is what `apply` writes. */
+export const writeFileStep: StepType<WriteFileInput, PlannedFile[]> = {
   name: 'writeFile',
   summary: 'Write values as YAML, JSON or text files; skipped when every file already holds exactly that text.',
   description: [
@@ -63,18 +67,7 @@ export const writeFileStep: StepType<WriteFileInput> = {
     'differs the step is skipped. Files are written in dry runs too: they change nothing on the',
     'cluster, and writing what would be applied is what a dry run is for.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    anyOf: [{ required: ['path', 'content'] }, { required: ['files'] }],
-    properties: {
-      path: { type: 'string', minLength: 1, description: 'The file, relative to the directory runbook was started in (templates allowed).' },
-      content: { description: 'The value to write (a whole "{{ name }}" keeps its type: an object is written as YAML).' },
-      format: FORMAT,
-      files: { type: 'array', items: FILE, description: 'Several files at once, each with its path and content.' },
-      mode: { type: 'string', pattern: '^0?[0-7]{3}$', description: 'File permissions in octal, e.g. "0644" (default "0600").' },
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Export the original InferenceService
   writeFile:
@@ -96,13 +89,11 @@ export const writeFileStep: StepType<WriteFileInput> = {
     if (files.every((f) => f.same)) {
       return { holds: true, reason: files.length === 1 ? `${files[0]!.path} already holds this content` : `all ${files.length} files already hold this content`, output: outputOf(files) };
     }
-    planned.set(input, files);
-    return { holds: false };
+    return { holds: false, prepared: files };
   },
-  async apply(_ctx, input) {
-    const files = planned.get(input) ?? (await plan(input));
-    planned.delete(input);
-    const mode = input.mode ? parseInt(input.mode, 8) : 0o600;
+  async apply(_ctx, input, planned) {
+    const files = planned ?? (await plan(input));
+    const mode = parseInt(input.mode ?? DEFAULTS.mode, 8);
     const written: string[] = [];
     for (const f of files) {
       if (f.same) continue;

@@ -95,11 +95,12 @@ describe('delete step', () => {
     const first = await kube.create(configMap('recreated', ns, { v: 'first' }));
     const ctx = stepContext(kube);
     const input = cmTarget('recreated');
-    expect((await deleteStep.check!(ctx, input)).holds).toBe(false);
+    const checked = await deleteStep.check!(ctx, input);
+    expect(checked.holds).toBe(false);
     await side.delete(refTo(first));
     const second = await side.create(configMap('recreated', ns, { v: 'second' }));
 
-    const error = await deleteStep.apply(ctx, input).then(() => undefined, (e: unknown) => e);
+    const error = await deleteStep.apply(ctx, input, checked.prepared).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(StepFailure);
     expect((error as StepFailure).message).toBe(`ConfigMap ${ns}/recreated was replaced by a new object of the same name since it was read; the new one was not deleted`);
     expect((error as StepFailure).transient).toBe(true);

@@ -187,14 +187,15 @@ describe('patch step', () => {
 
     it('a list changed between read and write: the server refuses the test, the step fails as transient', async () => {
       const nb = await kube.create(notebook('raced', ns));
-      const input = target('raced', { listEdits: edits });
+      const input = { ...target('raced'), listEdits: edits };
       const ctx = stepContext(kube);
-      expect((await patchStep.check!(ctx, input)).holds).toBe(false);
+      const checked = await patchStep.check!(ctx, input);
+      expect(checked.holds).toBe(false);
       // Someone puts a container in front of oauth-proxy after we read: index 1 is now another one.
       await side.patch(refTo(nb), 'json', [{ op: 'add', path: '/spec/template/spec/containers/1', value: { name: 'newcomer', image: 'x:1' } }]);
       const changed = await live(kube, refTo(nb));
 
-      const error = await patchStep.apply(ctx, input).then(() => undefined, (e: unknown) => e);
+      const error = await patchStep.apply(ctx, input, checked.prepared).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(StepFailure);
       expect((error as StepFailure).message).toBe(`Notebook ${ns}/raced changed while it was being patched`);
       expect((error as StepFailure).transient).toBe(true);
@@ -254,9 +255,10 @@ describe('patch step', () => {
       const obj = await llsd('llsd-raced');
       const input = { ...LLSD, name: 'llsd-raced', namespace: ns, listEdits: [pg] };
       const ctx = stepContext(kube);
-      expect((await patchStep.check!(ctx, input)).holds).toBe(false);
+      const checked = await patchStep.check!(ctx, input);
+      expect(checked.holds).toBe(false);
       await side.patch(refTo(obj), 'merge', { spec: { server: { containerSpec: { name: 'mine', env: [{ name: 'VLLM_URL', value: 'http://vllm' }] } } } });
-      const error = await patchStep.apply(ctx, input).then(() => undefined, (e: unknown) => e);
+      const error = await patchStep.apply(ctx, input, checked.prepared).then(() => undefined, (e: unknown) => e);
       expect((error as StepFailure).transient).toBe(true);
       // Not replaced by our {env: [...]}: the other client's containerSpec is intact.
       expect(serverOf(await live(kube, refTo(obj))).containerSpec).toEqual({ name: 'mine', env: [{ name: 'VLLM_URL', value: 'http://vllm' }] });

@@ -10,7 +10,7 @@ import { Header } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/sandbox/kubelet/commands.js';
 import { hostPath } from '../../src/sandbox/kubelet/container-fs.js';
-import { extractArchive } from '../../src/steps/kube/copy-pod.js';
+import { extractArchive } from '../../src/steps/kube/extract-archive.js';
 
 interface Entry {
   path: string;
@@ -176,7 +176,7 @@ describe('simulated container commands', () => {
   });
 
   it('anything else is not found (127), as in an image without it', async () => {
-    expect(await run(['sh', '-c', 'echo hi'])).toMatchObject({ code: 127, err: 'sh: command not found\n' });
+    expect(await run(['python3', '-c', 'print(1)'])).toMatchObject({ code: 127, err: 'python3: command not found\n' });
     expect((await run(['/usr/bin/mariadb-dump'])).code).toBe(127);
     expect((await run(['/usr/bin/test', '-d', '/opt'])).code).toBe(0);
   });

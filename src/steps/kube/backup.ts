@@ -6,18 +6,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { stringify } from 'yaml';
-import type { StepContext, StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepContext, StepType } from '../../contract/step-type.js';
 import { withoutServerFields } from '../../kube/diff.js';
 import type { KubeObject } from '../../kube/types.js';
 import { reads } from './permissions.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
-import { resolveTargets, targetOf, type Target } from './target.js';
-
-interface BackupInput {
-  dir: string;
-  objects: Target[];
-  keepStatus?: boolean;
-}
+import { resolveTargets, targetOf } from './target.js';
+import { defaultsOf, type InputOf } from '../schema.js';
 
 interface ManifestEntry {
   file: string;
@@ -38,26 +33,31 @@ interface BackupFile {
   text: string;
 }
 
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['dir', 'objects'],
+  properties: {
+    dir: { type: 'string', minLength: 1, description: 'Folder for the backup (created if needed).' },
+    objects: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', additionalProperties: false, required: TARGET_REQUIRED, properties: TARGET_PROPERTIES },
+      description: 'What to back up: objects by name or selector.',
+    },
+    keepStatus: { type: 'boolean', default: false, description: 'Keep each object status (default false).' },
+  },
+} as const satisfies JsonSchema;
+
+type BackupInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
+
 export const backupStep: StepType<BackupInput> = {
   name: 'backup',
   summary: 'Save objects as clean YAML files with a checksummed manifest; skipped when an identical backup exists.',
   description:
     'Each object goes to `<dir>/<kind>-<namespace>-<name>.yaml` without managedFields, uid, resourceVersion and the like (ready to re-apply), with its status only when `keepStatus` is set. `manifest.json` lists every file with its SHA-256. The folder is relative to the directory runbook was started in. Backups are written in dry runs too: they only read the cluster.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['dir', 'objects'],
-    properties: {
-      dir: { type: 'string', minLength: 1, description: 'Folder for the backup (created if needed).' },
-      objects: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'object', additionalProperties: false, required: TARGET_REQUIRED, properties: TARGET_PROPERTIES },
-        description: 'What to back up: objects by name or selector.',
-      },
-      keepStatus: { type: 'boolean', description: 'Keep each object status (default false).' },
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Back up every RayCluster
   backup:
@@ -91,7 +91,7 @@ export const backupStep: StepType<BackupInput> = {
 async function collect(ctx: StepContext, input: BackupInput): Promise<BackupFile[]> {
   const out: BackupFile[] = [];
   for (const t of input.objects) {
-    for (const obj of await resolveTargets(ctx, targetOf(t))) out.push(toFile(obj, input.keepStatus === true));
+    for (const obj of await resolveTargets(ctx, targetOf(t))) out.push(toFile(obj, input.keepStatus ?? DEFAULTS.keepStatus));
   }
   return out.sort((a, b) => a.entry.file.localeCompare(b.entry.file));
 }

@@ -20,6 +20,7 @@ import {
   type Verdict,
 } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
+import { defaultsOf, type Fits, type Holds, type InputOf } from '../schema.js';
 
 export interface WaitCondition {
   ready?: boolean;
@@ -32,13 +33,21 @@ export interface WaitCondition {
   count?: { min?: number; max?: number };
 }
 
-export const WAIT_CONDITION_SCHEMA: JsonSchema = {
+export const WAIT_CONDITION_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   description: 'Exactly one of: ready, exists, deleted, condition, expression, jsonpath (with value), count.',
   minProperties: 1,
   // The rule the description states, enforced: a runbook that breaks it fails validation, not the run.
-  oneOf: ['ready', 'exists', 'deleted', 'condition', 'expression', 'jsonpath', 'count'].map((k) => ({ required: [k] })),
+  oneOf: [
+    { required: ['ready'] },
+    { required: ['exists'] },
+    { required: ['deleted'] },
+    { required: ['condition'] },
+    { required: ['expression'] },
+    { required: ['jsonpath'] },
+    { required: ['count'] },
+  ],
   dependencies: { jsonpath: ['value'], value: ['jsonpath'] },
   properties: {
     ready: { const: true, description: 'Ready by kind: Deployment available, CSV Succeeded, InstallPlan Complete, DSC phase Ready, else a Ready condition.' },
@@ -51,7 +60,7 @@ export const WAIT_CONDITION_SCHEMA: JsonSchema = {
       description: 'A status condition with this type (and status, and reason when given).',
       properties: {
         type: { type: 'string', description: 'Condition type, e.g. Ready, Available, KueueReady.' },
-        status: { type: 'string', description: 'Default "True".' },
+        status: { type: 'string', default: 'True', description: 'Default "True".' },
         reason: { type: 'string', description: 'Only this reason counts, e.g. Removed.' },
       },
     },
@@ -61,11 +70,18 @@ export const WAIT_CONDITION_SCHEMA: JsonSchema = {
     count: {
       type: 'object',
       additionalProperties: false,
-      properties: { min: { type: 'integer', minimum: 0, description: 'At least this many (default 0).' }, max: { type: 'integer', minimum: 0, description: 'At most this many.' } },
+      properties: { min: { type: 'integer', minimum: 0, default: 0, description: 'At least this many (default 0).' }, max: { type: 'integer', minimum: 0, description: 'At most this many.' } },
       description: 'Selector targets: how many objects must match.',
     },
   },
-};
+} as const satisfies JsonSchema;
+
+const CONDITION_DEFAULTS = defaultsOf(WAIT_CONDITION_SCHEMA.properties.condition);
+const COUNT_DEFAULTS = defaultsOf(WAIT_CONDITION_SCHEMA.properties.count);
+
+// WaitCondition stays written out: compileCondition takes any mix of the fields and says what is
+// wrong with it, where the schema's oneOf allows exactly one. What the schema allows fits it:
+type _ConditionFits = Holds<Fits<InputOf<typeof WAIT_CONDITION_SCHEMA>, WaitCondition>>;
 
 export type ListOrObjectPredicate = (state: KubeObject | null | KubeObject[]) => Verdict;
 
@@ -88,7 +104,7 @@ export function compileCondition(
   if (c.exists) return named ? (s) => exists(s as KubeObject | null) : (s) => ((s as KubeObject[]).length > 0 ? done(`${(s as KubeObject[]).length} match`) : pending('none match yet'));
   if (c.deleted) return named ? (s) => deleted(s as KubeObject | null) : (s) => ((s as KubeObject[]).length === 0 ? done('none left') : pending(`${(s as KubeObject[]).length} still exist`));
   if (c.condition) {
-    const { type, status = 'True', reason } = c.condition;
+    const { type, status = CONDITION_DEFAULTS.status, reason } = c.condition;
     if (reason === undefined) return perObject(conditionIs(type, status, []));
     // With a reason, only that reason counts: KueueReady False because Removed is not a failure.
     return perObject((obj) => {
@@ -101,7 +117,7 @@ export function compileCondition(
     });
   }
   if (c.count) {
-    const { min = 0, max = Infinity } = c.count;
+    const { min = COUNT_DEFAULTS.min, max = Infinity } = c.count;
     return (s) => {
       const n = Array.isArray(s) ? s.length : s ? 1 : 0;
       return n >= min && n <= max ? done(`${n} match`) : pending(`${n} match (want ${min}${max === Infinity ? ' or more' : `–${max}`})`);

@@ -1,30 +1,22 @@
 // `copyFromPod` and `copyToPod`: copy a folder (or file) out of a container and back, as `oc cp` /
 // `oc rsync` do: tar runs in the container through the exec API and the archive is read or written
-// here. Copies out are made safe and private: nothing is written outside the target folder (no
-// absolute or `..` names, no links pointing out, no writing through links), files are 0600 and
-// folders 0700. Both are idempotent through markers written last: `.runbook-copy.json` in the
-// local folder, a restore marker in the container.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+// here. Copies out are made safe and private (extract-archive.ts). Both are idempotent through
+// markers written last: `.runbook-copy.json` in the local folder, a restore marker in the container.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix, resolve, sep } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { Pack, Parser, type ReadEntry } from 'tar';
+import { join, posix, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Pack } from 'tar';
 import writeFileAtomic from 'write-file-atomic';
 import { StepFailure } from '../../contract/errors.js';
-import type { StepType } from '../../contract/step-type.js';
-import { POD_TARGET_ONE_OF, POD_TARGET_PROPERTIES, type PodChoice, type PodTargetInput, choosePod, describePodTarget, execInPod, podPermissions } from './pod-select.js';
+import type { JsonSchema, StepType } from '../../contract/step-type.js';
+import { COPY_MARKER, extractArchive } from './extract-archive.js';
+import { POD_TARGET_ONE_OF, POD_TARGET_PROPERTIES, type PodChoice, choosePod, describePodTarget, execInPod, podPermissions } from './pod-select.js';
+import { type InputOf } from '../schema.js';
 
-export const COPY_MARKER = '.runbook-copy.json';
 export const RESTORE_MARKER = '.runbook-restore.json';
-
-interface CopyFromPodInput extends PodTargetInput {
-  path: string;
-  to: string;
-  missingOk?: boolean;
-}
 
 interface CopyMarker {
   namespace: string;
@@ -37,9 +29,23 @@ interface CopyMarker {
   copiedAt: string;
 }
 
-const chosen = new WeakMap<object, PodChoice>();
+const FROM_INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['namespace', 'path', 'to'],
+  oneOf: POD_TARGET_ONE_OF,
+  properties: {
+    ...POD_TARGET_PROPERTIES,
+    path: { type: 'string', pattern: '^/', description: 'Absolute path of the folder or file in the container.' },
+    to: { type: 'string', minLength: 1, description: 'Local folder to copy into (created 0700).' },
+    missingOk: { type: 'boolean', description: 'A path that does not exist in the container skips the step with a note.' },
+  },
+} as const satisfies JsonSchema;
 
-export const copyFromPodStep: StepType<CopyFromPodInput> = {
+type CopyFromPodInput = InputOf<typeof FROM_INPUT>;
+
+/** `check` hands the pod it chose to `apply`. */
+export const copyFromPodStep: StepType<CopyFromPodInput, PodChoice> = {
   name: 'copyFromPod',
   summary: 'Copy a folder or file out of a container into a local folder (as `oc cp`); skipped when copied before.',
   description: [
@@ -52,18 +58,7 @@ export const copyFromPodStep: StepType<CopyFromPodInput> = {
     'skipped. `missingOk`: a path that does not exist in the container skips the step with a note. `to` is',
     'relative to the directory runbook was started in. Not run in a dry run.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['namespace', 'path', 'to'],
-    oneOf: POD_TARGET_ONE_OF,
-    properties: {
-      ...POD_TARGET_PROPERTIES,
-      path: { type: 'string', pattern: '^/', description: 'Absolute path of the folder or file in the container.' },
-      to: { type: 'string', minLength: 1, description: 'Local folder to copy into (created 0700).' },
-      missingOk: { type: 'boolean', description: 'A path that does not exist in the container skips the step with a note.' },
-    },
-  },
+  input: FROM_INPUT,
   examples: [
     `- name: Copy the Llama Stack data out
   copyFromPod:
@@ -90,12 +85,10 @@ export const copyFromPodStep: StepType<CopyFromPodInput> = {
       return { holds: false };
     }
     if (ctx.dryRun !== 'none') ctx.log(`would copy ${input.path} from ${choice.note} to ${input.to}`);
-    chosen.set(input, choice);
-    return { holds: false };
+    return { holds: false, prepared: choice };
   },
-  async apply(ctx, input) {
-    const choice = chosen.get(input) ?? (await choosePod(ctx, input));
-    chosen.delete(input);
+  async apply(ctx, input, chosen) {
+    const choice = chosen ?? (await choosePod(ctx, input));
     if ('missing' in choice) throw new StepFailure(choice.missing, { hint: `nothing to copy from (${describePodTarget(input)}); set missingPodOk: true if that is expected` });
     const path = normalizePath(input.path);
     const where = { namespace: choice.namespace, pod: choice.name, container: choice.container, signal: ctx.signal };
@@ -155,180 +148,6 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-export interface ExtractSummary {
-  entries: number;
-  files: number;
-  bytes: number;
-  refused: string[];
-}
-
-/**
- * Extracts a tar stream into `to`. With `base`, the archive was made with `-C <parent> <base>`:
- * `<base>/x` lands as `x` and a file named `<base>` as itself. Resolves `done` once every entry is
- * written; `sink` is where the archive bytes go.
- */
-export function extractArchive(to: string, options: { base?: string } = {}): { sink: Writable; done: Promise<ExtractSummary> } {
-  const summary: ExtractSummary = { entries: 0, files: 0, bytes: 0, refused: [] };
-  const links: string[] = [];
-  const regular = new Set<string>();
-  let chain: Promise<void> = Promise.resolve();
-  let failure: Error | undefined;
-  const parser = new Parser({
-    onReadEntry: (entry: ReadEntry) => {
-      summary.entries++;
-      chain = chain.then(() => writeEntry(entry)).catch((err: Error) => {
-        failure ??= err;
-        entry.resume();
-      });
-    },
-    onwarn: (_code, message) => summary.refused.push(`archive: ${String(message)}`),
-  });
-  const parsed = new Promise<void>((res, rej) => {
-    parser.on('end', () => res());
-    parser.on('error', (err: Error) => rej(err));
-  });
-
-  const relativeName = (raw: string): string | undefined => {
-    let name = raw.replace(/\/+$/, '');
-    if (name.startsWith('/')) return undefined;
-    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-    const base = options.base;
-    if (base && base !== '.') {
-      if (parts[0] !== base) return undefined;
-      if (parts.length === 1) return ''; // the folder itself, or the file copied (handled by the caller)
-      parts.shift();
-    }
-    name = parts.join('/');
-    if (parts.some((p) => p === '..')) return undefined;
-    return name;
-  };
-
-  const throughLink = async (rel: string): Promise<boolean> => {
-    // No component of the parent chain inside `to` may be a link: writing through one could land anywhere.
-    const parts = rel.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) {
-      const st = await lstat(join(to, ...parts.slice(0, i))).catch(() => undefined);
-      if (st?.isSymbolicLink()) return true;
-    }
-    return false;
-  };
-
-  async function writeEntry(entry: ReadEntry): Promise<void> {
-    const raw = entry.path;
-    let rel = relativeName(raw);
-    if (rel === '' && options.base && entry.type !== 'Directory') rel = options.base; // a single file copied
-    if (rel === undefined) {
-      summary.refused.push(`${raw}: outside the target folder`);
-      entry.resume();
-      return;
-    }
-    if (rel === '') {
-      entry.resume();
-      return;
-    }
-    if (rel === COPY_MARKER) {
-      entry.resume();
-      return;
-    }
-    const dest = join(to, ...rel.split('/'));
-    if (await throughLink(rel)) {
-      summary.refused.push(`${raw}: would be written through a link`);
-      entry.resume();
-      return;
-    }
-    switch (entry.type) {
-      case 'Directory':
-        await mkdir(dest, { recursive: true, mode: 0o700 });
-        entry.resume();
-        return;
-      case 'File':
-      case 'OldFile':
-      case 'ContiguousFile': {
-        await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
-        const temporary = join(dirname(dest), `.${randomBytes(6).toString('hex')}.partial`);
-        const out = createWriteStream(temporary, { mode: 0o600, flags: 'wx' });
-        entry.pipe(out);
-        await finished(out);
-        await rename(temporary, dest);
-        regular.add(rel);
-        summary.files++;
-        summary.bytes += entry.size;
-        return;
-      }
-      case 'SymbolicLink': {
-        entry.resume();
-        const target = entry.linkpath ?? '';
-        const lexical = posix.normalize(posix.join(posix.dirname(rel), target));
-        if (target.startsWith('/') || lexical === '..' || lexical.startsWith('../')) {
-          summary.refused.push(`${raw} -> ${target}: the link points outside the target folder`);
-          return;
-        }
-        await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
-        await rm(dest, { force: true });
-        await symlink(target, dest);
-        links.push(rel);
-        return;
-      }
-      case 'Link': {
-        entry.resume();
-        const target = relativeName(entry.linkpath ?? '');
-        if (!target || !regular.has(target)) {
-          summary.refused.push(`${raw} => ${entry.linkpath}: a hard link to a file outside the copy`);
-          return;
-        }
-        await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
-        await rm(dest, { force: true });
-        await link(join(to, ...target.split('/')), dest);
-        regular.add(rel);
-        summary.files++;
-        return;
-      }
-      default:
-        summary.refused.push(`${raw}: ${entry.type} entries are not copied`);
-        entry.resume();
-    }
-  }
-
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (parser.write(chunk)) cb();
-      else parser.once('drain', () => cb());
-    },
-    final(cb) {
-      parser.end();
-      cb();
-    },
-  });
-  const done = (async () => {
-    await finished(sink);
-    await parsed;
-    await chain;
-    if (failure) throw failure;
-    // A link may point inside by its name and outside in fact (through another link): check where it lands.
-    const root = await realpath(to);
-    for (const rel of links) {
-      const at = join(to, ...rel.split('/'));
-      const real = await realpath(at).catch(() => undefined);
-      if (real !== undefined && real !== root && !real.startsWith(root + sep)) {
-        const target = await readlink(at).catch(() => '?');
-        await rm(at, { force: true });
-        summary.refused.push(`${rel} -> ${target}: the link resolves outside the target folder`);
-      }
-    }
-    return summary;
-  })();
-  // Keep an early failure from being unhandled before the caller awaits `done`.
-  done.catch(() => undefined);
-  return { sink, done };
-}
-
-interface CopyToPodInput extends PodTargetInput {
-  from: string;
-  path: string;
-  marker?: string | false;
-  unless?: string[];
-}
-
 interface RestoreMarker {
   digest: string;
   files: number;
@@ -342,9 +161,33 @@ interface LocalTree {
   bytes: number;
 }
 
-const planned = new WeakMap<object, { choice: PodChoice; tree: LocalTree }>();
+/** What `check` found: the pod to copy into and the digest of what would be sent. */
+interface PlannedCopy {
+  choice: PodChoice;
+  tree: LocalTree;
+}
 
-export const copyToPodStep: StepType<CopyToPodInput> = {
+const TO_INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['namespace', 'from', 'path'],
+  oneOf: POD_TARGET_ONE_OF,
+  properties: {
+    ...POD_TARGET_PROPERTIES,
+    from: { type: 'string', minLength: 1, description: 'Local folder whose contents are copied.' },
+    path: { type: 'string', pattern: '^/', description: 'Absolute path of the folder in the container to copy into.' },
+    marker: {
+      description: 'Container path of the restore marker (default <path>/.runbook-restore.json), or false for none.',
+      anyOf: [{ type: 'string', pattern: '^/' }, { const: false }],
+    },
+    unless: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'A command run in the container first; exit 0 skips the copy.' },
+  },
+} as const satisfies JsonSchema;
+
+type CopyToPodInput = InputOf<typeof TO_INPUT>;
+
+/** `check` hands the pod it chose and the local tree it read to `apply`. */
+export const copyToPodStep: StepType<CopyToPodInput, PlannedCopy> = {
   name: 'copyToPod',
   summary: 'Copy a local folder into a container (as `oc cp` / `oc rsync` back); skipped when the container already has that copy.',
   description: [
@@ -359,22 +202,7 @@ export const copyToPodStep: StepType<CopyToPodInput> = {
     'directory runbook was started in. Not run in a dry run; the marker is still read (`cat`, a read-only exec)',
     'and the log says what would be copied.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['namespace', 'from', 'path'],
-    oneOf: POD_TARGET_ONE_OF,
-    properties: {
-      ...POD_TARGET_PROPERTIES,
-      from: { type: 'string', minLength: 1, description: 'Local folder whose contents are copied.' },
-      path: { type: 'string', pattern: '^/', description: 'Absolute path of the folder in the container to copy into.' },
-      marker: {
-        description: 'Container path of the restore marker (default <path>/.runbook-restore.json), or false for none.',
-        anyOf: [{ type: 'string', pattern: '^/' }, { const: false }],
-      },
-      unless: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'A command run in the container first; exit 0 skips the copy.' },
-    },
-  },
+  input: TO_INPUT,
   examples: [
     `- name: Put the TrustyAI data back
   copyToPod:
@@ -410,12 +238,9 @@ export const copyToPodStep: StepType<CopyToPodInput> = {
       if (r.exitCode === 0) return { holds: true, reason: `the unless command succeeded in ${choice.name}`, output: { pod: choice.name, container: choice.container, path: normalizePath(input.path) } };
     }
     if (ctx.dryRun !== 'none') ctx.log(`would copy ${tree.files} files (${tree.bytes} bytes) from ${input.from} to ${normalizePath(input.path)} in ${choice.note}`);
-    planned.set(input, { choice, tree });
-    return { holds: false };
+    return { holds: false, prepared: { choice, tree } };
   },
-  async apply(ctx, input) {
-    const plan = planned.get(input);
-    planned.delete(input);
+  async apply(ctx, input, plan) {
     const choice = plan?.choice ?? (await choosePod(ctx, input));
     if ('missing' in choice) throw new StepFailure(choice.missing, { hint: `nothing to copy to (${describePodTarget(input)}); set missingPodOk: true if that is expected` });
     const from = resolve(input.from);

@@ -1,6 +1,6 @@
 // `delete`: remove objects by name or selector and wait until they are gone. Skipped when absent.
 import { StepFailure } from '../../contract/errors.js';
-import type { StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import { isConflict } from '../../kube/errors.js';
 import { deleted } from '../../kube/readiness.js';
 import { waitFor } from '../../kube/wait.js';
@@ -8,38 +8,36 @@ import { parseDuration } from '../../runbook/format.js';
 import { changeDiff, renderWhenShown } from './change-diff.js';
 import { on, reads, watches } from './permissions.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
-import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
+import { describeObject, describeTarget, refOfObject, resolveTargets, targetOf } from './target.js';
+import { kubeOf } from '../services.js';
 import type { KubeObject } from '../../kube/types.js';
+import { defaultsOf, type InputOf } from '../schema.js';
 
-interface DeleteInput extends Target {
-  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
-  wait?: boolean;
-  timeout?: string | number;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: TARGET_REQUIRED,
+  properties: {
+    ...TARGET_PROPERTIES,
+    propagationPolicy: { enum: ['Foreground', 'Background', 'Orphan'], description: 'What happens to dependents (default: the kind default, usually Background).' },
+    wait: { type: 'boolean', default: true, description: 'Wait until the objects are gone (default true).' },
+    timeout: TIMEOUT,
+  },
+} as const satisfies JsonSchema;
+
+type DeleteInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
 
 /**
- * What `check` read, reused by `apply` in the same attempt (the executor passes the same input
- * object to both): one read instead of two, and the uid precondition then guards the whole span
- * from the check to the delete, not only apply's own read.
+ * `check` hands the objects it read to `apply`: one read instead of two, and the uid precondition
+ * then guards the whole span from the check to the delete, not only apply's own read.
  */
-const seen = new WeakMap<object, KubeObject[]>();
-
-export const deleteStep: StepType<DeleteInput> = {
+export const deleteStep: StepType<DeleteInput, KubeObject[]> = {
   name: 'delete',
   summary: 'Delete objects by name or selector, and wait until they are gone.',
   description:
     'Skipped when nothing matches. Each delete carries the uid of the object read, so an object recreated meanwhile under the same name is not deleted by mistake (the step fails as transient and a retry decides again). By default the step waits until the objects are gone (finalizers done); `wait: false` returns once the deletes are accepted.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: TARGET_REQUIRED,
-    properties: {
-      ...TARGET_PROPERTIES,
-      propagationPolicy: { enum: ['Foreground', 'Background', 'Orphan'], description: 'What happens to dependents (default: the kind default, usually Background).' },
-      wait: { type: 'boolean', description: 'Wait until the objects are gone (default true).' },
-      timeout: TIMEOUT,
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Remove the Knative Serving instance
   delete:
@@ -49,18 +47,16 @@ export const deleteStep: StepType<DeleteInput> = {
     namespace: knative-serving`,
   ],
   dryRun: 'native',
-  permissions: (input) => [...reads(input), ...on(input, ['delete']), ...(input.wait !== false ? watches(input) : [])],
+  permissions: (input) => [...reads(input), ...on(input, ['delete']), ...((input.wait ?? DEFAULTS.wait) ? watches(input) : [])],
   async check(ctx, input) {
     const found = await resolveTargets(ctx, targetOf(input));
-    const live = found.filter((o) => !o.metadata.deletionTimestamp || input.wait !== false);
+    const live = found.filter((o) => !o.metadata.deletionTimestamp || (input.wait ?? DEFAULTS.wait));
     if (live.length === 0) return { holds: true, reason: `no ${describeTarget(targetOf(input))}` };
-    seen.set(input, found);
-    return { holds: false };
+    return { holds: false, prepared: found };
   },
-  async apply(ctx, input) {
+  async apply(ctx, input, seen) {
     const kube = kubeOf(ctx);
-    const found = seen.get(input) ?? (await resolveTargets(ctx, targetOf(input)));
-    seen.delete(input);
+    const found = seen ?? (await resolveTargets(ctx, targetOf(input)));
     const names: string[] = [];
     const diffs: Array<() => string> = [];
     for (const obj of found) {
@@ -86,7 +82,7 @@ export const deleteStep: StepType<DeleteInput> = {
       }
       names.push(describeObject(obj));
     }
-    if (input.wait !== false && ctx.dryRun === 'none') {
+    if ((input.wait ?? DEFAULTS.wait) && ctx.dryRun === 'none') {
       for (const obj of found) {
         await waitFor(kube, {
           target: refOfObject(obj),

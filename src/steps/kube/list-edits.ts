@@ -8,22 +8,8 @@ import { StepFailure } from '../../contract/errors.js';
 import { containsDesired } from '../../kube/diff.js';
 import { deepEqual, isPlainObject } from '../../kube/json.js';
 import type { JsonPatchOperation } from '../../kube/types.js';
-
-export interface ListEdit {
-  /** JSON pointer to the list, e.g. /spec/template/spec/containers or /metadata/finalizers. */
-  list: string;
-  /** The elements to edit: a value (strings, numbers) or the fields an object element has. */
-  match: unknown;
-  /** Remove every matching element. */
-  remove?: boolean;
-  /** Replace every matching element with this value. */
-  replace?: unknown;
-  /**
-   * Append this value when no element matches (it must match itself, so a re-run adds nothing).
-   * A missing list, and missing objects on the way to it, are created.
-   */
-  add?: unknown;
-}
+import type { JsonSchema } from '../../contract/step-type.js';
+import type { InputOf } from '../schema.js';
 
 export const LIST_EDIT_SCHEMA = {
   type: 'object',
@@ -45,7 +31,10 @@ export const LIST_EDIT_SCHEMA = {
         'Append this value when no element matches (it must itself match). A missing list, and missing objects on the way to it, are created; a [field=value] segment that selects nothing leaves the edit out.',
     },
   },
-};
+} as const satisfies JsonSchema;
+
+/** One list edit as a step gives it (patch `listEdits`). */
+export type ListEdit = InputOf<typeof LIST_EDIT_SCHEMA>;
 
 export function compileListEdits(live: unknown, edits: readonly ListEdit[]): JsonPatchOperation[] {
   const ops: JsonPatchOperation[] = [];

@@ -3,7 +3,7 @@
 // that would change are written, so a re-run makes no write at all.
 import { StepFailure } from '../../contract/errors.js';
 import jsonpatch from 'fast-json-patch';
-import type { StepContext, StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepContext, StepType } from '../../contract/step-type.js';
 import { patchOutcome } from '../../kube/diff.js';
 import { deepEqual, isPlainObject } from '../../kube/json.js';
 import { isConflict, statusCodeOf } from '../../kube/errors.js';
@@ -11,27 +11,11 @@ import type { JsonPatchOperation, KubeObject, PatchType } from '../../kube/types
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
 import { changeDiff, renderWhenShown } from './change-diff.js';
 import { on, reads } from './permissions.js';
-import { LIST_EDIT_SCHEMA, compileListEdits, dropRemovesOfAbsent, type ListEdit } from './list-edits.js';
-import { describeObject, describeTarget, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from './target.js';
+import { LIST_EDIT_SCHEMA, compileListEdits, dropRemovesOfAbsent } from './list-edits.js';
+import { describeObject, describeTarget, refOfObject, resolveTargets, targetOf } from './target.js';
+import { kubeOf } from '../services.js';
 import { takeListed } from './listed-copies.js';
-
-interface PatchInput extends Target {
-  type?: PatchType;
-  patch?: unknown;
-  listEdits?: ListEdit[];
-  subresource?: string;
-  force?: boolean;
-  /** Fail when the target does not exist (default true for a named target). */
-  mustExist?: boolean;
-  /** CEL over the live `object`: when true, the effect already holds and the object is left alone. */
-  unless?: string;
-}
-
-/**
- * The plan `check` made, reused by `apply` in the same attempt (the executor passes the same input
- * object to both), so a patch costs one read, not two. A retry renders a new input and reads again.
- */
-const planned = new WeakMap<object, PlannedPatch[]>();
+import { defaultsOf, type InputOf } from '../schema.js';
 
 interface PlannedPatch {
   obj: KubeObject;
@@ -54,11 +38,42 @@ const JSON_PATCH_OPERATION = {
     { if: { properties: { op: { enum: ['add', 'replace', 'test'] } }, required: ['op'] }, then: { required: ['value'] } },
     { if: { properties: { op: { enum: ['move', 'copy'] } }, required: ['op'] }, then: { required: ['from'] } },
   ],
-};
+} as const satisfies JsonSchema;
 
-const JSON_PATCH_SCHEMA = { type: 'array', items: JSON_PATCH_OPERATION, description: 'With type json: a list of RFC 6902 operations.' };
+const JSON_PATCH_SCHEMA = { type: 'array', items: JSON_PATCH_OPERATION, description: 'With type json: a list of RFC 6902 operations.' } as const satisfies JsonSchema;
 
-export const patchStep: StepType<PatchInput> = {
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: TARGET_REQUIRED,
+  anyOf: [{ required: ['patch'] }, { required: ['listEdits'] }],
+  // A JSON patch is a list of RFC 6902 operations, each with what its op needs.
+  if: { properties: { type: { const: 'json' } }, required: ['type'] },
+  then: { properties: { patch: JSON_PATCH_SCHEMA } },
+  properties: {
+    ...TARGET_PROPERTIES,
+    type: { enum: ['merge', 'json', 'strategic', 'apply'], default: 'merge', description: 'Patch type (default merge). strategic works for built-in kinds only.' },
+    patch: { description: 'The patch: a partial object (merge, strategic, apply) or a list of operations (json).' },
+    listEdits: { type: 'array', items: LIST_EDIT_SCHEMA, description: 'Guarded list edits, applied after `patch`.' },
+    subresource: { enum: ['status', 'scale'], description: 'Patch a subresource instead of the object.' },
+    force: { type: 'boolean', description: 'Server-side apply: take over fields other managers own.' },
+    mustExist: { type: 'boolean', default: true, description: 'Fail when a named object does not exist (default true).' },
+    unless: {
+      type: 'string',
+      description:
+        'CEL over the live `object`: objects for which it is true already have the effect and are not patched. Makes a patch that is not idempotent by itself (a JSON patch add to a list end) safe to run again.',
+    },
+  },
+} as const satisfies JsonSchema;
+
+type PatchInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
+
+/**
+ * `check` hands the plan it made to `apply`, so a patch costs one read, not two. A retry checks,
+ * and so reads, again.
+ */
+export const patchStep: StepType<PatchInput, PlannedPatch[]> = {
   name: 'patch',
   summary: 'Patch objects by name or selector: merge, JSON, strategic or server-side apply, and guarded list edits.',
   description: [
@@ -71,29 +86,7 @@ export const patchStep: StepType<PatchInput> = {
     'An `add` list edit appends an element unless one matches (an environment variable by name), creating',
     'the list, and missing objects on the way to it, when absent: it is idempotent on either shape.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: TARGET_REQUIRED,
-    anyOf: [{ required: ['patch'] }, { required: ['listEdits'] }],
-    // A JSON patch is a list of RFC 6902 operations, each with what its op needs.
-    if: { properties: { type: { const: 'json' } }, required: ['type'] },
-    then: { properties: { patch: JSON_PATCH_SCHEMA } },
-    properties: {
-      ...TARGET_PROPERTIES,
-      type: { enum: ['merge', 'json', 'strategic', 'apply'], description: 'Patch type (default merge). strategic works for built-in kinds only.' },
-      patch: { description: 'The patch: a partial object (merge, strategic, apply) or a list of operations (json).' },
-      listEdits: { type: 'array', items: LIST_EDIT_SCHEMA, description: 'Guarded list edits, applied after `patch`.' },
-      subresource: { enum: ['status', 'scale'], description: 'Patch a subresource instead of the object.' },
-      force: { type: 'boolean', description: 'Server-side apply: take over fields other managers own.' },
-      mustExist: { type: 'boolean', description: 'Fail when a named object does not exist (default true).' },
-      unless: {
-        type: 'string',
-        description:
-          'CEL over the live `object`: objects for which it is true already have the effect and are not patched. Makes a patch that is not idempotent by itself (a JSON patch add to a list end) safe to run again.',
-      },
-    },
-  },
+  input: INPUT,
   expressionFields: ['unless'],
   examples: [
     `- name: Set Kueue to Removed in the DSC
@@ -124,13 +117,11 @@ export const patchStep: StepType<PatchInput> = {
   async check(ctx, input) {
     const plans = (await planOnListedCopy(ctx, input)) ?? (await plan(ctx, input));
     if (plans.length === 0) return { holds: true, reason: `no change needed for ${describeTarget(targetOf(input))}` };
-    planned.set(input, plans);
-    return { holds: false };
+    return { holds: false, prepared: plans };
   },
-  async apply(ctx, input) {
+  async apply(ctx, input, planned) {
     const kube = kubeOf(ctx);
-    const plans = planned.get(input) ?? (await plan(ctx, input));
-    planned.delete(input);
+    const plans = planned ?? (await plan(ctx, input));
     const diffs: Array<() => string> = [];
     const changed: string[] = [];
     const queue = [...plans];
@@ -185,7 +176,7 @@ export const patchStep: StepType<PatchInput> = {
  * needs no change (then a read confirms it).
  */
 async function planOnListedCopy(ctx: StepContext, input: PatchInput): Promise<PlannedPatch[] | undefined> {
-  const type = input.type ?? 'merge';
+  const type = input.type ?? DEFAULTS.type;
   if (ctx.dryRun !== 'none' || !input.name || input.subresource || (type !== 'merge' && type !== 'json')) return undefined;
   const kube = kubeOf(ctx);
   const copy = takeListed(kube, { apiVersion: input.apiVersion, kind: input.kind, name: input.name, ...(input.namespace ? { namespace: input.namespace } : {}) });
@@ -209,14 +200,14 @@ function namedTarget(obj: KubeObject): Partial<PatchInput> {
   return { name: obj.metadata!.name!, namespace: obj.metadata?.namespace, labelSelector: undefined, fieldSelector: undefined, allNamespaces: undefined };
 }
 
-async function plan(ctx: Parameters<NonNullable<StepType['check']>>[0], input: PatchInput, given?: KubeObject[]): Promise<PlannedPatch[]> {
+async function plan(ctx: StepContext, input: PatchInput, given?: KubeObject[]): Promise<PlannedPatch[]> {
   const targets = given ?? (await resolveTargets(ctx, targetOf(input)));
-  if (targets.length === 0 && input.name && input.mustExist !== false) {
+  if (targets.length === 0 && input.name && (input.mustExist ?? DEFAULTS.mustExist)) {
     throw new StepFailure(`${describeTarget(targetOf(input))} does not exist`, {
       hint: 'check the name and namespace; set mustExist: false if its absence is fine',
     });
   }
-  const type = input.type ?? 'merge';
+  const type = input.type ?? DEFAULTS.type;
   const out: PlannedPatch[] = [];
   for (const obj of targets) {
     if (input.unless !== undefined && ctx.evaluate(input.unless, { object: obj }) === true) continue;

@@ -7,16 +7,9 @@ import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { StepFailure } from '../../contract/errors.js';
-import type { StepType } from '../../contract/step-type.js';
-import { POD_TARGET_ONE_OF, POD_TARGET_PROPERTIES, type PodChoice, type PodTargetInput, choosePod, describePodTarget, execInPod, podPermissions } from './pod-select.js';
-
-interface PodExecInput extends PodTargetInput {
-  command: string[];
-  stdin?: string;
-  saveStdout?: string;
-  successCodes?: number[];
-  creates?: string;
-}
+import type { JsonSchema, StepType } from '../../contract/step-type.js';
+import { POD_TARGET_ONE_OF, POD_TARGET_PROPERTIES, type PodChoice, choosePod, describePodTarget, execInPod, podPermissions } from './pod-select.js';
+import { defaultsOf, type InputOf } from '../schema.js';
 
 interface PodExecOutput {
   exitCode: number;
@@ -29,10 +22,26 @@ interface PodExecOutput {
   bytes?: number;
 }
 
-/** The pod `check` chose, reused by `apply` in the same attempt. */
-const chosen = new WeakMap<object, PodChoice>();
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['namespace', 'command'],
+  oneOf: POD_TARGET_ONE_OF,
+  properties: {
+    ...POD_TARGET_PROPERTIES,
+    command: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'argv, e.g. [mariadb-dump, --skip-lock-tables, -u, "{{ user }}", trustyai].' },
+    stdin: { type: 'string', description: 'Text written to the command\'s input (then closed).' },
+    saveStdout: { type: 'string', minLength: 1, description: 'Local file for the command\'s stdout (byte-exact, atomic, mode 0600).' },
+    successCodes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 1, default: [0], description: 'Exit codes that count as success (default [0]).' },
+    creates: { type: 'string', minLength: 1, description: 'Skip when this local path exists (usually the saveStdout file).' },
+  },
+} as const satisfies JsonSchema;
 
-export const podExecStep: StepType<PodExecInput> = {
+type PodExecInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
+
+/** `check` hands the pod it chose to `apply`. */
+export const podExecStep: StepType<PodExecInput, PodChoice> = {
   name: 'podExec',
   summary: 'Run a command in a container (the exec API, as `oc exec`); skipped when `creates` exists.',
   description: [
@@ -45,20 +54,7 @@ export const podExecStep: StepType<PodExecInput> = {
     'Local paths are relative to the directory runbook was started in. Secret values in the command and its',
     'output are masked in logs and state. Not run in a dry run: the log says what would run.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['namespace', 'command'],
-    oneOf: POD_TARGET_ONE_OF,
-    properties: {
-      ...POD_TARGET_PROPERTIES,
-      command: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'argv, e.g. [mariadb-dump, --skip-lock-tables, -u, "{{ user }}", trustyai].' },
-      stdin: { type: 'string', description: 'Text written to the command\'s input (then closed).' },
-      saveStdout: { type: 'string', minLength: 1, description: 'Local file for the command\'s stdout (byte-exact, atomic, mode 0600).' },
-      successCodes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, minItems: 1, description: 'Exit codes that count as success (default [0]).' },
-      creates: { type: 'string', minLength: 1, description: 'Skip when this local path exists (usually the saveStdout file).' },
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Dump the TrustyAI database
   podExec:
@@ -90,12 +86,10 @@ export const podExecStep: StepType<PodExecInput> = {
       return { holds: false };
     }
     if (ctx.dryRun !== 'none') ctx.log(`would run ${ctx.redact(JSON.stringify(input.command))} in ${choice.note}${input.saveStdout ? `, saving stdout to ${input.saveStdout}` : ''}`);
-    chosen.set(input, choice);
-    return { holds: false };
+    return { holds: false, prepared: choice };
   },
-  async apply(ctx, input) {
-    const choice = chosen.get(input) ?? (await choosePod(ctx, input));
-    chosen.delete(input);
+  async apply(ctx, input, chosen) {
+    const choice = chosen ?? (await choosePod(ctx, input));
     if ('missing' in choice) {
       throw new StepFailure(`${choice.missing}`, { hint: `nothing to run the command in (${describePodTarget(input)}); set missingPodOk: true if that is expected` });
     }
@@ -117,7 +111,8 @@ export const podExecStep: StepType<PodExecInput> = {
       if (saved) await saved.discard();
       throw err;
     }
-    const ok = (input.successCodes ?? [0]).includes(result.exitCode);
+    const successCodes: readonly number[] = input.successCodes ?? DEFAULTS.successCodes;
+    const ok = successCodes.includes(result.exitCode);
     if (!ok) {
       if (saved) await saved.discard();
       const tail = ctx.redact(result.stderr || result.stdout.toString('utf8')).trim().split('\n').slice(-5).join('\n');

@@ -9,20 +9,13 @@ import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handle
 import { StepFailure } from '../../contract/errors.js';
 import type { JsonSchema, PermissionNeed, StepContext } from '../../contract/step-type.js';
 import type { KubeObject } from '../../kube/types.js';
-import { kubeOf } from './target.js';
+import { kubeOf } from '../services.js';
+import type { InputOf, ObjectOf } from '../schema.js';
 
 /** kubectl's annotation naming the container `kubectl exec` uses when none is given. */
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
-export interface PodTargetInput {
-  namespace: string;
-  pod?: string;
-  selector?: string | Record<string, string>;
-  container?: string;
-  missingPodOk?: boolean;
-}
-
-export const POD_TARGET_PROPERTIES: Record<string, JsonSchema> = {
+export const POD_TARGET_PROPERTIES = {
   namespace: { type: 'string', minLength: 1, description: 'Namespace of the pod.' },
   pod: { type: 'string', minLength: 1, description: 'The pod, by name. Give this or `selector`.' },
   selector: {
@@ -35,10 +28,13 @@ export const POD_TARGET_PROPERTIES: Record<string, JsonSchema> = {
     description: `Container to run in; default: the one the pod annotation ${DEFAULT_CONTAINER_ANNOTATION} names, else the first container (as kubectl does).`,
   },
   missingPodOk: { type: 'boolean', description: 'No matching pod (or none Running) skips the step with a note instead of failing it.' },
-};
+} as const satisfies Record<string, JsonSchema>;
+
+/** The pod fields of a step input (a step's schema adds that `pod` or `selector` is given). */
+export type PodTargetInput = InputOf<ObjectOf<typeof POD_TARGET_PROPERTIES, readonly ['namespace']>>;
 
 /** The input must name a pod one way, not both. */
-export const POD_TARGET_ONE_OF: JsonSchema[] = [{ required: ['pod'], not: { required: ['selector'] } }, { required: ['selector'], not: { required: ['pod'] } }];
+export const POD_TARGET_ONE_OF = [{ required: ['pod'], not: { required: ['selector'] } }, { required: ['selector'], not: { required: ['pod'] } }] as const satisfies JsonSchema[];
 
 export function selectorText(selector: string | Record<string, string>): string {
   return typeof selector === 'string' ? selector : Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');

@@ -1,33 +1,34 @@
 // `query`: read one object, or every object a selector matches, into a registered variable, with
 // an optional CEL `select` to keep only what later steps need.
 import { StepFailure } from '../../contract/errors.js';
-import type { StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import { reads } from './permissions.js';
 import { dropServerFields } from './server-fields.js';
 import { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
-import { describeTarget, kubeOf, resolveTargets, type Target, targetOf } from './target.js';
+import { describeTarget, resolveTargets, targetOf } from './target.js';
+import { kubeOf } from '../services.js';
 import { rememberListed } from './listed-copies.js';
+import { type InputOf } from '../schema.js';
 
-interface QueryInput extends Target {
-  select?: string;
-  mustExist?: boolean;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: TARGET_REQUIRED,
+  properties: {
+    ...TARGET_PROPERTIES,
+    select: { type: 'string', description: 'CEL over `object` (named) or `objects` (selector): the value to register.' },
+    mustExist: { type: 'boolean', description: 'Fail when the named object does not exist.' },
+  },
+} as const satisfies JsonSchema;
+
+type QueryInput = InputOf<typeof INPUT>;
 
 export const queryStep: StepType<QueryInput> = {
   name: 'query',
   summary: 'Read an object or a selector\'s matches into a variable for later steps.',
   description:
     'With `name` the output is the object (null when absent, unless `mustExist`); with selectors it is the list of matches. `select` is a CEL expression over `object` or `objects` whose value becomes the output instead, e.g. `objects.filter(o, o.metadata.annotations[?"kubeflow-resource-stopped"] == optional.none()).map(o, o.metadata.name)`. Register the output with `register:`.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: TARGET_REQUIRED,
-    properties: {
-      ...TARGET_PROPERTIES,
-      select: { type: 'string', description: 'CEL over `object` (named) or `objects` (selector): the value to register.' },
-      mustExist: { type: 'boolean', description: 'Fail when the named object does not exist.' },
-    },
-  },
+  input: INPUT,
   expressionFields: ['select'],
   examples: [
     `- name: Read the DSC

@@ -1,18 +1,16 @@
 // Resolves a step's target (a name, or selectors) to the live objects, through the shared client.
-import { StepFailure } from '../../contract/errors.js';
 import type { StepContext } from '../../contract/step-type.js';
-import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject, ObjectRef } from '../../kube/types.js';
 import type { WaitTarget } from '../../kube/wait.js';
+import { kubeOf } from '../services.js';
+import type { Holds, InputOf, ObjectOf, Same } from '../schema.js';
+import type { TARGET_PROPERTIES, TARGET_REQUIRED } from './fragments.js';
 
 /** One object by name, or every object matching selectors: the same shape waits watch. */
 export type Target = WaitTarget;
 
-export function kubeOf(ctx: StepContext): KubeClient {
-  const kube = ctx.services.kube;
-  if (!kube) throw new StepFailure('this step needs a Kubernetes cluster, and none is configured');
-  return kube;
-}
+// The shape kube/wait.ts declares is the one the schema fragment declares.
+type _TargetFits = Holds<Same<Target, InputOf<ObjectOf<typeof TARGET_PROPERTIES, typeof TARGET_REQUIRED>>>>;
 
 /** The objects a target names now: one (or none) by name, or all selector matches. */
 export async function resolveTargets(ctx: StepContext, t: Target): Promise<KubeObject[]> {

@@ -1,38 +1,38 @@
 // `wait`: until objects reach a state, through a watch (no polling): a condition, a CEL expression,
 // a kubectl-style JSONPath value, readiness by kind, existence, deletion, or a count of matches.
 // `failWhen` ends the wait at once on a failure state; a timeout says what was seen last.
-import type { StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import type { Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
-import { compileCondition, WAIT_CONDITION_SCHEMA, type WaitCondition } from './conditions.js';
+import { compileCondition, WAIT_CONDITION_SCHEMA } from './conditions.js';
 import { watches } from './permissions.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from './fragments.js';
-import { describeTarget, kubeOf, resolveTargets, targetOf, type Target } from './target.js';
+import { describeTarget, resolveTargets, targetOf } from './target.js';
+import { kubeOf } from '../services.js';
+import { type InputOf } from '../schema.js';
 
-interface WaitInput extends Target {
-  for: WaitCondition;
-  failWhen?: WaitCondition[];
-  timeout?: string | number;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: [...TARGET_REQUIRED, 'for'],
+  properties: {
+    ...TARGET_PROPERTIES,
+    for: WAIT_CONDITION_SCHEMA,
+    failWhen: { type: 'array', items: WAIT_CONDITION_SCHEMA, description: 'States that mean failure: the wait stops at once.' },
+    timeout: TIMEOUT,
+  },
+} as const satisfies JsonSchema;
+
+type WaitInput = InputOf<typeof INPUT>;
 
 export const waitStep: StepType<WaitInput> = {
   name: 'wait',
   summary: 'Wait until objects reach a state (condition, expression, JSONPath, ready, exists, deleted, count), failing fast on failWhen.',
   description:
     'The wait lists the objects first (an already-true state finishes at once) and then watches them, re-listing when the watch is too old and reconnecting when it drops. `failWhen` states end the wait at once as a failure — wait for success OR failure. A status is judged only once the controller has observed the current spec: while `status.observedGeneration` (where the object reports it, or a condition\'s own) is behind `metadata.generation`, readiness, conditions and any jsonpath or expression that reads `status` are pending, and no failWhen fires on the previous spec\'s status. On timeout the error says what was seen last (the condition and its message). In a dry run the state is read once and reported, without waiting.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: [...TARGET_REQUIRED, 'for'],
-    properties: {
-      ...TARGET_PROPERTIES,
-      for: WAIT_CONDITION_SCHEMA,
-      failWhen: { type: 'array', items: WAIT_CONDITION_SCHEMA, description: 'States that mean failure: the wait stops at once.' },
-      timeout: TIMEOUT,
-    },
-  },
+  input: INPUT,
   expressionFields: ['for.expression', 'failWhen[].expression'],
   rawFields: [],
   examples: [

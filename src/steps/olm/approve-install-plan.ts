@@ -3,13 +3,13 @@
 // approves it, and waits for the plan to complete and the CSV to succeed. Skipped when that CSV is
 // already installed and Succeeded.
 import { StepFailure } from '../../contract/errors.js';
-import type { StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import type { Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
-import { DURATION, parseDuration } from '../../runbook/format.js';
+import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from '../kube/fragments.js';
-import { kubeOf } from '../kube/target.js';
+import { kubeOf } from '../services.js';
 import { on } from '../kube/permissions.js';
 import {
   CSV,
@@ -26,17 +26,25 @@ import {
   waitCsvSucceeded,
   watchSubscriptionTrouble,
 } from './olm.js';
+import { DURATION, defaultsOf, type InputOf } from '../schema.js';
 
-const DEFAULT_RESOLVE_MS = 5 * 60_000;
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['subscription', 'namespace'],
+  properties: {
+    subscription: { type: 'string', description: 'Subscription name, e.g. rhods-operator.' },
+    namespace: { type: 'string', description: 'Its namespace.' },
+    csv: { type: 'string', description: 'The exact CSV to approve, e.g. rhods-operator.3.3.2.' },
+    version: { type: 'string', description: 'Or a semver range over CSV versions, e.g. ">=3.3.2 <3.4.0".' },
+    timeout: TIMEOUT,
+    resolveTimeout: { ...DURATION, default: '5m', description: 'How long OLM may leave the subscription at its installed CSV before the step says the channel has no upgrade edge (default 5m).' },
+  },
+} as const satisfies JsonSchema;
 
-interface ApproveInput {
-  subscription: string;
-  namespace: string;
-  csv?: string;
-  version?: string;
-  timeout?: string | number;
-  resolveTimeout?: string | number;
-}
+type ApproveInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
+const DEFAULT_RESOLVE_MS = parseDuration(DEFAULTS.resolveTimeout)!;
 
 export const approveInstallPlanStep: StepType<ApproveInput> = {
   name: 'approveInstallPlan',
@@ -52,19 +60,7 @@ export const approveInstallPlanStep: StepType<ApproveInput> = {
     'a missing CatalogSource), with OLM\'s message, and fails after `resolveTimeout` when the',
     'subscription still sits at its installed CSV: OLM\'s answer to a channel with no upgrade edge.',
   ].join(' '),
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['subscription', 'namespace'],
-    properties: {
-      subscription: { type: 'string', description: 'Subscription name, e.g. rhods-operator.' },
-      namespace: { type: 'string', description: 'Its namespace.' },
-      csv: { type: 'string', description: 'The exact CSV to approve, e.g. rhods-operator.3.3.2.' },
-      version: { type: 'string', description: 'Or a semver range over CSV versions, e.g. ">=3.3.2 <3.4.0".' },
-      timeout: TIMEOUT,
-      resolveTimeout: { ...DURATION, description: 'How long OLM may leave the subscription at its installed CSV before the step says the channel has no upgrade edge (default 5m).' },
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Approve the upgrade to 3.3.2 or later
   approveInstallPlan:

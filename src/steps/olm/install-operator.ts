@@ -1,52 +1,45 @@
 // `installOperator`: namespace, OperatorGroup, Subscription, approval when manual, and the CSV
 // Succeeded — the whole "install from OperatorHub" as one idempotent step. Skipped when the
 // subscription is there with its CSV Succeeded.
-import type { StepContext, StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepContext, StepType } from '../../contract/step-type.js';
 import { describeCondition, findCondition, type Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TIMEOUT } from '../kube/fragments.js';
-import { kubeOf } from '../kube/target.js';
+import { kubeOf } from '../services.js';
 import { on } from '../kube/permissions.js';
 import { approveInstallPlanStep } from './approve-install-plan.js';
 import { CSV, INSTALL_PLAN, OPERATOR_GROUP, SUBSCRIPTION, subscriptionStatus, waitCsvSucceeded } from './olm.js';
+import { defaultsOf, type InputOf } from '../schema.js';
 
-interface InstallInput {
-  package: string;
-  namespace: string;
-  name?: string;
-  channel: string;
-  source?: string;
-  sourceNamespace?: string;
-  approval?: 'Automatic' | 'Manual';
-  startingCSV?: string;
-  targetNamespaces?: string[];
-  timeout?: string | number;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['package', 'namespace', 'channel'],
+  properties: {
+    package: { type: 'string', description: 'Package name in the catalog, e.g. kueue-operator.' },
+    namespace: { type: 'string', description: 'Namespace for the operator, e.g. openshift-kueue-operator.' },
+    name: { type: 'string', description: 'Subscription name (default: the package name).' },
+    channel: { type: 'string', description: 'Channel, e.g. stable-v1.1.' },
+    source: { type: 'string', default: 'redhat-operators', description: 'CatalogSource (default redhat-operators).' },
+    sourceNamespace: { type: 'string', default: 'openshift-marketplace', description: 'Its namespace (default openshift-marketplace).' },
+    approval: { enum: ['Automatic', 'Manual'], default: 'Automatic', description: 'Install plan approval (default Automatic).' },
+    startingCSV: { type: 'string', description: 'The CSV to install first, e.g. kueue-operator.v1.1.0 (default: the channel head).' },
+    targetNamespaces: { type: 'array', items: { type: 'string' }, description: 'OperatorGroup target namespaces (default: all namespaces).' },
+    timeout: TIMEOUT,
+  },
+} as const satisfies JsonSchema;
+
+type InstallInput = InputOf<typeof INPUT>;
+const DEFAULTS = defaultsOf(INPUT);
 
 export const installOperatorStep: StepType<InstallInput> = {
   name: 'installOperator',
   summary: 'Install an operator from a catalog: namespace, OperatorGroup, Subscription, approval, CSV Succeeded.',
   description:
     'Creates what is missing and leaves what exists: the namespace, an OperatorGroup (AllNamespaces unless `targetNamespaces` is given) when the namespace has none, and the Subscription. With `approval: Manual` the first InstallPlan (for `startingCSV` when given) is approved. The step ends when the subscription\'s installed CSV is Succeeded.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['package', 'namespace', 'channel'],
-    properties: {
-      package: { type: 'string', description: 'Package name in the catalog, e.g. kueue-operator.' },
-      namespace: { type: 'string', description: 'Namespace for the operator, e.g. openshift-kueue-operator.' },
-      name: { type: 'string', description: 'Subscription name (default: the package name).' },
-      channel: { type: 'string', description: 'Channel, e.g. stable-v1.1.' },
-      source: { type: 'string', description: 'CatalogSource (default redhat-operators).' },
-      sourceNamespace: { type: 'string', description: 'Its namespace (default openshift-marketplace).' },
-      approval: { enum: ['Automatic', 'Manual'], description: 'Install plan approval (default Automatic).' },
-      startingCSV: { type: 'string', description: 'The CSV to install first, e.g. kueue-operator.v1.1.0 (default: the channel head).' },
-      targetNamespaces: { type: 'array', items: { type: 'string' }, description: 'OperatorGroup target namespaces (default: all namespaces).' },
-      timeout: TIMEOUT,
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Install the Red Hat build of Kueue
   installOperator:
@@ -63,7 +56,7 @@ export const installOperatorStep: StepType<InstallInput> = {
       ...on({ ...OPERATOR_GROUP, ...ns }, ['list', 'create']),
       ...on({ ...SUBSCRIPTION, ...ns }, ['get', 'create', 'list', 'watch']),
       ...on({ ...CSV, ...ns }, ['get', 'list', 'watch']),
-      ...((input.approval ?? 'Automatic') === 'Manual' ? on({ ...INSTALL_PLAN, ...ns }, ['list', 'watch', 'patch']) : []),
+      ...((input.approval ?? DEFAULTS.approval) === 'Manual' ? on({ ...INSTALL_PLAN, ...ns }, ['list', 'watch', 'patch']) : []),
     ];
   },
   async check(ctx, input) {
@@ -97,9 +90,9 @@ export const installOperatorStep: StepType<InstallInput> = {
       spec: {
         name: input.package,
         channel: input.channel,
-        source: input.source ?? 'redhat-operators',
-        sourceNamespace: input.sourceNamespace ?? 'openshift-marketplace',
-        installPlanApproval: input.approval ?? 'Automatic',
+        source: input.source ?? DEFAULTS.source,
+        sourceNamespace: input.sourceNamespace ?? DEFAULTS.sourceNamespace,
+        installPlanApproval: input.approval ?? DEFAULTS.approval,
         ...(input.startingCSV ? { startingCSV: input.startingCSV } : {}),
       },
     };
@@ -107,9 +100,10 @@ export const installOperatorStep: StepType<InstallInput> = {
     if (!existing) await create(subscription, `Subscription ${input.namespace}/${name}`);
     if (ctx.dryRun !== 'none') return { changed: created.length > 0, summary: `would create ${created.join(', ') || 'nothing'}` };
 
-    if ((input.approval ?? 'Automatic') === 'Manual') {
+    if ((input.approval ?? DEFAULTS.approval) === 'Manual') {
       const approveInput = { subscription: name, namespace: input.namespace, ...(input.startingCSV ? { csv: input.startingCSV } : {}), timeout: input.timeout };
-      if (!(await approveInstallPlanStep.check!(ctx, approveInput)).holds) await approveInstallPlanStep.apply(ctx, approveInput);
+      const checked = await approveInstallPlanStep.check!(ctx, approveInput);
+      if (!checked.holds) await approveInstallPlanStep.apply(ctx, approveInput, checked.prepared);
     }
     const sub = await waitFor(kube, {
       target: { ...SUBSCRIPTION, name, namespace: input.namespace },

@@ -6,7 +6,7 @@ import type { StepContext } from '../../contract/step-type.js';
 import { conditionsOf, phaseIs, type Verdict } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
-import { kubeOf } from '../kube/target.js';
+import { kubeOf } from '../services.js';
 
 export const OLM = 'operators.coreos.com/v1alpha1';
 export const SUBSCRIPTION = { apiVersion: OLM, kind: 'Subscription' } as const;

@@ -1,43 +1,40 @@
 // `subscription`: set a Subscription's channel, approval and source (the upgrade starts with a
 // channel change). Skipped when the spec already says so.
-import type { StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import { yamlDiff } from '../../kube/diff.js';
-import { kubeOf } from '../kube/target.js';
+import { kubeOf } from '../services.js';
 import { on } from '../kube/permissions.js';
 import { SUBSCRIPTION, noSubscription } from './olm.js';
+import { type InputOf } from '../schema.js';
 
-interface SubscriptionInput {
-  name: string;
-  namespace: string;
-  channel?: string;
-  installPlanApproval?: 'Automatic' | 'Manual';
-  source?: string;
-  sourceNamespace?: string;
-  startingCSV?: string;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'namespace'],
+  // At least one spec field to set.
+  anyOf: [{ required: ['channel'] }, { required: ['installPlanApproval'] }, { required: ['source'] }, { required: ['sourceNamespace'] }, { required: ['startingCSV'] }],
+  properties: {
+    name: { type: 'string', description: 'Subscription name, e.g. rhods-operator.' },
+    namespace: { type: 'string', description: 'Its namespace, e.g. redhat-ods-operator.' },
+    channel: { type: 'string', description: 'Update channel, e.g. stable-3.3.' },
+    installPlanApproval: { enum: ['Automatic', 'Manual'], description: 'Manual: every InstallPlan waits for approval (see approveInstallPlan).' },
+    source: { type: 'string', description: 'CatalogSource name.' },
+    sourceNamespace: { type: 'string', description: 'Namespace of the CatalogSource, e.g. openshift-marketplace.' },
+    startingCSV: { type: 'string', description: 'The CSV OLM installs first when the subscription starts.' },
+  },
+} as const satisfies JsonSchema;
 
-const SPEC_FIELDS = ['channel', 'installPlanApproval', 'source', 'sourceNamespace', 'startingCSV'] as const;
+type SubscriptionInput = InputOf<typeof INPUT>;
+
+/** The spec fields the step sets, as the schema lists them. */
+const SPEC_FIELDS = INPUT.anyOf.map((a) => a.required[0]);
 
 export const subscriptionStep: StepType<SubscriptionInput> = {
   name: 'subscription',
   summary: 'Set an operator Subscription\'s channel, approval strategy or catalog source.',
   description:
     'Changes only the fields given, with a merge patch, and only when they differ. Changing the channel makes OLM resolve a new InstallPlan; with `installPlanApproval: Manual` it waits for approval (see approveInstallPlan).',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['name', 'namespace'],
-    anyOf: SPEC_FIELDS.map((f) => ({ required: [f] })),
-    properties: {
-      name: { type: 'string', description: 'Subscription name, e.g. rhods-operator.' },
-      namespace: { type: 'string', description: 'Its namespace, e.g. redhat-ods-operator.' },
-      channel: { type: 'string', description: 'Update channel, e.g. stable-3.3.' },
-      installPlanApproval: { enum: ['Automatic', 'Manual'], description: 'Manual: every InstallPlan waits for approval (see approveInstallPlan).' },
-      source: { type: 'string', description: 'CatalogSource name.' },
-      sourceNamespace: { type: 'string', description: 'Namespace of the CatalogSource, e.g. openshift-marketplace.' },
-      startingCSV: { type: 'string', description: 'The CSV OLM installs first when the subscription starts.' },
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Move the RHOAI subscription to the 3.3 channel, keeping manual approval
   subscription:

@@ -1,49 +1,45 @@
 // `uninstallOperator`: the guides' uninstall order as one step: the operator's own resources
 // (operands) first, waited until gone; then the Subscription; then its CSV (which removes the
 // operator Deployment); optionally its OperatorGroup and namespace. Skipped when all are gone.
-import type { StepContext, StepType } from '../../contract/step-type.js';
+import type { JsonSchema, StepContext, StepType } from '../../contract/step-type.js';
 import { deleted } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { DEFAULT_WAIT_MS, TARGET_PROPERTIES, TARGET_REQUIRED, TIMEOUT } from '../kube/fragments.js';
 import { on, reads, watches } from '../kube/permissions.js';
-import { describeObject, kubeOf, refOfObject, resolveTargets, targetOf, type Target } from '../kube/target.js';
+import { describeObject, refOfObject, resolveTargets, targetOf } from '../kube/target.js';
+import { kubeOf } from '../services.js';
 import { CSV, OPERATOR_GROUP, SUBSCRIPTION, subscriptionStatus } from './olm.js';
+import { type InputOf } from '../schema.js';
 
-interface UninstallInput {
-  subscription: string;
-  namespace: string;
-  package?: string;
-  operands?: Target[];
-  deleteOperatorGroup?: boolean;
-  deleteNamespace?: boolean;
-  timeout?: string | number;
-}
+const INPUT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['subscription', 'namespace'],
+  properties: {
+    subscription: { type: 'string', description: 'Subscription name, e.g. serverless-operator.' },
+    namespace: { type: 'string', description: 'Its namespace, e.g. openshift-serverless.' },
+    package: { type: 'string', description: 'Package name, to find the CSV when the subscription is gone (default: the subscription name).' },
+    operands: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: TARGET_REQUIRED, properties: TARGET_PROPERTIES },
+      description: 'Resources to delete first, by name or selector.',
+    },
+    deleteOperatorGroup: { type: 'boolean', description: 'Also delete the OperatorGroups of the namespace.' },
+    deleteNamespace: { type: 'boolean', description: 'Also delete the namespace, and wait until it is gone.' },
+    timeout: TIMEOUT,
+  },
+} as const satisfies JsonSchema;
+
+type UninstallInput = InputOf<typeof INPUT>;
 
 export const uninstallOperatorStep: StepType<UninstallInput> = {
   name: 'uninstallOperator',
   summary: 'Uninstall an operator: its operands first, then Subscription and CSV, optionally OperatorGroup and namespace.',
   description:
     'Operands (the custom resources the operator manages, e.g. KnativeServing, ServiceMeshControlPlane) are deleted first and waited for, while the operator still runs to clean up after them. Then the Subscription and the CSV it installed (found through the subscription, or by the OLM label `operators.coreos.com/<package>.<namespace>` when the subscription is already gone). CRDs are left in place, as OLM does.',
-  input: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['subscription', 'namespace'],
-    properties: {
-      subscription: { type: 'string', description: 'Subscription name, e.g. serverless-operator.' },
-      namespace: { type: 'string', description: 'Its namespace, e.g. openshift-serverless.' },
-      package: { type: 'string', description: 'Package name, to find the CSV when the subscription is gone (default: the subscription name).' },
-      operands: {
-        type: 'array',
-        items: { type: 'object', additionalProperties: false, required: TARGET_REQUIRED, properties: TARGET_PROPERTIES },
-        description: 'Resources to delete first, by name or selector.',
-      },
-      deleteOperatorGroup: { type: 'boolean', description: 'Also delete the OperatorGroups of the namespace.' },
-      deleteNamespace: { type: 'boolean', description: 'Also delete the namespace, and wait until it is gone.' },
-      timeout: TIMEOUT,
-    },
-  },
+  input: INPUT,
   examples: [
     `- name: Uninstall OpenShift Serverless
   uninstallOperator:
