@@ -1,10 +1,11 @@
 // --approve on the command line: checking the values against the plan before anything runs, and
 // writing the gates a stopped run waits for in the form --approve takes.
 import { closest } from 'fastest-levenshtein';
-import { parseGateName } from '../engine/approvals.js';
+import { parseRunKey, runKeyOf } from '../contract/run-key.js';
 import type { Problem } from '../contract/errors.js';
 import type { RunState } from '../engine/state.js';
-import type { Plan, PlanNode } from '../runbook/types.js';
+import { loopDepth, walkPlan } from '../runbook/plan-walk.js';
+import type { Plan } from '../runbook/types.js';
 
 /**
  * Problems with --approve values. The id must be a step's, with one item key per loop around it:
@@ -17,7 +18,7 @@ export function approveProblems(plan: Plan, values: readonly string[]): Problem[
   const ids = [...loops.keys()];
   const problems: Problem[] = [];
   for (const value of values) {
-    const name = parseGateName(value);
+    const name = parseRunKey(value);
     if (!name) {
       problems.push({ message: `--approve ${value}: brackets do not pair up`, hint: 'name a gate inside a loop as ID[ITEM-KEY], or ID[*] for every item' });
       continue;
@@ -27,7 +28,7 @@ export function approveProblems(plan: Plan, values: readonly string[]): Problem[
       const what = name.keys.length ? `the id ${name.id}` : 'this id';
       problems.push({ message: `--approve ${value}: no step has ${what}`, hint: `did you mean ${closest(name.id, ids)}?` });
     } else if (name.keys.length !== depth) {
-      const every = name.id + '[*]'.repeat(depth);
+      const every = runKeyOf(name.id, Array<string>(depth).fill('*'));
       problems.push(
         depth === 0
           ? { message: `--approve ${value}: ${name.id} is not inside a loop and has no item key`, hint: `--approve ${name.id}` }
@@ -35,7 +36,7 @@ export function approveProblems(plan: Plan, values: readonly string[]): Problem[
               message: `--approve ${value}: ${name.id} is inside ${depth === 1 ? 'a loop' : `${depth} nested loops`}; ${
                 name.keys.length ? `give ${depth === 1 ? 'one item key' : `${depth} item keys`}, not ${name.keys.length}` : `name the item${depth === 1 ? '' : ' of each'}`
               }`,
-              hint: `--approve ${shellWord(`${name.id}${'[ITEM-KEY]'.repeat(depth)}`)} for one item, --approve ${shellWord(every)} for every item`,
+              hint: `--approve ${shellWord(runKeyOf(name.id, Array<string>(depth).fill('ITEM-KEY')))} for one item, --approve ${shellWord(every)} for every item`,
             },
       );
     }
@@ -61,11 +62,5 @@ function shellWord(word: string): string {
 
 /** Every node id with the number of loops around it. */
 function loopDepths(plan: Plan): Map<string, number> {
-  const out = new Map<string, number>();
-  const walk = (n: PlanNode, depth: number): void => {
-    out.set(n.id, depth);
-    if (n.kind !== 'step') for (const c of n.children) walk(c, depth + (n.kind === 'forEach' ? 1 : 0));
-  };
-  for (const s of plan.sections) for (const n of s.nodes) walk(n, 0);
-  return out;
+  return new Map(walkPlan(plan.sections).map(({ node, parents }) => [node.id, loopDepth(parents)]));
 }

@@ -1,30 +1,34 @@
 // Runs a plan: every node goes through when → gate → check → apply → verify, with its result
 // checkpointed after each transition, so a run stopped at any instant resumes where it stopped
-// and never repeats a step that completed.
-import { evaluate, evaluateBoolean } from '../runbook/expressions.js';
+// and never repeats a step that completed. The parts: gates.ts (manual gates), blocking-findings.ts
+// (findings that stop a run), foreach-pool.ts (loop items), checkpoint-writer.ts, node-result.ts,
+// node-context.ts (what a node sees), attempt.ts (a step's attempts and retries), and run keys
+// (contract/run-key.ts).
+import { evaluateBoolean } from '../runbook/expressions.js';
+import { countSteps } from '../runbook/plan-walk.js';
 import { checkRendered } from '../runbook/schema-check.js';
-import { renderDeep, renderString, renderText, isTemplate } from '../runbook/template.js';
+import { renderDeep } from '../runbook/template.js';
 import type { ForEachNode, Plan, PlanNode, StepNode } from '../runbook/types.js';
 import type { ResolvedVars } from '../runbook/vars.js';
-import { approvesGate } from './approvals.js';
-import { AttemptsFailed, formatMs, runWithRetries } from './attempt.js';
-import { RunAborted, RunbookError, StepFailure } from '../contract/errors.js';
+import { AttemptsFailed, runWithRetries } from './attempt.js';
+import { BlockingFindings, countFindings } from './blocking-findings.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { RunAborted, StepFailure } from '../contract/errors.js';
 import type { EventListener, NodeInfo, RunStatus, RunSummary, StepOutcome, StepResult, StepStatus } from './events.js';
-import { DEFAULT_STOP_ON, type Finding, type Severity } from '../contract/findings.js';
+import type { Severity } from '../contract/findings.js';
+import { itemKey, loopItems, runItemPool } from './foreach-pool.js';
+import { gateQuestion, passGate, type ApprovalPolicy } from './gates.js';
+import { nodeValues, stepContext, unsetRegisters } from './node-context.js';
+import { aggregate, childFailed, diffWhenRead, errorMessage, stripUndefined, toResult, toStepError } from './node-result.js';
 import type { Redactor } from '../contract/redact.js';
 import type { StepRegistry } from '../contract/registry.js';
+import { withItemKey } from '../contract/run-key.js';
 import { containsId, decide, type Selection } from './selection.js';
 import type { RunState, StateStore, StepState } from './state.js';
-import type { DryRunMode, StepContext, StepServices } from '../contract/step-type.js';
+import type { DryRunMode, StepServices } from '../contract/step-type.js';
+import { StopRun } from './stop-run.js';
 
-export interface ApprovalPolicy {
-  /** --yes: every gate passes. */
-  all: boolean;
-  /** --approve: these gates pass, named as in approvals.ts (`id`, `id[key]`, `id[*]`). */
-  ids: ReadonlySet<string>;
-  /** Asks a person at a terminal; absent when no one can answer. */
-  ask?: (id: string, name: string, question: string) => Promise<boolean>;
-}
+export type { ApprovalPolicy } from './gates.js';
 
 export interface ExecutorOptions {
   plan: Plan;
@@ -55,39 +59,23 @@ interface Frame {
   selected: boolean;
 }
 
-/** Ends the run early with a status other than failed-step. */
-class StopRun extends Error {
-  constructor(
-    readonly status: RunStatus,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const COMPLETED: readonly StepStatus[] = ['ok', 'changed', 'skipped'];
 
 export class Executor {
   private readonly counts: Record<StepStatus, number> = { ok: 0, changed: 0, skipped: 0, failed: 0 };
-  private readonly stopOn: readonly Severity[];
-  private blocking: Finding | undefined;
+  private readonly findings: BlockingFindings;
+  private readonly checkpoints: CheckpointWriter;
   /** Before the --from step: nodes are skipped until it is reached. */
   private beforeFrom: boolean;
-  /** The last checkpoint write, and one queued behind it that has not started yet. */
-  private saving: Promise<void> = Promise.resolve();
-  private queued: Promise<void> | undefined;
-  private queuedDurable = false;
 
-  /** Steps whose recorded findings stopped an earlier run: they, and what holds them, run again. */
-  private readonly recheck: string[];
-
+  /** Every register of the plan as null, under what is set (node-context.ts). */
   private readonly unsetRegisters: Record<string, null>;
 
   constructor(private readonly o: ExecutorOptions) {
-    this.unsetRegisters = Object.fromEntries(registerNames(o.plan.sections.flatMap((s) => s.nodes)).map((n) => [n, null]));
-    this.stopOn = o.stopOn ?? DEFAULT_STOP_ON;
+    this.unsetRegisters = unsetRegisters(o.plan);
+    this.findings = new BlockingFindings(o.state, o.stopOn, o.redactor, o.onEvent);
+    this.checkpoints = new CheckpointWriter(o.store, o.state);
     this.beforeFrom = o.selection.from !== undefined;
-    this.recheck = [...new Set(o.state.findings.filter((f) => this.stopOn.includes(f.severity) && f.stepId).map((f) => f.stepId!))];
   }
 
   /**
@@ -98,7 +86,7 @@ export class Executor {
   private completed(previous: StepState, node: PlanNode, key: string): boolean {
     if (previous.state !== 'done' || !previous.status) return false;
     const finished = COMPLETED.includes(previous.status) || (previous.status === 'failed' && node.continueOnError);
-    return finished && !this.recheck.some((id) => within(key, id));
+    return finished && !this.findings.mustRecheck(key);
   }
 
   async run(): Promise<RunSummary> {
@@ -121,13 +109,13 @@ export class Executor {
     try {
       for (const section of plan.sections) {
         this.emit({ type: 'section:start', name: section.name, description: section.description });
-        const failed = await this.runNodes(section.nodes, { scope: '', loopVars: {}, suffix: '', depth: 0, selected: false });
+        const { failed } = await this.runChildren(section.nodes, { scope: '', loopVars: {}, suffix: '', depth: 0, selected: false });
         if (failed) {
           status = 'failed';
           message = `step ${failed} failed`;
           break;
         }
-        if (this.blocking) throw this.blockedStop();
+        if (this.findings.blocked) throw this.findings.stop();
       }
     } catch (err) {
       if (err instanceof StopRun) {
@@ -153,15 +141,20 @@ export class Executor {
     return summary;
   }
 
-  /** Runs nodes in order; returns the id of a failed node that stops its parent, if any. */
-  private async runNodes(nodes: readonly PlanNode[], frame: Frame): Promise<string | undefined> {
+  /**
+   * Runs nodes in order (a section, a group, a loop item); stops at the first failure that stops
+   * its parent and returns its run key with the results so far.
+   */
+  private async runChildren(nodes: readonly PlanNode[], frame: Frame): Promise<{ results: StepResult[]; failed?: string }> {
+    const results: StepResult[] = [];
     for (const node of nodes) {
       // Each node in the vars of the file it is written in: a section or a loop body can hold nodes
       // of several files (a top-level import, a site overlay's steps among ours).
       const result = await this.runNode(node, node.scope === frame.scope ? frame : { ...frame, scope: node.scope });
-      if (result.status === 'failed' && !node.continueOnError) return node.id + frame.suffix;
+      results.push(result);
+      if (result.status === 'failed' && !node.continueOnError) return { results, failed: node.id + frame.suffix };
     }
-    return undefined;
+    return { results };
   }
 
   private async runNode(node: PlanNode, frame: Frame): Promise<StepResult> {
@@ -191,7 +184,7 @@ export class Executor {
     const selected = decide(node, this.o.selection, frame.selected);
     if (!selected.run) return this.skip(info, selected.reason);
 
-    const context = this.contextFor(frame);
+    const context = nodeValues(this.o, this.unsetRegisters, frame.scope, frame.loopVars);
     if (node.when !== undefined) {
       let run: boolean;
       try {
@@ -204,110 +197,66 @@ export class Executor {
 
     // After a blocking finding only read-only steps run; groups and loops are entered, since
     // they change nothing themselves and may hold more checks.
-    if (this.blocking && node.kind === 'step' && !this.o.registry.get(node.type)?.readOnly) throw this.blockedStop();
+    if (this.findings.blocked && node.kind === 'step' && !this.o.registry.get(node.type)?.readOnly) throw this.findings.stop();
 
     this.emit({ type: 'node:start', node: info });
-    const gate = this.gateOf(node, context);
-    if (gate !== undefined) await this.passGate(info, gate);
+    const gate = gateQuestion(node, context, this.o.registry);
+    if (gate !== undefined) {
+      await passGate({ ...this.o, checkpoint: () => this.checkpoint(), mark: (id, record) => this.mark(id, record) }, info, gate);
+    }
 
     const childFrame: Frame = { ...frame, depth: frame.depth + 1, parent: key, selected: selected.all };
-    if (node.kind === 'group') return this.runGroup(info, node.children, childFrame, node.scope);
+    if (node.kind === 'group') return this.runGroup(info, node.children, childFrame);
     if (node.kind === 'forEach') return this.runForEach(info, node, childFrame, context);
     return this.runStep(info, node, frame, context);
   }
 
-  private async runGroup(info: NodeInfo, children: readonly PlanNode[], frame: Frame, scope: string): Promise<StepResult> {
+  private async runGroup(info: NodeInfo, children: readonly PlanNode[], frame: Frame): Promise<StepResult> {
     const started = Date.now();
     await this.mark(info.id, { state: 'running', startedAt: new Date().toISOString() }, false);
-    const results: StepResult[] = [];
-    let failed: string | undefined;
-    for (const child of children) {
-      const r = await this.runNode(child, { ...frame, scope: child.scope ?? scope });
-      results.push(r);
-      if (r.status === 'failed' && !child.continueOnError) {
-        failed = child.id + frame.suffix;
-        break;
-      }
-    }
-    const result: StepResult = failed
-      ? { status: 'failed', attempts: 1, durationMs: Date.now() - started, error: { message: `step ${failed} failed`, transient: false } }
-      : { status: aggregate(results), attempts: 1, durationMs: Date.now() - started };
-    return this.finish(info, result, false);
+    const { results, failed } = await this.runChildren(children, frame);
+    const durationMs = Date.now() - started;
+    return this.finish(info, failed ? childFailed(failed, durationMs) : { status: aggregate(results), attempts: 1, durationMs }, false);
   }
 
   private async runForEach(info: NodeInfo, node: ForEachNode, frame: Frame, context: Record<string, unknown>): Promise<StepResult> {
     const started = Date.now();
-    let items: unknown;
-    try {
-      items = resolveItems(node.items, context);
-    } catch (err) {
-      return this.fail(info, new StepFailure(`forEach items: ${(err as Error).message}`));
-    }
-    if (!Array.isArray(items)) {
-      return this.fail(info, new StepFailure(`forEach items must be a list, got ${typeName(items)}`));
-    }
+    const items = loopItems(node, context);
+    if (items instanceof StepFailure) return this.fail(info, items);
     const previous = this.o.state.steps[info.id];
     const done = new Set(previous?.itemsDone ?? []);
     await this.mark(info.id, { state: 'running', startedAt: previous?.startedAt ?? new Date().toISOString(), itemsDone: [...done] }, false);
 
-    const keyed = items.map((item, index) => ({ item, key: this.itemKey(node, item, index, context) }));
-    let next = 0;
-    let failure: string | undefined;
-    // A stop (gate, blocking finding, abort) thrown by one item: the others finish what they are
-    // doing, take no new item, and only then is it passed on, so nothing runs after the run ended.
-    let thrown: { error: unknown } | undefined;
+    const keyed = items.map((item, index) => ({ item, key: itemKey(node, item, index, context) }));
     const results: StepResult[] = [];
-    const worker = async (): Promise<void> => {
-      while (next < keyed.length && !failure && !thrown && !this.o.signal.aborted) {
-        const { item, key } = keyed[next++]!;
-        const itemInfo: NodeInfo = { id: `${info.id}[${key}]`, name: `${node.name}: ${key}`, kind: 'item', depth: frame.depth, parent: info.id };
-        if (done.has(key) && !this.recheck.some((id) => within(itemInfo.id, id))) {
-          results.push(this.finishItem(itemInfo, { status: 'ok', attempts: 1, durationMs: 0, resumed: true }));
-          continue;
-        }
-        this.emit({ type: 'node:start', node: itemInfo });
-        const itemStarted = Date.now();
-        const itemFrame: Frame = {
-          ...frame,
-          loopVars: { ...frame.loopVars, [node.as]: item },
-          suffix: `${frame.suffix}[${key}]`,
-          depth: frame.depth + 1,
-          parent: itemInfo.id,
-        };
-        const childResults: StepResult[] = [];
-        let failedChild: string | undefined;
-        for (const child of node.children) {
-          const r = await this.runNode(child, itemFrame);
-          childResults.push(r);
-          if (r.status === 'failed' && !child.continueOnError) {
-            failedChild = child.id + itemFrame.suffix;
-            break;
-          }
-        }
-        if (failedChild) failure ??= failedChild;
-        else {
-          done.add(key);
-          await this.mark(info.id, { ...this.o.state.steps[info.id]!, itemsDone: [...done] });
-        }
-        const status = failedChild ? 'failed' : aggregate(childResults);
-        results.push(this.finishItem(itemInfo, { status, attempts: 1, durationMs: Date.now() - itemStarted }));
+    const failure = await runItemPool(keyed, node.concurrency, this.o.signal, async ({ item, key }, failed) => {
+      const itemInfo: NodeInfo = { id: withItemKey(info.id, key), name: `${node.name}: ${key}`, kind: 'item', depth: frame.depth, parent: info.id };
+      if (done.has(key) && !this.findings.mustRecheck(itemInfo.id)) {
+        results.push(this.finishItem(itemInfo, { status: 'ok', attempts: 1, durationMs: 0, resumed: true }));
+        return;
       }
-    };
-    const guarded = (): Promise<void> =>
-      worker().catch((error: unknown) => {
-        thrown ??= { error };
-      });
-    await Promise.all(Array.from({ length: Math.min(node.concurrency, Math.max(1, keyed.length)) }, guarded));
-    if (thrown) throw thrown.error;
-    if (this.o.signal.aborted) throw new RunAborted('the run was stopped');
+      this.emit({ type: 'node:start', node: itemInfo });
+      const itemStarted = Date.now();
+      const itemFrame: Frame = {
+        ...frame,
+        loopVars: { ...frame.loopVars, [node.as]: item },
+        suffix: withItemKey(frame.suffix, key),
+        depth: frame.depth + 1,
+        parent: itemInfo.id,
+      };
+      const child = await this.runChildren(node.children, itemFrame);
+      if (child.failed) failed(child.failed);
+      else {
+        done.add(key);
+        await this.mark(info.id, { ...this.o.state.steps[info.id]!, itemsDone: [...done] });
+      }
+      const status = child.failed ? 'failed' : aggregate(child.results);
+      results.push(this.finishItem(itemInfo, { status, attempts: 1, durationMs: Date.now() - itemStarted }));
+    });
+    const durationMs = Date.now() - started;
     const result: StepResult = failure
-      ? { status: 'failed', attempts: 1, durationMs: Date.now() - started, error: { message: `step ${failure} failed`, transient: false } }
-      : {
-          status: aggregate(results),
-          attempts: 1,
-          durationMs: Date.now() - started,
-          summary: `${keyed.length} item${keyed.length === 1 ? '' : 's'}`,
-        };
+      ? childFailed(failure, durationMs)
+      : { status: aggregate(results), attempts: 1, durationMs, summary: `${keyed.length} item${keyed.length === 1 ? '' : 's'}` };
     return this.finish(info, result, false);
   }
 
@@ -317,7 +266,7 @@ export class Executor {
     const startedAt = new Date().toISOString();
     const priorAttempts = this.o.state.steps[info.id]?.attempts ?? 0;
     // Findings of an earlier run of this step are replaced by what this run finds.
-    this.dropFindings(info.id);
+    this.findings.drop(info.id);
 
     let input: unknown;
     try {
@@ -336,7 +285,7 @@ export class Executor {
       const { outcome } = await runWithRetries(node, type, input, {
         dryRun: this.o.dryRun,
         runSignal: this.o.signal,
-        contextFor: (signal) => this.stepContext(info, node, frame, context, signal),
+        contextFor: (signal) => stepContext(this.o, info.id, node, context, signal),
         untilContext: (output) => ({ ...context, result: output }),
         // The attempt is on disk before it starts: a resume counts it and re-enters at the check.
         onAttempt: (attempt) => {
@@ -357,7 +306,7 @@ export class Executor {
           this.o.state.registered[node.register] = outcome.output ?? null;
         }
       }
-      this.recordFindings(outcome.findings, info.id);
+      this.findings.record(outcome.findings, info.id);
       return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, true);
     } catch (err) {
       if (err instanceof RunAborted || this.o.signal.aborted) {
@@ -370,115 +319,8 @@ export class Executor {
     }
   }
 
-  private stepContext(info: NodeInfo, node: StepNode, frame: Frame, context: Record<string, unknown>, signal: AbortSignal): StepContext {
-    return {
-      runId: this.o.state.runId,
-      stepId: info.id,
-      stepName: node.name,
-      vars: context,
-      dryRun: this.o.dryRun,
-      signal,
-      runDir: this.o.runDir,
-      baseDir: this.baseDirOf(node),
-      log: (message) => this.emit({ type: 'step:log', id: info.id, message: this.o.redactor.redact(message) }),
-      evaluate: (expression, extra) => evaluate(expression, { ...context, ...extra }),
-      render: (template, extra) => renderText(template, { ...context, ...extra }),
-      redact: (text) => this.o.redactor.redact(text),
-      services: this.o.services,
-    };
-  }
-
-  private baseDirOf(node: PlanNode): string {
-    const file = node.at.file;
-    return file.slice(0, Math.max(0, file.lastIndexOf('/'))) || '.';
-  }
-
-  private gateOf(node: PlanNode, context: Record<string, unknown>): string | undefined {
-    if (node.confirm !== undefined) return isTemplate(node.confirm) ? renderText(node.confirm, context) : node.confirm;
-    if (node.kind === 'step') {
-      const type = this.o.registry.get(node.type)!;
-      if (type.gate) return type.gate(renderDeep(node.input, context));
-    }
-    return undefined;
-  }
-
-  private async passGate(info: NodeInfo, question: string): Promise<void> {
-    const { approvals, state } = this.o;
-    const id = info.id;
-    if (state.approved.includes(id) || this.o.dryRun !== 'none') return;
-    if (approvals.all || approvesGate(approvals.ids, id)) {
-      // Recorded like an answer, under the gate's own key even when a pattern passed it: the
-      // report says which gates were passed, and a resume without the flag does not stop here again.
-      state.approved.push(id);
-      await this.checkpoint();
-      return;
-    }
-    // The question may quote a secret: the terminal sees what the logs see.
-    const shown = this.o.redactor.redact(question);
-    this.emit({ type: 'approval:required', id, name: info.name, message: shown });
-    if (approvals.ask) {
-      if (await approvals.ask(id, info.name, shown)) {
-        state.approved.push(id);
-        await this.checkpoint();
-        return;
-      }
-      await this.mark(id, { state: 'waiting' });
-      throw new StopRun('waiting-approval', `not approved: ${info.name} (${id})`);
-    }
-    await this.mark(id, { state: 'waiting' });
-    throw new StopRun('waiting-approval', `waiting for approval of step ${id}: ${shown}`);
-  }
-
-  private dropFindings(stepId: string): void {
-    if (this.o.state.findings.some((f) => f.stepId === stepId)) {
-      this.o.state.findings = this.o.state.findings.filter((f) => f.stepId !== stepId);
-    }
-  }
-
-  private recordFindings(findings: readonly Finding[], stepId: string): void {
-    for (const f of findings) {
-      const finding = this.o.redactor.redactValue({ ...f, stepId });
-      this.o.state.findings.push(finding);
-      this.emit({ type: 'finding', finding });
-      if (this.stopOn.includes(f.severity) && !this.blocking) this.blocking = finding;
-    }
-  }
-
-  private blockedStop(): StopRun {
-    const blocking = this.o.state.findings.filter((f) => this.stopOn.includes(f.severity));
-    // Each severity counted for itself: "1 prohibited and 1 critical finding", never "2 prohibited".
-    const counts = this.stopOn.map((sev) => [sev, blocking.filter((f) => f.severity === sev).length] as const).filter(([, n]) => n > 0);
-    const said = blocking.length === 1 ? `1 ${blocking[0]!.severity} finding` : `${blocking.length} findings (${counts.map(([sev, n]) => `${n} ${sev}`).join(', ')})`;
-    return new StopRun('blocked', `stopped by ${said}: ${blocking.map((f) => f.check).join(', ')}`);
-  }
-
-  private itemKey(node: ForEachNode, item: unknown, index: number, context: Record<string, unknown>): string {
-    if (node.key) return String(evaluate(node.key, { ...context, [node.as]: item }));
-    const meta = (item as { metadata?: { name?: string; namespace?: string } } | null)?.metadata;
-    if (meta?.name) return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
-    if (typeof item === 'string' || typeof item === 'number') return String(item);
-    const name = (item as { name?: unknown } | null)?.name;
-    if (typeof name === 'string') return name;
-    return String(index);
-  }
-
-  private contextFor(frame: Frame): Record<string, unknown> {
-    const values = this.o.vars.scopes[frame.scope] ?? {};
-    return {
-      ...values,
-      // A register no step has set yet (skipped by when, --only or --skip) reads as null, not as
-      // an unknown variable.
-      ...this.unsetRegisters,
-      ...this.o.state.registered,
-      vars: values,
-      // run.now: when the step starts, for annotations and time-window guards (timestamp(run.now)).
-      run: { id: this.o.state.runId, dryRun: this.o.dryRun !== 'none', now: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
-      ...frame.loopVars,
-    };
-  }
-
   private async skip(info: NodeInfo, reason: string): Promise<StepResult> {
-    this.dropFindings(info.id);
+    this.findings.drop(info.id);
     this.emit({ type: 'node:start', node: info });
     return this.finish(info, { status: 'skipped', attempts: 0, durationMs: 0, reason }, true);
   }
@@ -516,126 +358,17 @@ export class Executor {
     return result;
   }
 
-  /** `durable: false` for marks a crash may lose harmlessly (see checkpoint). */
+  /** `durable: false` for marks a crash may lose harmlessly (see CheckpointWriter). */
   private async mark(id: string, record: StepState, durable = true): Promise<void> {
     this.o.state.steps[id] = record;
     await this.checkpoint(durable);
   }
 
-  /**
-   * Writes are serialised: two transitions never race on the state file. Transitions that come
-   * while a write is under way (concurrent loop items) share the next one, which records them all
-   * since it reads the state when it starts.
-   *
-   * Every write survives the process being killed. Only writes that record something finished are
-   * also forced to the disk (fsync), against a machine crash: losing a `running` mark there costs
-   * nothing, since a step without a record is entered at its check just the same.
-   */
   private checkpoint(durable = true): Promise<void> {
-    const store = this.o.store;
-    if (!store) return Promise.resolve();
-    this.queuedDurable ||= durable;
-    if (this.queued) return this.queued;
-    const next = this.saving
-      .catch(() => undefined)
-      .then(() => {
-        const options = { durable: this.queuedDurable };
-        this.queued = undefined;
-        this.queuedDurable = false;
-        return store.save(this.o.state, options);
-      });
-    this.queued = next;
-    this.saving = next;
-    return next;
+    return this.checkpoints.save(durable);
   }
 
   private emit(event: Parameters<EventListener>[0]): void {
     this.o.onEvent(event);
   }
-}
-
-/** Gives a result its diff as a getter that renders and redacts it once, when first read. */
-function diffWhenRead(result: StepResult, diff: string | (() => string), redactor: Redactor): void {
-  let text: string | undefined;
-  Object.defineProperty(result, 'diff', {
-    enumerable: true,
-    configurable: true,
-    get: () => (text ??= redactor.redact(typeof diff === 'function' ? diff() : diff)),
-  });
-}
-
-function resolveItems(items: unknown, context: Record<string, unknown>): unknown {
-  if (typeof items === 'string') return isTemplate(items) ? renderString(items, context) : evaluate(items, context);
-  return renderDeep(items, context);
-}
-
-function aggregate(results: readonly StepResult[]): StepStatus {
-  if (results.some((r) => r.status === 'changed')) return 'changed';
-  if (results.length > 0 && results.every((r) => r.status === 'skipped')) return 'skipped';
-  return 'ok';
-}
-
-function toResult(s: StepState): StepResult {
-  return {
-    status: s.status!,
-    attempts: s.attempts ?? 0,
-    durationMs: s.durationMs ?? 0,
-    reason: s.reason,
-    summary: s.summary,
-  };
-}
-
-function toStepError(err: unknown, redactor: Redactor): StepResult['error'] {
-  if (err instanceof RunbookError) {
-    return {
-      message: redactor.redact(err.message),
-      hint: err.hint && redactor.redact(err.hint),
-      transient: err.transient,
-      data: err.data && redactor.redactValue(err.data),
-    };
-  }
-  return { message: redactor.redact(errorMessage(err)), transient: false };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function countSteps(nodes: readonly PlanNode[]): number {
-  return nodes.reduce((n, node) => n + (node.kind === 'step' ? 1 : countSteps(node.children)), 0);
-}
-
-function countFindings(findings: readonly Finding[]): RunSummary['findings'] {
-  const out = { prohibited: 0, critical: 0, warning: 0, info: 0 };
-  for (const f of findings) out[f.severity]++;
-  return out;
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v;
-}
-
-export { formatMs };
-
-/**
- * Whether the step `stepKey` is `key` itself or lies inside it. Keys are an id plus one `[item]`
- * per enclosing loop: `main/loop/g[a]` holds `main/loop/g/x[a]` and `main/loop` holds both.
- */
-function within(key: string, stepKey: string): boolean {
-  const [base, suffix] = splitKey(key);
-  const [stepBase, stepSuffix] = splitKey(stepKey);
-  return (stepBase === base || stepBase.startsWith(`${base}/`)) && stepSuffix.startsWith(suffix);
-}
-
-function splitKey(key: string): [string, string] {
-  const i = key.indexOf('[');
-  return i < 0 ? [key, ''] : [key.slice(0, i), key.slice(i)];
-}
-
-function registerNames(nodes: readonly PlanNode[]): string[] {
-  return nodes.flatMap((n) => [...(n.register ? [n.register] : []), ...(n.kind === 'step' ? [] : registerNames(n.children))]);
 }

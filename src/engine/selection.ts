@@ -1,5 +1,6 @@
 // Which nodes a run executes: --only and --skip by id or tag, --from a step id onwards.
 import { stepIds } from '../runbook/overlays.js';
+import { someNode, walkPlan } from '../runbook/plan-walk.js';
 import type { PlanNode, Section } from '../runbook/types.js';
 
 export interface Selection {
@@ -13,8 +14,7 @@ function matches(node: PlanNode, selectors: readonly string[]): boolean {
 }
 
 function containsMatch(node: PlanNode, selectors: readonly string[]): boolean {
-  if (matches(node, selectors)) return true;
-  return node.kind !== 'step' && node.children.some((c) => containsMatch(c, selectors));
+  return someNode([node], (n) => matches(n, selectors));
 }
 
 export type Decision = { run: true; all: boolean } | { run: false; reason: string };
@@ -39,17 +39,10 @@ export function allIds(sections: readonly Section[]): string[] {
 }
 
 export function allTags(sections: readonly Section[]): Set<string> {
-  const tags = new Set<string>();
-  const walk = (n: PlanNode): void => {
-    n.tags.forEach((t) => tags.add(t));
-    if (n.kind !== 'step') n.children.forEach(walk);
-  };
-  sections.forEach((s) => s.nodes.forEach(walk));
-  return tags;
+  return new Set(walkPlan(sections).flatMap(({ node }) => node.tags));
 }
 
 /** Whether the subtree of `node` contains the --from step (so it must be entered). */
 export function containsId(node: PlanNode, id: string): boolean {
-  if (node.id === id) return true;
-  return node.kind !== 'step' && node.children.some((c) => containsId(c, id));
+  return someNode([node], (n) => n.id === id);
 }

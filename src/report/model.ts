@@ -3,6 +3,7 @@
 import type { RunStatus, StepStatus } from '../engine/events.js';
 import type { Finding } from '../contract/findings.js';
 import { severityRank } from '../contract/findings.js';
+import { isInLoopItem, itemKeysAt, withItemKey } from '../contract/run-key.js';
 import type { RunState } from '../engine/state.js';
 import { basename } from 'node:path';
 import type { AppliedOverlay, Plan, PlanNode } from '../runbook/types.js';
@@ -55,7 +56,7 @@ export function overlayText(o: AppliedOverlay): string {
 export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cluster'], apiCalls?: RunReport['apiCalls']): RunReport {
   const steps: ReportStep[] = [];
   const counts: Record<StepStatus, number> = { ok: 0, changed: 0, skipped: 0, failed: 0 };
-  const loopItems = Object.keys(state.steps).filter((k) => k.includes('['));
+  const loopItems = Object.keys(state.steps).filter(isInLoopItem);
   const visit = (node: PlanNode, depth: number, section: string, suffix: string): void => {
     const id = node.id + suffix;
     const s = state.steps[id];
@@ -75,11 +76,9 @@ export function buildReport(plan: Plan, state: RunState, cluster?: RunReport['cl
     if (node.kind === 'group') node.children.forEach((c) => visit(c, depth + 1, section, suffix));
     if (node.kind === 'forEach') {
       // Items are known from the state: each child id with an item suffix under this loop.
-      const prefix = `${node.children[0]?.id ?? ''}${suffix}[`;
-      const keys = new Set(
-        loopItems.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length, k.indexOf(']', prefix.length))),
-      );
-      for (const key of keys) node.children.forEach((c) => visit(c, depth + 1, section, `${suffix}[${key}]`));
+      for (const key of itemKeysAt(loopItems, `${node.children[0]?.id ?? ''}${suffix}`)) {
+        node.children.forEach((c) => visit(c, depth + 1, section, withItemKey(suffix, key)));
+      }
     }
   };
   for (const section of plan.sections) section.nodes.forEach((n) => visit(n, 0, section.name, ''));

@@ -6,16 +6,15 @@ import type { Problem } from '../contract/errors.js';
 import type { StepRegistry } from '../contract/registry.js';
 import { freeNames } from './expression-names.js';
 import { inspectTemplate, isTemplate } from './template.js';
+import { walkPlan } from './plan-walk.js';
 import type { Plan, PlanNode } from './types.js';
 
 export function checkRegisterFlow(plan: Plan, registry: StepRegistry): Problem[] {
   // Every register and the first step that sets it, to name in the message.
   const setters = new Map<string, PlanNode>();
-  const collect = (n: PlanNode): void => {
+  for (const { node: n } of walkPlan(plan.sections)) {
     if (n.register && !n.skipReason && !setters.has(n.register)) setters.set(n.register, n);
-    if (n.kind !== 'step') n.children.forEach(collect);
-  };
-  plan.sections.forEach((s) => s.nodes.forEach(collect));
+  }
 
   const problems: Problem[] = [];
   const set = new Set<string>();

@@ -1,6 +1,6 @@
 // Findings that stop a run, manual gates, and which steps a run selects (--only, --skip, --from).
 import { describe, expect, it } from 'vitest';
-import { gateMatches } from '../../src/engine/approvals.js';
+import { runKeyMatches as gateMatches } from '../../src/contract/run-key.js';
 import { Harness, runbook, statusOf } from '../fixtures/engine/harness.js';
 import { World, standardTypes } from '../fixtures/engine/types.js';
 

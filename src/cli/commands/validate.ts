@@ -6,7 +6,8 @@ import { allIds } from '../../engine/selection.js';
 import { EXIT } from '../exit-codes.js';
 import type { LoadFlags } from '../global-options.js';
 import { prepare } from '../prepare.js';
-import type { PlanNode, Section } from '../../runbook/types.js';
+import { walkNodes } from '../../runbook/plan-walk.js';
+import type { Section } from '../../runbook/types.js';
 
 export async function validateCommand(files: string[], flags: LoadFlags & { quiet?: boolean; listSteps?: boolean }, registry: StepRegistry): Promise<number> {
   const problems: Problem[] = [];
@@ -30,13 +31,9 @@ export async function validateCommand(files: string[], flags: LoadFlags & { quie
 /** Every step id, indented by nesting, with its name: what overlays, --only, --skip and --from take. */
 function stepTree(sections: readonly Section[]): string {
   const lines: string[] = [];
-  const walk = (n: PlanNode, depth: number): void => {
-    lines.push(`${'  '.repeat(depth)}${n.id}  ${n.name}${n.kind === 'forEach' ? ' (for each)' : ''}`);
-    if (n.kind !== 'step') n.children.forEach((c) => walk(c, depth + 1));
-  };
   for (const s of sections) {
     lines.push(`${s.name}:`);
-    s.nodes.forEach((n) => walk(n, 1));
+    for (const { node: n, parents } of walkNodes(s.nodes)) lines.push(`${'  '.repeat(parents.length + 1)}${n.id}  ${n.name}${n.kind === 'forEach' ? ' (for each)' : ''}`);
   }
   return lines.join('\n') + '\n';
 }

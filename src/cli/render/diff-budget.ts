@@ -2,6 +2,7 @@
 // one diff each: megabytes of output nobody reads, and rendering them cost more than the patches.
 // The first ones show what the loop does; the rest are counted and the output says so. Diffs of
 // steps outside loops are always shown.
+import { isInLoopItem } from '../../contract/run-key.js';
 
 /** Diffs of loop-item steps shown per run; the others are counted. */
 export const LOOP_DIFFS_SHOWN = 20;
@@ -15,7 +16,7 @@ export class DiffBudget {
 
   /** Whether the diff of this node is shown; counts it either way. */
   show(nodeId: string): boolean {
-    if (!nodeId.includes('[')) return true;
+    if (!isInLoopItem(nodeId)) return true;
     if (this.shown < this.limit) {
       this.shown++;
       return true;

@@ -3,6 +3,8 @@
 // executor's events. It knows nothing of screens; layout.ts decides what of it is shown.
 import { formatMs } from '../../engine/attempt.js';
 import type { RunEvent, RunStatus, StepResult, StepStatus } from '../../engine/events.js';
+import { itemKeyOf } from '../../contract/run-key.js';
+import { countSteps as stepsIn } from '../../runbook/plan-walk.js';
 import type { Plan, PlanNode } from '../../runbook/types.js';
 
 /** `stopped`: under way when the run ended (at a gate, a blocking finding, an interrupt). */
@@ -163,12 +165,13 @@ export class RunTree {
   /** A loop item, keyed `loop-key[item]`, holding the loop's steps for that item. */
   private addItem(key: string, parent: string | undefined): TreeNode | undefined {
     const loop = parent === undefined ? undefined : this.node(parent);
-    if (!loop || loop.plan?.kind !== 'forEach' || !key.startsWith(`${loop.key}[`)) return undefined;
+    const itemKey = loop && itemKeyOf(key, loop.key);
+    if (!loop || loop.plan?.kind !== 'forEach' || itemKey === undefined) return undefined;
     const plan = loop.plan;
     const suffix = key.slice(plan.id.length);
     const item: TreeNode = {
       key,
-      name: key.slice(loop.key.length + 1, -1),
+      name: itemKey,
       kind: 'item',
       state: 'pending',
       plan,
@@ -182,5 +185,5 @@ export class RunTree {
 }
 
 export function countSteps(n: PlanNode): number {
-  return n.kind === 'step' ? 1 : n.children.reduce((sum, c) => sum + countSteps(c), 0);
+  return stepsIn([n]);
 }

@@ -1,0 +1,69 @@
+// Checkpoints: serialised writes, the ones that come during a write sharing the next, and durable
+// when any of them asked to be.
+import { describe, expect, it } from 'vitest';
+import { CheckpointWriter } from '../../../src/engine/checkpoint-writer.js';
+import type { RunState, StateStore } from '../../../src/engine/state.js';
+
+/** A store that records each write (what the state said, and whether it was durable) and holds it until released. */
+function recordingStore(): { store: StateStore; writes: { marks: string[]; durable: boolean }[]; release: () => void } {
+  const writes: { marks: string[]; durable: boolean }[] = [];
+  const waiting: (() => void)[] = [];
+  const store = {
+    save: (state: RunState, options: { durable?: boolean }) => {
+      writes.push({ marks: Object.keys(state.steps), durable: options.durable === true });
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+  } as unknown as StateStore;
+  return { store, writes, release: () => waiting.splice(0).forEach((r) => r()) };
+}
+
+const state = (): RunState => ({ steps: {} }) as unknown as RunState;
+
+describe('the checkpoint writer', () => {
+  it('writes nothing and waits for nothing without a store', async () => {
+    await expect(new CheckpointWriter(undefined, state()).save()).resolves.toBeUndefined();
+  });
+
+  it('never starts a write while one is under way; those that come meanwhile share the next', async () => {
+    const s = state();
+    const { store, writes, release } = recordingStore();
+    const writer = new CheckpointWriter(store, s);
+    s.steps.a = { state: 'running' };
+    const first = writer.save(false);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(writes).toHaveLength(1);
+    s.steps.b = { state: 'running' };
+    const second = writer.save(false);
+    s.steps.c = { state: 'done', status: 'ok' };
+    const third = writer.save(true);
+    expect(third).toBe(second);
+    expect(writes).toHaveLength(1);
+    release();
+    await first;
+    await Promise.resolve();
+    await Promise.resolve();
+    // One write for both, reading the state when it starts, durable because one of them asked.
+    expect(writes).toEqual([
+      { marks: ['a'], durable: false },
+      { marks: ['a', 'b', 'c'], durable: true },
+    ]);
+    release();
+    await third;
+  });
+
+  it('goes on writing after a write failed', async () => {
+    const s = state();
+    let calls = 0;
+    const store = {
+      save: async () => {
+        calls++;
+        if (calls === 1) throw new Error('disk full');
+      },
+    } as unknown as StateStore;
+    const writer = new CheckpointWriter(store, s);
+    await expect(writer.save()).rejects.toThrow('disk full');
+    await expect(writer.save()).resolves.toBeUndefined();
+    expect(calls).toBe(2);
+  });
+});
