@@ -114,20 +114,23 @@ export function checkSyntax(expression: string): string | undefined {
   return syntaxError(expression)?.message;
 }
 
-/** A syntax error with the offset in the expression where it was found, to point at it. */
+/**
+ * What is wrong with an expression before it runs, with the offset in the expression to point
+ * at: its syntax, or a known function called in a way no overload of it accepts (see callError).
+ */
 export function syntaxError(expression: string): { message: string; offset: number } | undefined {
   try {
     env.parse(expression);
-    return undefined;
   } catch (err) {
     const pos = (err as { node?: { pos?: unknown } }).node?.pos;
     return { message: describe(err), offset: typeof pos === 'number' ? pos : 0 };
   }
+  return callError(expression);
 }
 
 /** Every function an expression can call: CEL's, its macros, and the ones registered above. */
 export function functionNames(): Set<string> {
-  const names = new Set(env.getDefinitions().functions.map((f: { name: string }) => f.name));
+  const names = new Set(overloads().map((f) => f.name));
   for (const macro of ['has', 'all', 'exists', 'exists_one', 'map', 'filter', 'bind', 'optMap', 'optFlatMap']) names.add(macro);
   return names;
 }
@@ -138,18 +141,154 @@ export function functionNames(): Set<string> {
  * to run time (the values decide).
  */
 export function unknownFunction(expression: string): { name: string; offset: number } | undefined {
-  let result: { valid: boolean; error?: { message?: string; node?: { pos?: unknown } } };
-  try {
-    result = env.check(expression) as typeof result;
-  } catch {
-    return undefined;
+  const known = functionNames();
+  const call = callsOf(expression).find((c) => !known.has(c.name));
+  return call && { name: call.name, offset: call.offset };
+}
+
+/**
+ * A known function called in a way the runtime has no overload for, which would fail with "no
+ * matching overload" when the step runs: globally where it takes a receiver (`orValue(x, "a")`
+ * for `x.orValue("a")`), on a receiver where it is global (`v.semverGte("1.0.0")`), with the
+ * wrong number of arguments, or with an argument whose type a literal shows (`size(1)`). Values
+ * whose type only the run knows are left to the run.
+ */
+export function callError(expression: string): { message: string; offset: number } | undefined {
+  const byName = new Map<string, Overload[]>();
+  for (const o of overloads()) byName.set(o.name, [...(byName.get(o.name) ?? []), o]);
+  for (const call of callsOf(expression)) {
+    const all = byName.get(call.name);
+    if (!all) continue; // Unknown names are unknownFunction's.
+    const shaped = all.filter((o) => (o.receiverType !== null) === (call.receiver !== undefined) && o.params.length === call.args.length);
+    if (shaped.length === 0) {
+      return { message: `${call.name} is not called like that: write ${forms(all).join(' or ')}`, offset: call.offset };
+    }
+    const fits = shaped.some(
+      (o) => (call.receiver === undefined || fitsType(call.receiver ?? undefined, o.receiverType!, o)) && o.params.every((p, i) => fitsType(call.args[i], p.type, o)),
+    );
+    if (!fits) {
+      const written = `${call.receiver === undefined ? '' : `${call.receiver ?? 'dyn'}.`}${call.name}(${call.args.map((a) => a ?? 'dyn').join(', ')})`;
+      return {
+        message: `${written}: ${call.name} takes ${shaped.map((o) => o.signature.replace(/:.*$/, '')).join(' or ')}`,
+        offset: call.offset,
+      };
+    }
   }
-  if (result.valid || !result.error?.message) return undefined;
-  const called = /found no matching overload for '(?:[^'(]*\.)?([A-Za-z_][A-Za-z0-9_]*)\(/.exec(result.error.message)?.[1];
-  if (!called || functionNames().has(called)) return undefined;
-  const pos = result.error.node?.pos;
-  const at = expression.indexOf(`${called}(`);
-  return { name: called, offset: at >= 0 ? at : typeof pos === 'number' ? pos : 0 };
+  return undefined;
+}
+
+interface Overload {
+  signature: string;
+  name: string;
+  receiverType: string | null;
+  params: { type: string }[];
+}
+
+let overloadTable: Overload[] | undefined;
+
+/** The runtime's own table of function overloads: cel-js's and the ones registered above. */
+function overloads(): Overload[] {
+  overloadTable ??= env.getDefinitions().functions as Overload[];
+  return overloadTable;
+}
+
+/** `x.startsWith(y)`, `size(x)`: the ways a function can be called, one per style and arity. */
+function forms(all: readonly Overload[]): string[] {
+  const seen = new Set<string>();
+  for (const o of all) {
+    const receiver = o.receiverType === 'CelNamespace' ? 'cel.' : o.receiverType === 'OptionalNamespace' ? 'optional.' : o.receiverType === null ? '' : 'x.';
+    const letters = receiver === 'x.' ? ['y', 'z', 'w'] : ['x', 'y', 'z', 'w'];
+    const params = o.params.map((_, i) => letters[i] ?? `a${i}`);
+    seen.add(`${receiver}${o.name}(${params.join(', ')})`);
+  }
+  return [...seen];
+}
+
+/** Whether a value of the type a literal shows (undefined: unknown before the run) fits `declared`. */
+function fitsType(known: string | undefined, declared: string, overload: Overload): boolean {
+  if (known === undefined) return true;
+  // Macros take expressions (`ast`) and accept lists and maps alike; type parameters take anything.
+  if (overload.params.some((p) => p.type === 'ast')) return true;
+  const base = declared.replace(/<.*$/, '');
+  if (base === 'dyn' || /^[A-Z]$/.test(base)) return true;
+  return base === known;
+}
+
+interface Call {
+  name: string;
+  /** The receiver's type when a literal shows it, `null` when unknown; undefined for a global call. */
+  receiver?: string | null;
+  /** Each argument's type when a literal shows it. */
+  args: (string | undefined)[];
+  /** Where the function's name is written. */
+  offset: number;
+}
+
+interface AstNode {
+  op: string;
+  args: unknown;
+  start?: number;
+  end?: number;
+  pos?: number;
+}
+
+function isNode(v: unknown): v is AstNode {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as AstNode).op === 'string';
+}
+
+/** Every function call in an expression, in the order written; none when it does not parse. */
+function callsOf(expression: string): Call[] {
+  let ast: unknown;
+  try {
+    ast = (env.parse(expression) as unknown as { ast: unknown }).ast;
+  } catch {
+    return [];
+  }
+  const calls: Call[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(walk);
+      return;
+    }
+    if (!isNode(value)) return;
+    if ((value.op === 'call' || value.op === 'rcall') && Array.isArray(value.args)) {
+      const receiverCall = value.op === 'rcall';
+      const name = value.args[0] as string;
+      const receiver = receiverCall ? value.args[1] : undefined;
+      const args = (receiverCall ? value.args[2] : value.args[1]) as unknown[];
+      const from = receiverCall && isNode(receiver) ? (receiver.end ?? 0) : (value.start ?? value.pos ?? 0);
+      const at = expression.indexOf(name, from);
+      calls.push({
+        name,
+        ...(receiverCall ? { receiver: literalType(receiver) ?? null } : {}),
+        args: Array.isArray(args) ? args.map(literalType) : [],
+        offset: at >= 0 ? at : (value.start ?? value.pos ?? 0),
+      });
+      if (receiverCall) walk(receiver);
+      walk(args);
+      return;
+    }
+    walk(value.args);
+  };
+  walk(ast);
+  return calls;
+}
+
+/** The CEL type of a literal (`"a"`, `1`, `[..]`, `{..}`), or of the cel/optional namespaces. */
+function literalType(node: unknown): string | undefined {
+  if (!isNode(node)) return undefined;
+  if (node.op === 'list') return 'list';
+  if (node.op === 'map') return 'map';
+  if (node.op === 'id') return node.args === 'cel' ? 'CelNamespace' : node.args === 'optional' ? 'OptionalNamespace' : undefined;
+  if (node.op !== 'value') return undefined;
+  const v = node.args;
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'double';
+  if (typeof v === 'boolean') return 'bool';
+  if (v === null) return 'null';
+  if (v instanceof Uint8Array) return 'bytes';
+  return undefined;
 }
 
 export function evaluate(expression: string, context: Record<string, unknown>): unknown {

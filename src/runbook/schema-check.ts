@@ -4,7 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Problem } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
 import { parseSource, positionOf, type SourceFile, type YamlPath } from './source.js';
-import { suggestion } from './suggest.js';
+import { didYouMean, suggestion } from './suggest.js';
 
 // verbose: errors carry their schema and data, whose descriptions and known fields become hints.
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
@@ -55,10 +55,14 @@ export function checkAgainstSchema(
   if (validate(value)) return [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
-  for (const { err, union } of simplify(validate.errors ?? [])) {
+  const reported = simplify(validate.errors ?? []);
+  const misspelt = misspeltRequired(reported.map((r) => r.err));
+  for (const { err, union } of reported) {
     // propertyNames reports twice: the failed keyword (with propertyName) and a summary; keep one.
     // A failed if/then is said by the errors of its `then`; "must match then schema" adds nothing.
     if (err.keyword === 'propertyNames' || err.keyword === 'if') continue;
+    // One typo reported once: `comand` is an unknown field whose suggestion is the missing `command`.
+    if (err.keyword === 'required' && misspelt.has(`${err.instancePath}\0${String((err.params as { missingProperty?: unknown }).missingProperty)}`)) continue;
     const path = pointerToPath(err.instancePath);
     if (options.ignore?.(path, valueAt(value, path))) continue;
     const p =
@@ -72,6 +76,21 @@ export function checkAgainstSchema(
     }
   }
   return problems;
+}
+
+/**
+ * `path\0field` for each required field that an unknown field beside it is a typo of: the
+ * unknown field's problem says it with its did-you-mean, the missing one would say it again.
+ */
+function misspeltRequired(errors: readonly ErrorObject[]): Set<string> {
+  const out = new Set<string>();
+  for (const err of errors) {
+    if (err.keyword !== 'additionalProperties') continue;
+    const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const guess = didYouMean(String((err.params as { additionalProperty?: unknown }).additionalProperty), known, { short: true });
+    if (guess) out.add(`${err.instancePath}\0${guess}`);
+  }
+  return out;
 }
 
 /**
@@ -143,7 +162,7 @@ function toProblem(
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       return {
         message: `${subject}: unknown field "${formatPath([...path, extra])}"`,
-        hint: known.length ? suggestion(extra, known, `Known fields: ${known.join(', ')}`) : 'this mapping takes no fields of its own',
+        hint: known.length ? suggestion(extra, known, `Known fields: ${known.join(', ')}`, { short: true }) : 'this mapping takes no fields of its own',
         at: positionOf(source, [...full, extra], true),
       };
     }

@@ -87,6 +87,13 @@ function syntaxProblems(file: string, text: string, lines: LineCounter, errors: 
     if (err.code !== 'DUPLICATE_KEY') {
       if (reportedOther) continue;
       reportedOther = true;
+      // `{{ name }}: value` sets the parser off ("Map comment with trailing content"): the
+      // unquoted template key is the news, and whatever the parser said after it is not.
+      const keys = templateKeysUpTo(text, err.pos[0]);
+      if (keys.length) {
+        for (const offset of keys) problems.push(templateKeyProblem(file, lines, offset));
+        continue;
+      }
     }
     let offset = err.pos[0];
     let message = `YAML syntax: ${firstLine(err.message)}`;
@@ -121,6 +128,25 @@ function syntaxProblems(file: string, text: string, lines: LineCounter, errors: 
     problems.push({ message, hint, at: { file, line: pos.line, column: pos.col } });
   }
   return problems;
+}
+
+// A block mapping key that is a template: indentation, maybe a list dash, then {{ ... }}:
+const TEMPLATE_KEY = /^([ \t]*(?:-[ \t]+)?)\{\{[^\n]*?\}\}[ \t]*:(?:[ \t]|$)/gm;
+
+/** Where the template keys of the lines up to the one holding `offset` start; none: another error. */
+function templateKeysUpTo(text: string, offset: number): number[] {
+  const lineEnd = text.indexOf('\n', offset);
+  const upTo = text.slice(0, lineEnd < 0 ? undefined : lineEnd);
+  return [...upTo.matchAll(TEMPLATE_KEY)].map((m) => m.index + m[1]!.length);
+}
+
+function templateKeyProblem(file: string, lines: LineCounter, offset: number): Problem {
+  const pos = lines.linePos(offset);
+  return {
+    message: 'a mapping key starting with "{{" must be quoted: YAML reads an unquoted {{ as the start of a mapping, not a template',
+    hint: 'write the key in quotes, e.g. "{{ name }}": value',
+    at: { file, line: pos.line, column: pos.col },
+  };
 }
 
 /** The unmatched opening bracket before `offset` (quotes are skipped), if any. */
@@ -268,6 +294,11 @@ function findUnquotedTemplates(file: string, text: string, lines: LineCounter, d
   const visit = (node: unknown): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
+        // The first key of a block mapping parses without error as a flow mapping key.
+        if (looksLikeTemplate(pair.key) && pair.key.range) {
+          problems.push(templateKeyProblem(file, lines, pair.key.range[0]));
+          pair.key = new Scalar(text.slice(pair.key.range[0], pair.key.range[1]));
+        }
         pair.value = check(pair.value) as typeof pair.value;
         visit(pair.value);
       }

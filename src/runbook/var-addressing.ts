@@ -3,11 +3,16 @@
 //   - `name`: the root runbook's var; or, when the root declares none of that name, the var of
 //     that name in every imported file that declares it and whose importer does not bind it;
 //   - `qualifier.name`: the var in the imported file(s) the qualifier names: the imported
-//     runbook's metadata.name, or its path relative to the root runbook, with or without the
-//     extension (`rhoai-2.25-to-3.3/before/llama-stack.llamaStackBackupCommand`). This form also
-//     reaches a var its importer binds.
+//     runbook's metadata.name, or its path, with or without the extension, relative to the root
+//     runbook or to any runbook that imports it on the way down
+//     (`rhoai-2.25-to-3.3/before/llama-stack.llamaStackBackupCommand` from a site overlay of the
+//     upgrade, as in the upgrade's own docs), or in the shipped form for a runbook shipped with
+//     runbook (`runbook:rhoai-2.25-to-3.3/before/llama-stack.llamaStackBackupCommand`). This form
+//     also reaches a var its importer binds.
 // As Ansible's role defaults can be overridden by extra vars, and Terraform's module inputs only
 // through the caller: the qualified form is the explicit one, the plain form the convenient one.
+import { dirname, extname, relative, sep } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { Plan, VarScope, VarSpec } from './types.js';
 
 /** A var a user can set, as `runbook vars` lists it. */
@@ -30,9 +35,32 @@ export interface RoutedValues {
   unknown: string[];
 }
 
-/** The names an imported scope answers to, before the dot of a qualified var name. */
-export function qualifiersOf(scope: VarScope): string[] {
-  return scope.qualifiers ?? [];
+/**
+ * The names an imported scope answers to, before the dot of a qualified var name: the loader's
+ * (metadata.name, path from the root runbook) first, the first being the one listings show; with
+ * the plan, also its path from each runbook that imports it on the way down and its shipped form.
+ */
+export function qualifiersOf(scope: VarScope, plan?: Pick<Plan, 'scopes'>): string[] {
+  const names = [...(scope.qualifiers ?? [])];
+  if (!plan) return names;
+  const withAndWithout = (path: string): string[] => [path.slice(0, path.length - extname(path).length), path];
+  for (let parent = scope.parent; parent !== undefined; parent = parent === '' ? undefined : plan.scopes[parent]?.parent) {
+    const importer = plan.scopes[parent];
+    if (importer) names.push(...withAndWithout(posix(relative(dirname(importer.file), scope.file))));
+  }
+  const shipped = shippedName(scope.file);
+  if (shipped) names.push(...withAndWithout(shipped));
+  return [...new Set(names)];
+}
+
+/** `runbook:rhoai-2.25-to-3.3/before/model-serving.yaml` for a runbook shipped with runbook. */
+export function shippedName(file: string): string | undefined {
+  const path = relative(`${packageRoot()}${sep}runbooks`, file);
+  return path && !path.startsWith('..') ? `runbook:${posix(path)}` : undefined;
+}
+
+function posix(path: string): string {
+  return path.split(sep).join('/');
 }
 
 function split(name: string): { qualifier: string; name: string } | undefined {
@@ -61,7 +89,7 @@ export function routeValues(plan: Plan, given: Record<string, unknown>): RoutedV
     }
     const q = split(given_);
     const targets = q
-      ? imported(plan).filter((s) => qualifiersOf(s).includes(q.qualifier) && s.vars.some((v) => v.name === q.name))
+      ? imported(plan).filter((s) => qualifiersOf(s, plan).includes(q.qualifier) && s.vars.some((v) => v.name === q.name))
       : imported(plan).filter((s) => s.vars.some((v) => v.name === given_) && !(given_ in s.bindings));
     if (targets.length === 0) {
       out.unknown.push(given_);

@@ -4,7 +4,7 @@
 import { relative } from 'node:path';
 import { stringify } from 'yaml';
 import type { Plan } from './types.js';
-import { settableVars, type SettableVar } from './var-addressing.js';
+import { settableVars, shippedName, type SettableVar } from './var-addressing.js';
 
 export interface ListedVar {
   name: string;
@@ -13,8 +13,16 @@ export interface ListedVar {
   required: boolean;
   secret: boolean;
   description?: string;
-  /** Files that declare it, relative to the root runbook's folder. */
+  /**
+   * Files that declare it, relative to the root runbook's folder; a shipped runbook outside that
+   * folder (imported by a site overlay) as `runbook:PATH`, as it is imported.
+   */
   declaredIn: string[];
+}
+
+function shownPath(baseDir: string, file: string): string {
+  const path = relative(baseDir, file) || file;
+  return path.startsWith('..') ? (shippedName(file) ?? path) : path;
 }
 
 export function listVars(plan: Plan, baseDir: string): ListedVar[] {
@@ -25,7 +33,7 @@ export function listVars(plan: Plan, baseDir: string): ListedVar[] {
     required: v.spec.required,
     secret: v.spec.secret,
     ...(v.spec.description ? { description: v.spec.description } : {}),
-    declaredIn: v.files.map((f) => relative(baseDir, f) || f),
+    declaredIn: v.files.map((f) => shownPath(baseDir, f)),
   }));
 }
 
@@ -35,13 +43,38 @@ export function inlineValue(value: unknown): string {
   return stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim();
 }
 
+/**
+ * The vars as a table, under a line per declaring file (said once, not on every row): a site
+ * overlay of the upgrade would otherwise repeat a long path on each of dozens of rows. A var
+ * declared alike in several files is listed under the first (the top-most importer) with how many
+ * more declare it; -o json lists them all.
+ */
 export function varsTable(vars: readonly ListedVar[]): string {
   // A long default (a whole object) would push every other column off the screen: cut it; -o json
-  // and -o example show it whole.
-  const cut = (text: string): string => (text.length > 48 ? `${text.slice(0, 47)}…` : text);
-  const rows = [['NAME', 'TYPE', 'DEFAULT', 'DECLARED IN'], ...vars.map((v) => [v.name, v.type + (v.required ? ' (required)' : '') + (v.secret ? ' (secret)' : ''), v.secret ? '' : cut(inlineValue(v.default)), v.declaredIn.join(', ')])];
-  const widths = rows[0]!.map((_, i) => Math.min(48, Math.max(...rows.map((r) => r[i]!.length))));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  // and -o example show it whole, with the description unfolded.
+  const cut = (text: string, width: number): string => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
+  const head = ['NAME', 'TYPE', 'DEFAULT', 'DESCRIPTION'];
+  const rows = vars.map((v) => {
+    const more = v.declaredIn.length > 1 ? `(+${v.declaredIn.length - 1} file${v.declaredIn.length > 2 ? 's' : ''}) ` : '';
+    return [
+      v.name,
+      v.type + (v.required ? ' (required)' : '') + (v.secret ? ' (secret)' : ''),
+      v.secret ? '' : cut(inlineValue(v.default), 48),
+      cut(more + (v.description ?? '').replace(/\s+/g, ' ').trim(), 80),
+    ];
+  });
+  const widths = head.map((_, i) => Math.min(48, Math.max(...[head, ...rows].map((r) => r[i]!.length))));
+  const line = (r: readonly string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out = [line(head)];
+  let group = '';
+  for (const [i, v] of vars.entries()) {
+    if (v.declaredIn[0] !== group) {
+      group = v.declaredIn[0]!;
+      out.push(`# ${group}`);
+    }
+    out.push(line(rows[i]!));
+  }
+  return out.join('\n') + '\n';
 }
 
 /** Folds a description into comment lines of at most ~100 columns. */

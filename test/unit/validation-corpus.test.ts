@@ -77,6 +77,27 @@ const cases: Record<string, Expected[]> = {
     ['14:142', '"patch[1].path" has the wrong form', 'JSON pointer'],
     ['16:93', 'step "Not a list" (patch): "patch" must be a list', 'RFC 6902'],
   ],
+  'cel-call-style.yaml': [
+    ['9:40', 'step "Global orValue": invalid expression: orValue is not called like that: write x.orValue(y)'],
+    ['10:51', 'step "Receiver semverGte": invalid expression: semverGte is not called like that: write semverGte(x, y)'],
+    ['11:69', 'step "Global startsWith": invalid expression: startsWith is not called like that: write x.startsWith(y)'],
+    ['12:42', 'step "Size of a number": invalid expression: size(int): size takes size(string) or size(bytes)'],
+  ],
+  // One typo reported once: no "missing required field" for the field the typo was meant to be.
+  'typo-reported-once.yaml': [
+    ['8:17', 'step "Run" (exec): unknown field "comand"', 'did you mean "command"?'],
+    ['10:34', 'step "List" (query): unknown field "knd"', 'did you mean "kind"?'],
+    ['12:79', 'step "Wait" (wait): unknown field "fr"', 'did you mean "for"?'],
+  ],
+  // A mis-indented line is one problem, never a "duplicate key" nothing duplicates.
+  // An unquoted template as a key: said as such, not as the parser's follow-on "Map comment".
+  'yaml-template-as-key.yaml': [['17:13', 'a mapping key starting with "{{" must be quoted', 'write the key in quotes']],
+  'yaml-template-as-first-key.yaml': [['13:13', 'a mapping key starting with "{{" must be quoted', 'write the key in quotes']],
+  'yaml-no-invented-duplicate-key.yaml': [['10:8', 'YAML syntax: Sequence item without - indicator', 'check the indentation']],
+  'loop-var-outside-loop.yaml': [
+    ['12:15', 'step "Outside": unknown name "it" in expression'],
+    ['13:39', 'step "Outside" (exec): unknown variable "it" in template'],
+  ],
   'apply-template-missing.yaml': [['8:28', 'step "Deploy the settings" (apply): template settings/configmap.yaml: no such file', 'relative to the runbook file']],
   'register-read-before-set.yaml': [['7:9', 'step "Use the count" reads "count" before any step registers it: step "Count the items"', 'move the step that registers it before this one']],
   'invalid-utf8.yaml': [['7:17', 'the file is not UTF-8: byte ff', 'save the file as UTF-8']],
@@ -237,6 +258,16 @@ describe('validation corpus', () => {
     });
     expect(problems).toEqual([]);
     expect(plan?.name).toBe('demo');
+  });
+
+  it('a did-you-mean never suggests the name found wrong', async () => {
+    for (const file of Object.keys(cases)) {
+      const { problems } = await loadRunbook(resolve(dir, file), { registry, provided: {} });
+      for (const p of problems) {
+        const guess = /did you mean "([^"]+)"/.exec(p.hint ?? '')?.[1];
+        if (guess) expect(p.message, file).not.toMatch(new RegExp(`"${guess.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+      }
+    }
   });
 
   it('a hint never spans lines: the CLI indents only its first line', async () => {
