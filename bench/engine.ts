@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { Executor } from '../src/engine/executor.js';
 import { Redactor } from '../src/contract/redact.js';
 import { StepRegistry } from '../src/contract/registry.js';
-import { STATE_VERSION, StateStore, type RunState } from '../src/engine/state.js';
+import { StateStore, newRunState, type RunState } from '../src/engine/state.js';
 import type { StepType } from '../src/contract/step-type.js';
 import { loadRunbook } from '../src/runbook/loader.js';
 import type { Plan } from '../src/runbook/types.js';
@@ -63,23 +63,7 @@ async function load(file: string): Promise<{ plan: Plan; vars: ResolvedVars }> {
 }
 
 function newState(plan: Plan, runId: string): RunState {
-  const now = new Date().toISOString();
-  return {
-    version: STATE_VERSION,
-    runId,
-    runbook: { name: plan.name, file: plan.file, digest: plan.digest },
-    stepDigests: {},
-    status: 'running',
-    dryRun: 'none',
-    startedAt: now,
-    updatedAt: now,
-    vars: {},
-    options: { only: [], skip: [] },
-    steps: {},
-    registered: {},
-    findings: [],
-    approved: [],
-  };
+  return newRunState({ runbook: plan, runId });
 }
 
 let STEPS = 0;

@@ -19,7 +19,7 @@ import '../src/cli/services.js'; // declares StepServices.kube
 import type { RunEvent } from '../src/engine/events.js';
 import { Executor } from '../src/engine/executor.js';
 import { Redactor } from '../src/contract/redact.js';
-import { STATE_VERSION, type RunState } from '../src/engine/state.js';
+import { newRunState, type RunState } from '../src/engine/state.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/types.js';
 import { loadRunbook } from '../src/runbook/loader.js';
@@ -379,23 +379,7 @@ async function waitReaction(trials: number): Promise<{ median: number; p90: numb
 }
 
 function newState(name: string, file: string, digest: string): RunState {
-  const now = new Date().toISOString();
-  return {
-    version: STATE_VERSION,
-    runId: 'bench',
-    runbook: { name, file, digest },
-    stepDigests: {},
-    status: 'running',
-    dryRun: 'none',
-    startedAt: now,
-    updatedAt: now,
-    vars: {},
-    options: { only: [], skip: [] },
-    steps: {},
-    registered: {},
-    findings: [],
-    approved: [],
-  };
+  return newRunState({ runbook: { name, file, digest }, runId: 'bench' });
 }
 
 async function pool(n: number, width: number, job: (i: number) => Promise<void>): Promise<void> {

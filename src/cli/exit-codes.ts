@@ -16,7 +16,7 @@ export const EXIT = {
   locked: 5,
   /** A run's state files are damaged or of an unknown format: named, never replaced. */
   stateDamaged: 6,
-  /** The cluster could not be reached, or refused the credentials. */
+  /** The cluster could not be reached, refused the credentials, or the user may not do what the runbook needs. */
   clusterUnreachable: 7,
   /** A local file could not be read or written (disk full, read-only, permissions). */
   ioFailure: 8,

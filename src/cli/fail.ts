@@ -1,18 +1,11 @@
 // Turns any error into a message and an exit code, in one place. Never a stack trace, unless
 // RUNBOOK_DEBUG is set.
-import { InputError, RunbookError, StateDamaged, formatProblem } from '../contract/errors.js';
+import { InputError, PermissionsMissing, RunbookError, StateDamaged, formatProblem } from '../contract/errors.js';
 import { LockHeld } from '../engine/lock.js';
 import { LeaseHeld } from '../kube/lease-lock.js';
 import { EXIT } from './exit-codes.js';
 
-export class CliExit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
 export function reportError(err: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): number {
-  if (err instanceof CliExit) return err.code;
   if (err instanceof InputError) {
     const n = err.problems.length;
     write(`${err.problems.map(formatProblem).join('\n')}\n`);
@@ -38,7 +31,9 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
 function exitCodeOf(err: RunbookError): number {
   if (err instanceof LockHeld || err instanceof LeaseHeld) return EXIT.locked;
   if (err instanceof StateDamaged) return EXIT.stateDamaged;
-  // Failing to reach the cluster or to be let in is not bad input: it says so with its own code.
+  // Failing to reach the cluster, to be let in, or to be allowed what the runbook needs is not bad
+  // input: it says so with its own code.
+  if (err instanceof PermissionsMissing) return EXIT.clusterUnreachable;
   if (err.connection || err.data?.networkCode !== undefined || err.data?.code === 401) return EXIT.clusterUnreachable;
   return EXIT.invalidInput;
 }

@@ -21,7 +21,7 @@ Exit codes:
   4    waiting for approval of a manual gate: runbook resume RUN-ID --approve STEP-ID
   5    another run of this runbook on this cluster is in progress; nothing was done
   6    a run's state is damaged: runbook resume RUN-ID --repair
-  7    the cluster cannot be reached, or refused the credentials
+  7    the cluster cannot be reached, or refused the credentials, or the user may not do what the runbook needs
   8    a local file could not be read or written
   130  interrupted (Ctrl-C, SIGTERM); runbook resume RUN-ID continues
 

@@ -7,15 +7,8 @@ import { connectRules, type HttpRouting } from '../steps/http-routing.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ResendListener } from '../kube/transport.js';
 import type { LoadedKubeConfig } from '../kube/config.js';
-import type { Plan } from '../runbook/types.js';
 import type { ClusterState } from './cluster-state.js';
 import type { KubeFlags, RunFlags } from './global-options.js';
-
-declare module '../contract/step-type.js' {
-  interface StepServices {
-    kube: KubeClient;
-  }
-}
 
 export interface ApiCalls {
   reads: number;
@@ -37,7 +30,7 @@ export interface ServiceHooks {
   onResend?: ResendListener;
 }
 
-export async function createServices(_plan: Plan, flags: KubeFlags & Pick<RunFlags, 'dryRun' | 'connectTo' | 'cacert'>, hooks: ServiceHooks = {}): Promise<Services> {
+export async function createServices(flags: KubeFlags & Pick<RunFlags, 'dryRun' | 'connectTo' | 'cacert'>, hooks: ServiceHooks = {}): Promise<Services> {
   let client: KubeClient | undefined;
   let loaded: LoadedKubeConfig | undefined;
   const { KubeClient: Client, loadKubeConfig } = await import('../kube/index.js');

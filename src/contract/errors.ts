@@ -42,16 +42,6 @@ export class StepTimeout extends RunbookError {}
 /** The run was stopped from outside (SIGINT, SIGTERM); never retried. */
 export class RunAborted extends RunbookError {}
 
-/** A manual gate is closed and no one can answer it now. */
-export class ApprovalRequired extends RunbookError {
-  constructor(
-    readonly stepId: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * A run's state on disk cannot be read as written: a damaged snapshot, a damaged line in the
  * middle of the change log, a missing change, or a format this version does not know. Named with
@@ -60,8 +50,11 @@ export class ApprovalRequired extends RunbookError {
  */
 export class StateDamaged extends RunbookError {}
 
-/** A finding of severity prohibited or critical stopped the run. */
-export class BlockedByFinding extends RunbookError {}
+/**
+ * The permission preflight found things the user may not do that the runbook needs: nothing was
+ * changed. Not bad input: the runbook is fine, the credentials are not enough.
+ */
+export class PermissionsMissing extends RunbookError {}
 
 /** Bad input: a runbook, a vars file, a flag. Carries every problem found, not just the first. */
 export class InputError extends RunbookError {

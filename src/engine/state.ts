@@ -54,6 +54,40 @@ function checkVersion(state: RunState, file: string): void {
   });
 }
 
+export interface NewRunState {
+  runbook: { name: string; file: string; digest: string };
+  runId: string;
+  /** Default: none. */
+  dryRun?: RunState['dryRun'];
+  /** Root vars as given, secrets already replaced by the marker. Default: none. */
+  vars?: Record<string, unknown>;
+  /** Default: nothing selected or skipped. */
+  options?: RunState['options'];
+  now?: Date;
+}
+
+/** The state of a run that has not run a step yet: what `run`, `plan` and every harness start from. */
+export function newRunState(init: NewRunState): RunState {
+  const now = (init.now ?? new Date()).toISOString();
+  const { name, file, digest } = init.runbook;
+  return {
+    version: STATE_VERSION,
+    runId: init.runId,
+    runbook: { name, file, digest },
+    stepDigests: {},
+    status: 'running',
+    dryRun: init.dryRun ?? 'none',
+    startedAt: now,
+    updatedAt: now,
+    vars: init.vars ?? {},
+    options: init.options ?? { only: [], skip: [] },
+    steps: {},
+    registered: {},
+    findings: [],
+    approved: [],
+  };
+}
+
 export function newRunId(name: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
@@ -152,6 +186,8 @@ export class StateStore {
       checkVersion(state, this.statePath(runId));
       return { state, setAside: [] };
     }
+    // A state of a format this version does not know is not repaired into one it does.
+    if (state) checkVersion(state, this.statePath(runId));
     await this.close();
     const setAside = await setAsideDamaged(dir);
     // The kept state is written afresh as a new snapshot; steps recorded as under way are entered

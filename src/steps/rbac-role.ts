@@ -6,9 +6,9 @@
 import type { StepRegistry } from '../contract/registry.js';
 import type { PermissionNeed } from '../contract/step-type.js';
 import type { KubeObject, ResourceMapping } from '../kube/types.js';
+import { neededAccess } from '../runbook/permission-needs.js';
 import type { Plan } from '../runbook/types.js';
 import type { ResolvedVars } from '../runbook/vars.js';
-import { neededAccess } from './preflight.js';
 
 /** Stands for a value known only at run time while the needs are worked out. */
 const UNRESOLVED = '\u0000unresolved';

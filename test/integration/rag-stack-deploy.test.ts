@@ -11,7 +11,7 @@ import { formatProblem } from '../../src/contract/errors.js';
 import type { Finding } from '../../src/contract/findings.js';
 import { Executor } from '../../src/engine/executor.js';
 import { Redactor } from '../../src/contract/redact.js';
-import { STATE_VERSION, StateStore, type RunState } from '../../src/engine/state.js';
+import { StateStore, newRunState, type RunState } from '../../src/engine/state.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { statusCodeOf } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/types.js';
@@ -89,23 +89,7 @@ async function inProcess(file: string, given: Record<string, unknown>): Promise<
   const dir = await tempDir('rag-stack-state-');
   const redactor = new Redactor(resolved.vars.secrets);
   const store = new StateStore(dir, redactor, false);
-  const now = new Date().toISOString();
-  const state: RunState = {
-    version: STATE_VERSION,
-    runId: 'in-process',
-    runbook: { name: loaded.plan.name, file: loaded.plan.file, digest: loaded.plan.digest },
-    stepDigests: {},
-    status: 'running',
-    dryRun: 'none',
-    startedAt: now,
-    updatedAt: now,
-    vars: {},
-    options: { only: [], skip: [] },
-    steps: {},
-    registered: {},
-    findings: [],
-    approved: [],
-  };
+  const state: RunState = newRunState({ runbook: loaded.plan, runId: 'in-process' });
   const before = client.stats.writes;
   const summary = await new Executor({
     plan: loaded.plan,

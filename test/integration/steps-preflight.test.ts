@@ -2,10 +2,11 @@
 // (`permissions`), kinds are mapped to resources by discovery, and the view-only user learns every
 // missing permission at once, with the steps that need it, before anything is written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepFailure } from '../../src/contract/errors.js';
+import { PermissionsMissing } from '../../src/contract/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
+import { assertPermissions, checkPermissions } from '../../src/kube/permission-check.js';
+import { neededAccess, planTalksToCluster } from '../../src/runbook/permission-needs.js';
 import { builtinRegistry } from '../../src/steps/index.js';
-import { assertPlanPermissions, planUsesCluster, preflightPermissions } from '../../src/steps/preflight.js';
 import { createNamespace, deleteNamespace } from './support/objects.js';
 import { adminKube, loadSteps, viewerKube } from './support/run-step.js';
 
@@ -48,9 +49,9 @@ describe('permission preflight', () => {
     const { plan, vars } = await loadSteps(runbook(), { vars: { namespace: ns } });
     const viewer = viewerKube();
     const before = viewer.stats;
-    const error = await assertPlanPermissions(plan, builtinRegistry(), viewer, { vars }).then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(StepFailure);
-    const lines = (error as StepFailure).message.split('\n');
+    const error = await assertPermissions(viewer, neededAccess(plan, builtinRegistry(), vars)).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(PermissionsMissing);
+    const lines = (error as PermissionsMissing).message.split('\n');
     expect(lines[0]).toMatch(/^user "[^"]+" lacks 5 permissions this runbook needs:$/);
     expect(lines.slice(1).sort()).toEqual(
       [
@@ -61,13 +62,13 @@ describe('permission preflight', () => {
         `  - patch subscriptions.operators.coreos.com "rhods-operator" in namespace ${ns} (step main/move-the-channel)`,
       ].sort(),
     );
-    expect((error as StepFailure).hint).toMatch(/ask a cluster administrator/);
+    expect((error as PermissionsMissing).hint).toMatch(/ask a cluster administrator/);
     expect(viewer.stats.writes - before.writes).toBe(0);
   });
 
   it('reports what it could not know before the run: loop items and kinds not served yet', async () => {
     const { plan, vars } = await loadSteps(runbook(), { vars: { namespace: ns } });
-    const report = await preflightPermissions(plan, builtinRegistry(), viewerKube(), { vars });
+    const report = await checkPermissions(viewerKube(), neededAccess(plan, builtinRegistry(), vars));
     expect(report.skipped.map((s) => s.stepId)).toEqual(['main/each-config/label-it', 'main/a-kind-installed-later']);
     expect(report.skipped[0]!.reason).toMatch(/loop item/);
     expect(report.skipped[1]!.reason).toBe('Widget (widgets.example.com/v1) is not served by the cluster yet');
@@ -78,21 +79,21 @@ describe('permission preflight', () => {
 
   it('without vars, a templated step is skipped rather than guessed', async () => {
     const { plan } = await loadSteps(runbook(), { vars: { namespace: ns } });
-    const report = await preflightPermissions(plan, builtinRegistry(), viewerKube());
+    const report = await checkPermissions(viewerKube(), neededAccess(plan, builtinRegistry()));
     expect(report.skipped).toContainEqual({ stepId: 'main/drop-old-settings', reason: 'its input has templates' });
     expect(report.missing.some((m) => m.verb === 'delete')).toBe(false);
   });
 
   it('knows when a plan needs no cluster at all', async () => {
     const local = await loadSteps('- name: note it\n  exec: { command: ["true"] }\n- name: ask\n  confirm: { message: ok? }');
-    expect(planUsesCluster(local.plan, builtinRegistry())).toBe(false);
+    expect(planTalksToCluster(local.plan, builtinRegistry())).toBe(false);
     const { plan } = await loadSteps(runbook(), { vars: { namespace: ns } });
-    expect(planUsesCluster(plan, builtinRegistry())).toBe(true);
+    expect(planTalksToCluster(plan, builtinRegistry())).toBe(true);
   });
 
   it('passes for the admin, and covers every Kubernetes step type', async () => {
     const { plan, vars } = await loadSteps(runbook(), { vars: { namespace: ns } });
-    const report = await assertPlanPermissions(plan, builtinRegistry(), kube, { vars });
+    const report = await assertPermissions(kube, neededAccess(plan, builtinRegistry(), vars));
     expect(report.missing).toEqual([]);
     expect(report.checked.length).toBeGreaterThan(8);
     const kubernetesTypes = ['apply', 'patch', 'delete', 'wait', 'query', 'backup', 'assert', 'subscription', 'approveInstallPlan', 'installOperator', 'uninstallOperator'];

@@ -5,24 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/contract/redact.js';
-import { STATE_VERSION, StateStore, type RunState } from '../../src/engine/state.js';
+import { StateStore, newRunState, type RunState } from '../../src/engine/state.js';
 
 function state(runId = 'r1'): RunState {
   return {
-    version: STATE_VERSION,
-    runId,
-    runbook: { name: 'x', file: '/x.yaml', digest: 'd' },
+    ...newRunState({ runbook: { name: 'x', file: '/x.yaml', digest: 'd' }, runId, vars: { v: 1 } }),
     stepDigests: { a: '1', b: '2' },
-    status: 'running',
-    dryRun: 'none',
     startedAt: 't0',
     updatedAt: 't0',
-    vars: { v: 1 },
-    options: { only: [], skip: [] },
-    steps: {},
-    registered: {},
-    findings: [],
-    approved: [],
   };
 }
 

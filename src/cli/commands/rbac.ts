@@ -26,7 +26,7 @@ export async function rbacCommand(file: string, flags: RbacFlags, registry: Step
   }
   const backend = parseStateFlag(flags.state);
   const prepared = await prepare(resolve(file), flags, registry);
-  const services = await createServices(prepared.plan, { ...flags, dryRun: 'client' });
+  const services = await createServices({ ...flags, dryRun: 'client' });
   const kube = services.services.kube!;
   const shipped = await shippedKinds();
   const map: KindMapper = async (apiVersion, kind) => (await kube.mapper.tryMap(apiVersion, kind)) ?? shipped.get(`${apiVersion}/${kind}`);

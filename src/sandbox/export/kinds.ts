@@ -6,9 +6,10 @@ import { InputError, type Problem } from '../../contract/errors.js';
 import type { StepRegistry } from '../../contract/registry.js';
 import { splitApiVersion } from '../../kube/types.js';
 import { loadRunbook } from '../../runbook/loader.js';
+import { walkNodes } from '../../runbook/plan-walk.js';
 import type { Plan, PlanNode } from '../../runbook/types.js';
 import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars } from '../../runbook/vars.js';
-import { dedupeNotes, neededAccess } from '../../steps/preflight.js';
+import { dedupeNotes, neededAccess } from '../../runbook/permission-needs.js';
 
 /** Stands for a template that cannot be rendered before the run (a loop item, a registered value). */
 export const UNRESOLVED = '\u0000unresolved\u0000';
@@ -166,11 +167,10 @@ export function kindsOf(runbooks: readonly LoadedRunbook[], registry: StepRegist
 /** Input fields that carry whole objects (apply's manifest and template, backup's objects). */
 const OBJECT_FIELDS = ['manifest', 'template', 'objects'];
 
-function stepInputs(nodes: readonly PlanNode[], out = new Map<string, Record<string, unknown>>()): Map<string, Record<string, unknown>> {
-  for (const node of nodes) {
-    if (node.kind === 'step') {
-      if (node.input && typeof node.input === 'object' && !Array.isArray(node.input)) out.set(node.id, node.input as Record<string, unknown>);
-    } else stepInputs(node.children, out);
+function stepInputs(nodes: readonly PlanNode[]): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const { node } of walkNodes(nodes)) {
+    if (node.kind === 'step' && node.input && typeof node.input === 'object' && !Array.isArray(node.input)) out.set(node.id, node.input as Record<string, unknown>);
   }
   return out;
 }

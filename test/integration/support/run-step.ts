@@ -11,7 +11,7 @@ import type { RunEvent, RunSummary, StepResult, StepStatus } from '../../../src/
 import { Executor, type ApprovalPolicy } from '../../../src/engine/executor.js';
 import type { Finding } from '../../../src/contract/findings.js';
 import { Redactor } from '../../../src/contract/redact.js';
-import { STATE_VERSION, StateStore, type RunState } from '../../../src/engine/state.js';
+import { StateStore, newRunState, type RunState } from '../../../src/engine/state.js';
 import type { DryRunMode, StepContext } from '../../../src/contract/step-type.js';
 import '../../../src/cli/services.js'; // declares StepServices.kube
 import { KubeClient } from '../../../src/kube/client.js';
@@ -174,23 +174,7 @@ function declareVars(values: Record<string, unknown>): Record<string, { type: st
 }
 
 function newState(plan: Plan): RunState {
-  const now = new Date().toISOString();
-  return {
-    version: STATE_VERSION,
-    runId: 'step-test',
-    runbook: { name: plan.name, file: plan.file, digest: plan.digest },
-    stepDigests: {},
-    status: 'running',
-    dryRun: 'none',
-    startedAt: now,
-    updatedAt: now,
-    vars: {},
-    options: { only: [], skip: [] },
-    steps: {},
-    registered: {},
-    findings: [],
-    approved: [],
-  };
+  return newRunState({ runbook: plan, runId: 'step-test' });
 }
 
 /**
