@@ -14,6 +14,12 @@ export interface Finding {
   objects?: string[];
   /** Filled by the executor. */
   stepId?: string;
+  /**
+   * Filled by the executor in a dry run, for a finding made after steps that would have changed
+   * the cluster and did not: what it read may be what those changes remedy, so it does not stop
+   * the dry run, and a run checks it again. Says which change came first.
+   */
+  provisional?: string;
 }
 
 export function stopsRun(severity: Severity, stopOn: readonly Severity[]): boolean {

@@ -42,18 +42,22 @@ export class BlockingFindings {
     }
   }
 
-  record(findings: readonly Finding[], stepId: string): void {
+  /**
+   * `provisional`: in a dry run, the changes before this step that were not made; its findings
+   * are recorded and shown, and block nothing (a run checks them again).
+   */
+  record(findings: readonly Finding[], stepId: string, provisional?: string): void {
     for (const f of findings) {
-      const finding = this.redactor.redactValue({ ...f, stepId });
+      const finding = this.redactor.redactValue({ ...f, stepId, ...(provisional ? { provisional } : {}) });
       this.state.findings.push(finding);
       this.onEvent({ type: 'finding', finding });
-      if (this.stopOn.includes(f.severity) && !this.first) this.first = finding;
+      if (this.stopOn.includes(f.severity) && !this.first && !provisional) this.first = finding;
     }
   }
 
   /** The stop of a blocked run, saying what blocked it. */
   stop(): StopRun {
-    const blocking = this.state.findings.filter((f) => this.stopOn.includes(f.severity));
+    const blocking = this.state.findings.filter((f) => this.stopOn.includes(f.severity) && !f.provisional);
     // Each severity counted for itself: "1 prohibited and 1 critical finding", never "2 prohibited".
     const counts = this.stopOn.map((sev) => [sev, blocking.filter((f) => f.severity === sev).length] as const).filter(([, n]) => n > 0);
     const said = blocking.length === 1 ? `1 ${blocking[0]!.severity} finding` : `${blocking.length} findings (${counts.map(([sev, n]) => `${n} ${sev}`).join(', ')})`;

@@ -12,6 +12,7 @@ import type { ForEachNode, Plan, PlanNode, StepNode } from '../runbook/types.js'
 import type { ResolvedVars } from '../runbook/vars.js';
 import { AttemptsFailed, runWithRetries } from './attempt.js';
 import { BlockingFindings, countFindings } from './blocking-findings.js';
+import { UnmadeChanges } from './unmade-changes.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { RunAborted, StepFailure } from '../contract/errors.js';
 import type { EventListener, NodeInfo, RunStatus, RunSummary, StepOutcome, StepResult, StepStatus } from './events.js';
@@ -64,6 +65,8 @@ const COMPLETED: readonly StepStatus[] = ['ok', 'changed', 'skipped'];
 export class Executor {
   private readonly counts: Record<StepStatus, number> = { ok: 0, changed: 0, skipped: 0, failed: 0 };
   private readonly findings: BlockingFindings;
+  /** In a dry run: the changes passed over, which make later findings provisional. */
+  private readonly unmadeChanges = new UnmadeChanges();
   private readonly checkpoints: CheckpointWriter;
   /** Before the --from step: nodes are skipped until it is reached. */
   private beforeFrom: boolean;
@@ -306,7 +309,8 @@ export class Executor {
           this.o.state.registered[node.register] = outcome.output ?? null;
         }
       }
-      this.findings.record(outcome.findings, info.id);
+      this.findings.record(outcome.findings, info.id, this.unmadeChanges.said());
+      if (this.o.dryRun !== 'none' && outcome.result.status === 'changed') this.unmadeChanges.add(info.id);
       return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, true);
     } catch (err) {
       if (err instanceof RunAborted || this.o.signal.aborted) {

@@ -35,7 +35,9 @@ export function renderMarkdown(r: RunReport): string {
   else {
     out.push('| Severity | Check | Message | Remediation | Objects |', '|---|---|---|---|---|');
     for (const f of r.findings) {
-      out.push(`| ${f.severity.toUpperCase()} | ${f.check} | ${esc(f.message)} | ${esc(f.remediation ?? '')} | ${esc((f.objects ?? []).join(', '))} |`);
+      // A dry run's finding made after changes it did not make says so: a run checks it again.
+      const message = f.provisional ? `${f.message} (provisional: ${f.provisional})` : f.message;
+      out.push(`| ${f.severity.toUpperCase()} | ${f.check} | ${esc(message)} | ${esc(f.remediation ?? '')} | ${esc((f.objects ?? []).join(', '))} |`);
     }
     out.push('');
   }

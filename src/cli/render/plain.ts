@@ -66,7 +66,11 @@ export class PlainRenderer implements Renderer {
         break;
       }
       case 'finding':
-        line(`  ${e.finding.severity.toUpperCase()} ${e.finding.check}: ${e.finding.message}${e.finding.remediation ? `\n           remediation: ${e.finding.remediation}` : ''}`);
+        line(
+          `  ${e.finding.severity.toUpperCase()}${e.finding.provisional ? ' (provisional)' : ''} ${e.finding.check}: ${e.finding.message}${
+            e.finding.remediation ? `\n           remediation: ${e.finding.remediation}` : ''
+          }${e.finding.provisional ? `\n           ${e.finding.provisional}; a run checks it again` : ''}`,
+        );
         break;
       case 'approval:required':
         line(`  waiting for approval of ${e.id}: ${e.message}`);
