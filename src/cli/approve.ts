@@ -51,6 +51,21 @@ export function waitingGates(state: Pick<RunState, 'steps'>): string[] {
     .map(([key]) => key);
 }
 
+/**
+ * For a gate that several loop items wait at, the one flag that passes all its items (`id[*]`),
+ * quoted for a shell; empty when no gate waits for more than one item.
+ */
+export function approveEveryItemFlags(keys: readonly string[]): string {
+  const byGate = new Map<string, number>();
+  for (const key of keys) {
+    const parsed = parseRunKey(key);
+    if (!parsed || parsed.keys.length === 0) continue;
+    const every = parsed.id + '[*]'.repeat(parsed.keys.length);
+    byGate.set(every, (byGate.get(every) ?? 0) + 1);
+  }
+  return approveFlags([...byGate].filter(([, n]) => n > 1).map(([every]) => every));
+}
+
 /** `--approve KEY` for each gate, quoted for a POSIX shell where `[`, `*` or a space would be read. */
 export function approveFlags(keys: readonly string[]): string {
   return keys.map((k) => `--approve ${shellWord(k)}`).join(' ');

@@ -3,7 +3,7 @@
 import { formatMs } from '../engine/attempt.js';
 import type { RunSummary } from '../engine/events.js';
 import type { RunState } from '../engine/state.js';
-import { approveFlags, waitingGates } from './approve.js';
+import { approveEveryItemFlags, approveFlags, waitingGates } from './approve.js';
 
 export function printSummary(
   summary: RunSummary,
@@ -42,7 +42,9 @@ function nextStep(summary: RunSummary, state: RunState): string | undefined {
       return `runbook resume ${state.runId}`;
     case 'waiting-approval': {
       const waiting = waitingGates(state);
-      return `runbook resume ${state.runId} ${waiting.length ? approveFlags(waiting) : '--approve STEP-ID'}`;
+      const every = approveEveryItemFlags(waiting);
+      const each = `runbook resume ${state.runId} ${waiting.length ? approveFlags(waiting) : '--approve STEP-ID'}`;
+      return every ? `${each}\n        or, for every item of the loop: runbook resume ${state.runId} ${every}` : each;
     }
     case 'blocked':
       return 'resolve the findings above (see the report), then run again';

@@ -5,7 +5,7 @@ import { RunbookError } from '../../contract/errors.js';
 import { liveRunHolder } from '../../engine/lock.js';
 import { Redactor } from '../../contract/redact.js';
 import { StateStore, type RunState } from '../../engine/state.js';
-import { approveFlags, waitingGates } from '../approve.js';
+import { approveEveryItemFlags, approveFlags, waitingGates } from '../approve.js';
 import { EXIT } from '../exit-codes.js';
 import { parseStateFlag, type ClusterState } from '../cluster-state.js';
 import type { KubeFlags } from '../global-options.js';
@@ -50,18 +50,38 @@ export async function statusCommand(runId: string | undefined, given: StatusFlag
   }
   const out: string[] = [`run ${state.runId}: ${state.status}${state.message ? ` — ${state.message}` : ''}`, `runbook: ${state.runbook.file}`, `started ${state.startedAt}, last update ${state.updatedAt}`, ''];
   for (const [id, s] of Object.entries(state.steps)) {
-    const label = s.state === 'done' ? s.status : s.state === 'running' ? 'interrupted' : s.state;
+    const label = s.state === 'done' ? s.status : s.state === 'running' ? UNDER_WAY[state.status] : s.state;
     out.push(`  ${String(label).padEnd(12)} ${id}${s.durationMs ? ` (${formatMs(s.durationMs)})` : ''}${s.error ? `: ${s.error.message}` : ''}`);
   }
   const waiting = state.status === 'waiting-approval' ? waitingGates(state) : [];
   if (waiting.length) {
     // Written as --approve takes them, loop gates with their item key, to be copied as they are.
     out.push('', 'waiting for approval:', ...waiting.map((key) => `  ${key}`));
-    out.push('', `resume with: runbook resume ${state.runId} ${approveFlags(waiting)}`, `         or: runbook resume ${state.runId}   (to be asked on a terminal)`);
+    const every = approveEveryItemFlags(waiting);
+    out.push(
+      '',
+      `resume with: runbook resume ${state.runId} ${approveFlags(waiting)}`,
+      ...(every ? [`         or: runbook resume ${state.runId} ${every}   (every item of the loop)`] : []),
+      `         or: runbook resume ${state.runId}   (to be asked on a terminal)`,
+    );
   } else if (state.status !== 'succeeded') out.push('', `resume with: runbook resume ${state.runId}`);
   process.stdout.write(out.join('\n') + '\n');
   return EXIT.ok;
 }
+
+/**
+ * A step or loop recorded as under way, said by how the run ended: a loop whose items wait at a
+ * gate waits with them; only a run that was stopped or lost leaves it interrupted.
+ */
+const UNDER_WAY: Record<ShownRun['status'], string> = {
+  running: 'running',
+  'waiting-approval': 'waiting',
+  blocked: 'stopped',
+  succeeded: 'running',
+  failed: 'interrupted',
+  aborted: 'interrupted',
+  interrupted: 'interrupted',
+};
 
 /**
  * A run recorded as running whose executor is gone (killed, or its machine lost) is shown as

@@ -73,6 +73,9 @@ describe('printSummary', () => {
     const out = capture();
     printSummary(summary('waiting-approval'), state({ steps: { 'replace[a]': { state: 'waiting' }, notify: { state: 'waiting' } } }), 'r.md', false);
     expect(out.stderr.join('')).toContain("  next: runbook resume up-20260302-093000-ab12 --approve 'replace[a]' --approve notify\n");
+    const loop = capture();
+    printSummary(summary('waiting-approval'), state({ steps: { 'replace[a]': { state: 'waiting' }, 'replace[b]': { state: 'waiting' } } }), 'r.md', false);
+    expect(loop.stderr.join('')).toContain("        or, for every item of the loop: runbook resume up-20260302-093000-ab12 --approve 'replace[*]'\n");
     const none = capture();
     printSummary(summary('waiting-approval'), state(), 'r.md', false);
     expect(none.stderr.join('')).toContain('--approve STEP-ID');

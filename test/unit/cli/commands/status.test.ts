@@ -75,6 +75,26 @@ describe('status command', () => {
     expect(text).toContain("\nwaiting for approval:\n  replace[a]\n\nresume with: runbook resume up-1 --approve 'replace[a]'\n");
   });
 
+  it('a loop whose items wait at a gate waits with them, and one flag passes every item', async () => {
+    const root = await folder([
+      state('up-3', {
+        status: 'waiting-approval',
+        steps: {
+          convert: { state: 'running' },
+          'convert/replace[ns-1/a]': { state: 'waiting' },
+          'convert/replace[ns-2/b]': { state: 'waiting' },
+        },
+      }),
+    ]);
+    const out = stdout();
+    expect(await statusCommand('up-3', { stateDir: root })).toBe(EXIT.ok);
+    const text = out.join('');
+    expect(text).toContain('  waiting      convert\n');
+    expect(text).not.toContain('interrupted');
+    expect(text).toContain("resume with: runbook resume up-3 --approve 'convert/replace[ns-1/a]' --approve 'convert/replace[ns-2/b]'\n");
+    expect(text).toContain("         or: runbook resume up-3 --approve 'convert/replace[*]'   (every item of the loop)\n");
+  });
+
   it('a run recorded as running with no live executor is interrupted; a failed one says how to resume', async () => {
     const root = await folder([state('up-2', { status: 'running', steps: { backup: { state: 'running' } } }), state('up-3')]);
     const out = stdout();
