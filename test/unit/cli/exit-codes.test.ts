@@ -1,5 +1,5 @@
 // How a run's status becomes the process's exit code (the README table is checked against EXIT by
-// test/unit/cli-exit-codes.test.ts).
+// test/unit/cli/exit-codes-documented.test.ts).
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from '../../../src/cli/exit-codes.js';
 import type { RunStatus } from '../../../src/engine/events.js';
