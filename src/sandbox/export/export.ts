@@ -7,21 +7,23 @@
 // only in the namespaces that matter — those of the exported custom objects and those the
 // runbooks name — unless `allNamespaces`; the Namespaces of all of them; the CRDs of the custom
 // kinds. Copies OLM makes of a CSV in every namespace are left out.
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { InputError } from '../../contract/errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isForbidden, isNotFound } from '../../kube/errors.js';
 import type { KubeObject, ResourceMapping } from '../../kube/types.js';
+import { EXPORT_NOTES, exportNotes, removeEarlierExport } from './export-notes.js';
 import type { RunbookKinds, WantedKind } from './kinds.js';
-import { exportedObject, REDACTED_DATA, REDACTED_TEXT, type Redaction } from './redact.js';
+import { exportedObject, type Redaction } from './redact.js';
+import { byVersionPriority, CRD, resolveKind } from './resolve-kind.js';
 
-const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' } as const;
+export { EXPORT_NOTES } from './export-notes.js';
+export { byVersionPriority } from './resolve-kind.js';
+
 const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
 const COPIED_CSV_LABEL = 'olm.copiedFrom';
-/** The summary file; its "Files" list is what a later --force export replaces. */
-export const EXPORT_NOTES = 'EXPORT.md';
 
 export interface ExportSource {
   server: string;
@@ -345,117 +347,4 @@ function whyOf(w: WantedKind): string {
   if (w.steps.length === 0) return `always read (${w.always ?? 'the upgrade'})`;
   const shown = w.steps.slice(0, 3).join(', ');
   return `steps ${shown}${w.steps.length > 3 ? ` and ${w.steps.length - 3} more` : ''}`;
-}
-
-/**
- * The version to read a kind at: the CRD's storage version when a CRD serves it, else the
- * highest-priority version (as kubectl orders them) among those the steps name that is served.
- */
-async function resolveKind(
-  kube: KubeClient,
-  w: WantedKind,
-): Promise<{ mapping: ResourceMapping; crd?: KubeObject; assumedCustom: boolean; crdNote?: string } | string> {
-  const versions = [...w.versions].sort(byVersionPriority);
-  let mapping: ResourceMapping | undefined;
-  for (const v of versions) {
-    mapping = await kube.mapper.tryMap(w.group ? `${w.group}/${v}` : v, w.kind);
-    if (mapping) break;
-  }
-  if (!mapping) return `not served by the cluster (${versions.map((v) => (w.group ? `${w.group}/${v}` : v)).join(', ')})`;
-  // Built-in groups have no dot (core, apps, batch, policy…); any other may be served by a CRD.
-  if (!mapping.group.includes('.')) return { mapping, assumedCustom: false };
-  let crd: KubeObject | null;
-  try {
-    crd = await kube.get({ ...CRD, name: `${mapping.resource}.${mapping.group}` });
-  } catch (err) {
-    if (!isForbidden(err)) throw err;
-    return { mapping, assumedCustom: true, crdNote: 'not allowed to read its CRD: read in all namespaces, and no CRD written' };
-  }
-  if (!crd) return { mapping, assumedCustom: false };
-  const spec = crd.spec as { versions?: { name: string; served?: boolean; storage?: boolean }[] } | undefined;
-  const storage = spec?.versions?.find((v) => v.storage && v.served !== false)?.name;
-  if (storage && storage !== mapping.version) {
-    const stored = await kube.mapper.tryMap(`${mapping.group}/${storage}`, mapping.kind);
-    if (stored) mapping = stored;
-  }
-  return { mapping, crd, assumedCustom: false };
-}
-
-/** kubectl's order: GA before beta before alpha, higher numbers first, anything else last. */
-export function byVersionPriority(a: string, b: string): number {
-  const rank = (v: string): [number, number, number] => {
-    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
-    if (!m) return [3, 0, 0];
-    return [m[2] === undefined ? 0 : m[2] === 'beta' ? 1 : 2, -Number(m[1]), -Number(m[3] ?? 0)];
-  };
-  const ra = rank(a);
-  const rb = rank(b);
-  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
-  return a.localeCompare(b);
-}
-
-/** Removes the files the earlier export in this folder listed (nothing else). */
-async function removeEarlierExport(dir: string): Promise<void> {
-  const text = await readFile(join(dir, EXPORT_NOTES), 'utf8').catch(() => undefined);
-  if (text === undefined) return;
-  const section = text.split(/^## Files$/m)[1] ?? '';
-  for (const line of section.split('\n')) {
-    const file = /^- `([^`]+)`/.exec(line)?.[1];
-    if (file && /^(crds\/)?[A-Za-z0-9._-]+\.yaml$/.test(file) && !file.includes('..')) await rm(join(dir, file), { force: true });
-  }
-}
-
-/** Text for a Markdown table cell. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-function exportNotes(r: ExportResult, wanted: RunbookKinds, options: ExportOptions): string {
-  const when = (options.now ?? new Date()).toISOString();
-  const lines: string[] = [
-    '# Cluster export',
-    '',
-    `Written by \`runbook sandbox export\` at ${when}, reading (get and list only) from:`,
-    '',
-    `- API server: ${options.source.server}`,
-    `- kubeconfig context: ${options.source.context}`,
-    '',
-    `The kinds are those the runbooks' steps read or write (${wanted.runbooks.map((b) => `\`${b.file}\``).join(', ')}), plus OLM's Subscriptions, ClusterServiceVersions, CatalogSources, InstallPlans and OperatorGroups, ClusterVersion, the DataScienceCluster and DSCInitialization, the Namespaces of the exported objects and the CRDs of the custom kinds.`,
-    `Objects of custom and cluster-scoped kinds are read in all namespaces; those of namespaced built-in kinds ${options.allNamespaces ? 'in all namespaces too (--all-namespaces)' : 'only in the namespaces of the exported custom objects and those the runbooks name'}.`,
-    'Every object is as `oc get -o yaml` gives it, without `metadata.managedFields`.',
-    '',
-    'Load it as a sandbox scenario: `runbook sandbox up --scenario <this folder>`.',
-    '',
-    `## Objects (${r.objects})`,
-    '',
-    '| kind | apiVersion | read in | objects | file | why |',
-    '|---|---|---|---|---|---|',
-    ...r.kinds
-      .filter((k) => !k.skipped)
-      .map((k) => `| ${k.kind} | ${k.group ? `${k.group}/` : ''}${k.version} | ${k.scope ?? ''} | ${k.objects}${k.left ? ` (${k.left})` : ''} | ${k.file ? `\`${k.file}\`` : '—'} | ${k.why} |`),
-    '',
-    `## CRDs (${r.crds.length})`,
-    '',
-    ...(r.crds.length ? r.crds.map((c) => `- ${c}`) : ['none']),
-    '',
-    '## Skipped',
-    '',
-  ];
-  const skipped = [...r.kinds.filter((k) => k.skipped).map((k) => `- ${k.kind} (${k.group || 'core'}): ${k.skipped}; ${k.why}`), ...r.notes.map((n) => `- ${n.what}: ${n.reason}`)];
-  lines.push(...(skipped.length ? skipped : ['nothing']), '');
-  lines.push(
-    `## Redacted Secrets (${r.redactions.length})`,
-    '',
-    `No Secret value was written: every value under \`data\` is replaced by \`${REDACTED_DATA}\` (base64 of "${REDACTED_TEXT}"), every value under \`stringData\` by \`${REDACTED_TEXT}\`, and so is every annotation of a Secret that held one of its values (such as \`kubectl.kubernetes.io/last-applied-configuration\`). Keys and types are kept. Give a rehearsal the values it needs by editing these files.`,
-    '',
-  );
-  if (r.redactions.length) {
-    lines.push('| Secret | type | keys | annotations |', '|---|---|---|---|');
-    for (const s of r.redactions) {
-      lines.push(`| ${cell(`${s.namespace ? `${s.namespace}/` : ''}${s.name}`)} | ${cell(s.type ?? '')} | ${cell(s.keys.join(', ')) || '—'} | ${cell(s.annotations.join(', ')) || '—'} |`);
-    }
-    lines.push('');
-  }
-  lines.push('## Files', '', ...r.files.map((f) => `- \`${f}\``), '');
-  return lines.join('\n');
 }

@@ -24,11 +24,12 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, ResourceRef } from '../../kube/types.js';
 import type { EndpointAnswer, SandboxEndpoints } from '../endpoints/server.js';
+import { type BackendRef, GW, type ParentRef, type RouteRule, available, labelsMatch, matches, parentRefsOf, poolSelector, refersTo, templateLabels } from './gateway-routes.js';
 import { Informer, keyOf } from './informer.js';
 import { type Condition, type SimRuntime, withTimes } from './runtime.js';
+import { completion } from './vllm-completion.js';
 import { WorkQueue } from './work-queue.js';
 
-const GW = 'gateway.networking.k8s.io';
 export const POOL_ALPHA: ResourceRef = { apiVersion: 'inference.networking.x-k8s.io/v1alpha2', kind: 'InferencePool' };
 export const POOL_V1: ResourceRef = { apiVersion: 'inference.networking.k8s.io/v1', kind: 'InferencePool' };
 const REFS = {
@@ -60,24 +61,6 @@ export interface GatewayRequest {
   body?: unknown;
 }
 export type GatewayResponse = EndpointAnswer;
-
-interface BackendRef {
-  group?: string;
-  kind?: string;
-  name: string;
-  namespace?: string;
-  weight?: number;
-}
-interface RouteRule {
-  matches?: { path?: { type?: string; value?: string } }[];
-  backendRefs?: BackendRef[];
-}
-interface ParentRef {
-  group?: string;
-  kind?: string;
-  name: string;
-  namespace?: string;
-}
 
 const cond = (type: string, ok: boolean, reason: string, message: string, generation?: number): Condition & { observedGeneration?: number } => ({
   type,
@@ -388,60 +371,4 @@ export class InferenceGatewayController {
       { subresource: 'status', signal: this.rt.signal },
     );
   }
-}
-
-function parentRefsOf(route: KubeObject): ParentRef[] {
-  return ((route.spec as { parentRefs?: ParentRef[] } | undefined)?.parentRefs ?? []).filter((p) => (p.kind ?? 'Gateway') === 'Gateway' && (p.group ?? GW) === GW);
-}
-
-function refersTo(p: ParentRef, routeNamespace: string, gateway: KubeObject): boolean {
-  return p.name === gateway.metadata.name && (p.namespace ?? routeNamespace) === gateway.metadata.namespace;
-}
-
-function matches(rule: RouteRule, path: string): boolean {
-  const m = rule.matches ?? [];
-  if (m.length === 0) return true;
-  return m.some((x) => {
-    const type = x.path?.type ?? 'PathPrefix';
-    const value = x.path?.value ?? '/';
-    if (type === 'Exact') return path === value;
-    if (type === 'PathPrefix') return value === '/' || path === value || path.startsWith(value.endsWith('/') ? value : `${value}/`);
-    return new RegExp(value).test(path);
-  });
-}
-
-function templateLabels(d: KubeObject): Record<string, string> {
-  return ((d.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels) ?? {};
-}
-
-function labelsMatch(labels: Record<string, string>, selector: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-function poolSelector(pool: KubeObject, v1: boolean): Record<string, string> {
-  const spec = (pool.spec ?? {}) as { selector?: Record<string, string> & { matchLabels?: Record<string, string> } };
-  return (v1 ? spec.selector?.matchLabels : spec.selector) ?? {};
-}
-
-function available(d: KubeObject): boolean {
-  const s = (d.status ?? {}) as { availableReplicas?: number };
-  return (s.availableReplicas ?? 0) > 0;
-}
-
-/** A completion as vLLM's OpenAI-compatible server returns it. */
-function completion(body: unknown, path: string): unknown {
-  const req = (body && typeof body === 'object' ? body : {}) as { model?: string; prompt?: string; max_tokens?: number };
-  const model = req.model ?? 'meta-llama/Llama-3.1-8B-Instruct';
-  if (path === '/v1/models') return { object: 'list', data: [{ id: model, object: 'model', owned_by: 'vllm' }] };
-  const text = ' The food was fresh and the service quick.';
-  const promptTokens = Math.max(1, String(req.prompt ?? '').split(/\s+/).filter(Boolean).length);
-  const completionTokens = Math.min(req.max_tokens ?? 16, 10);
-  return {
-    id: `cmpl-${randomBytes(16).toString('hex')}`,
-    object: 'text_completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [{ index: 0, text, logprobs: null, finish_reason: 'length', stop_reason: null }],
-    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens },
-  };
 }

@@ -22,6 +22,7 @@
 import semver from 'semver';
 import type { KubeObject } from '../../kube/types.js';
 import type { Release } from '../webhooks/admission.js';
+import { componentCrSpec, disabledVerdict, isEnabled, normalise, type Spec, statusExtras, type Verdict } from './component-spec.js';
 import {
   CODEFLARE_PRESENT_MESSAGE,
   COMPONENTS,
@@ -32,10 +33,8 @@ import {
   KUEUE_OPERATOR_ALREADY_INSTALLED_MESSAGE_2_25,
   KUEUE_OPERATOR_NOT_INSTALLED_MESSAGE,
   KUEUE_OPERATOR_NOT_INSTALLED_MESSAGE_2_25,
-  MODELS_AS_SERVICE_KSERVE_DISABLED_MESSAGE,
   SERVICE_MESH_NEEDS_MANAGED_MESSAGE_2_25,
   missingServingOperatorsMessage,
-  removedMessage,
 } from './components.js';
 import { Informer } from './informer.js';
 import type { OlmController } from './olm.js';
@@ -53,14 +52,6 @@ const DSCI_CONDITIONS = ['ReconcileComplete', 'Available', 'Progressing', 'Degra
 
 /** A condition as the operator writes it: `severity` Info for the informative ones. */
 type OdhCondition = Condition & { severity?: string };
-type Spec = Record<string, Record<string, unknown> | undefined>;
-
-interface Verdict {
-  status: 'True' | 'False';
-  reason?: string;
-  message?: string;
-  severity?: string;
-}
 
 export class RhoaiOperator {
   private readonly codeflare: Informer;
@@ -366,50 +357,4 @@ export class RhoaiOperator {
 
 function packageOf(csv: KubeObject): string | undefined {
   return Object.keys(csv.metadata.labels ?? {}).find((l) => l.startsWith('operators.coreos.com/'))?.slice('operators.coreos.com/'.length).split('.')[0];
-}
-
-/** An empty or missing managementState counts as Removed (3.3 components.go:25 NormalizeManagementState). */
-function normalise(state: unknown): string {
-  return typeof state === 'string' && state !== '' ? state : 'Removed';
-}
-
-function isEnabled(c: Component, spec: Spec, release: Release): boolean {
-  const state = (key: string): string => normalise(spec[key]?.managementState);
-  switch (c.name) {
-    case 'kueue':
-      return state('kueue') === 'Managed' || state('kueue') === 'Unmanaged';
-    case 'modelcontroller':
-      return state('kserve') === 'Managed' || (release === '2.25' && state('modelmeshserving') === 'Managed');
-    case 'modelsasservice':
-      return state('kserve') === 'Managed' && normalise((spec.kserve?.modelsAsService as { managementState?: string } | undefined)?.managementState) === 'Managed';
-    default:
-      return c.key !== undefined && state(c.key) === 'Managed';
-  }
-}
-
-function disabledVerdict(c: Component, spec: Spec): Verdict {
-  if (c.name === 'modelsasservice' && normalise(spec.kserve?.managementState) !== 'Managed') {
-    return { status: 'False', reason: 'KServeDisabled', message: MODELS_AS_SERVICE_KSERVE_DISABLED_MESSAGE, severity: 'Info' };
-  }
-  const state = c.key ? normalise(spec[c.key]?.managementState) : 'Removed';
-  return { status: 'False', reason: state, message: removedMessage(state), severity: 'Info' };
-}
-
-/** What a component's CR spec carries: its DSC entry without the management state. */
-function componentCrSpec(c: Component, spec: Spec): Record<string, unknown> {
-  if (c.name === 'modelcontroller') return { kserve: { managementState: normalise(spec.kserve?.managementState) }, modelRegistry: { managementState: normalise(spec.modelregistry?.managementState) } };
-  if (c.name === 'modelsasservice' || !c.key) return {};
-  const { managementState: _state, ...rest } = spec[c.key] ?? {};
-  return rest;
-}
-
-/** Component-specific status fields (dashboard url, namespaces). */
-function statusExtras(key: string, spec: Record<string, unknown> | undefined, release: Release, applicationsNamespace: string): Record<string, unknown> {
-  if (normalise(spec?.managementState) !== 'Managed') return {};
-  if (key === 'workbenches') return { workbenchNamespace: String(spec?.workbenchNamespace ?? 'rhods-notebooks') };
-  if (key === 'modelregistry') return { registriesNamespace: String(spec?.registriesNamespace ?? 'rhoai-model-registries') };
-  // 2.25 dashboard_support.go:41-45: https://rhods-dashboard-<applications namespace>.<domain>. (3.3
-  // serves it on the gateway's domain, which the sandbox does not simulate: no url there.)
-  if (key === 'dashboard' && release === '2.25') return { url: `https://rhods-dashboard-${applicationsNamespace}.apps.sandbox.example.com` };
-  return {};
 }
