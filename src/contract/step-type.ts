@@ -122,8 +122,18 @@ export interface StepType<Input = unknown, Prepared = unknown> {
    * talk to the cluster have none.
    */
   permissions?(input: Input): PermissionNeed[];
-  /** Keys of the input that are expressions (CEL), not templates; they are not rendered. */
+  /**
+   * Keys of the input that are expressions (CEL), not templates; they are not rendered. A nested
+   * field is a path: `for.expression`, `failWhen[].expression` (`[]`: each element of a list).
+   */
   expressionFields?: readonly string[];
+  /**
+   * The names the step adds to the context when it evaluates an expression field (the `extra` of
+   * ctx.evaluate), by the field's path in expressionFields: `{ select: ['object', 'objects'] }`.
+   * The loader checks that an expression reads only these, the vars, the registers and the loop
+   * variables; a field not listed here adds none.
+   */
+  expressionNames?: Readonly<Record<string, readonly string[]>>;
   /** Keys of the input that are left raw for the step to render itself (e.g. per item). */
   rawFields?: readonly string[];
   /**

@@ -121,7 +121,7 @@ async function buildShape(
     );
     checkFileFields(session, input, type.fileFields ?? [], [...path, shape.type], subject, ctx);
     const exprFields = new Set(type.expressionFields ?? []);
-    collectExpressionsAndTemplates(session, input, [...path, shape.type], exprFields, type.rawFields ?? [], subject, ctx);
+    collectExpressionsAndTemplates(session, input, [...path, shape.type], exprFields, type.rawFields ?? [], subject, ctx, type.expressionNames);
     return { kind: 'step', type: shape.type, input };
   }
 

@@ -1,7 +1,7 @@
-// The names in `when`, `until` and forEach expressions are checked once the whole runbook is read,
-// like templates: a name that is no var, registered output or loop variable there is a typo that
-// would otherwise fail the run when the step is reached. Expression fields of step types are not
-// checked: a step may add names of its own (the object it looks at, say).
+// The names in every expression (`when`, `until`, forEach, and the expression fields of step types)
+// are checked once the whole runbook is read, like templates: a name that is no var, registered
+// output, loop variable or name the step adds there (a wait's `object`, declared by the step type
+// as expressionNames) is a typo that would otherwise fail the run when the step is reached.
 import type { Problem } from '../contract/errors.js';
 import { CEL_NAMES, freeNames } from './expression-names.js';
 import { positionWithin, type SourceFile, type YamlPath } from './source.js';
@@ -36,9 +36,10 @@ export function checkExpressionNames(pending: readonly PendingExpression[], name
       } else if (!known.has(use.name)) {
         const guess = didYouMean(use.name, known);
         const loops = e.loopVars.length ? ` (loop variables here: ${e.loopVars.join(', ')})` : '';
+        const added = e.extra.length ? `; here also ${e.extra.join(', ')}` : '';
         problems.push({
           message: `${e.subject}: unknown name "${use.name}" in expression`,
-          hint: `${guess ? `did you mean "${guess}"? ` : ''}expressions read vars, registered outputs and loop variables${loops}`,
+          hint: `${guess ? `did you mean "${guess}"? ` : ''}expressions read vars, registered outputs and loop variables${loops}${added}`,
           at: positionWithin(e.source, e.path, use.offset),
         });
       }

@@ -3,6 +3,21 @@
 import type { StepRegistry } from '../contract/registry.js';
 import type { JsonSchema } from '../contract/step-type.js';
 import { COMMON_STEP_FIELDS, RUNBOOK_SPEC, SECTION_SPEC, STRUCTURE_FIELDS } from './format.js';
+import { OWN_FORMATS } from './schema-check.js';
+
+/**
+ * A step schema without the formats only runbook checks (a semver range): an editor's validator
+ * would refuse an unknown format, and the field's description says what it takes.
+ */
+function withoutOwnFormats(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutOwnFormats);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k, v]) => !(k === 'format' && typeof v === 'string' && OWN_FORMATS.has(v)))
+      .map(([k, v]) => [k, withoutOwnFormats(v)]),
+  );
+}
 
 export function runbookJsonSchema(registry: StepRegistry): JsonSchema {
   const stepRef = { $ref: '#/definitions/step' };
@@ -12,7 +27,7 @@ export function runbookJsonSchema(registry: StepRegistry): JsonSchema {
     type: 'object',
     additionalProperties: false,
     required: ['name', t.name],
-    properties: { ...COMMON_STEP_FIELDS, [t.name]: { description: t.summary, ...t.input } },
+    properties: { ...COMMON_STEP_FIELDS, [t.name]: { description: t.summary, ...(withoutOwnFormats(t.input) as JsonSchema) } },
   }));
   variants.push(
     {

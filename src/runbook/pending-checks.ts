@@ -56,7 +56,8 @@ export function pendTemplate(session: LoadSession, text: string, path: YamlPath,
 
 /**
  * Every expression and template in a step's input. `exprFields` are the fields the step type
- * declares as expressions; `rawFields`, top-level fields left as written (neither).
+ * declares as expressions; `rawFields`, top-level fields left as written (neither); `exprNames`,
+ * the names the step adds when it evaluates each expression field (none for a field not listed).
  */
 export function collectExpressionsAndTemplates(
   session: LoadSession,
@@ -66,12 +67,13 @@ export function collectExpressionsAndTemplates(
   rawFields: readonly string[],
   subject: string,
   ctx: BuildContext,
+  exprNames: Readonly<Record<string, readonly string[]>> = {},
 ): void {
   // `field` names where a value sits in the input as the step type declares its expression
   // fields: `for.expression`, `failWhen[].expression` (a list element is `[]`).
   const visit = (v: unknown, p: YamlPath, field: string): void => {
     if (field && exprFields.has(field)) {
-      collectExpressions(session, v, p, subject, ctx.source);
+      collectExpressions(session, v, p, subject, { ctx, extra: exprNames[field] ?? [] });
     } else if (isTemplate(v)) {
       pendTemplate(session, v, p, subject, ctx);
     } else if (Array.isArray(v)) {
@@ -86,8 +88,17 @@ export function collectExpressionsAndTemplates(
   visit(value, path, '');
 }
 
-/** An expression field holds one CEL expression or a list of them (assert's `that`). */
-function collectExpressions(session: LoadSession, value: unknown, path: YamlPath, subject: string, source: SourceFile): void {
-  if (typeof value === 'string') checkExpression(session, value, path, subject, source);
-  else if (Array.isArray(value)) value.forEach((v, i) => collectExpressions(session, v, [...path, i], subject, source));
+/**
+ * An expression field holds one CEL expression or a list of them (assert's `that`); its names are
+ * checked like a `when`'s, plus the ones the step adds for it.
+ */
+function collectExpressions(
+  session: LoadSession,
+  value: unknown,
+  path: YamlPath,
+  subject: string,
+  names: { ctx: BuildContext; extra: readonly string[] },
+): void {
+  if (typeof value === 'string') checkExpression(session, value, path, subject, names.ctx.source, names);
+  else if (Array.isArray(value)) value.forEach((v, i) => collectExpressions(session, v, [...path, i], subject, names));
 }

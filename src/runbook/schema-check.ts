@@ -1,6 +1,7 @@
 // Validates values against declared JSON Schemas (ajv) and turns ajv's errors into problems a
 // person can act on: where, what is wrong, how to fix it.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import semver from 'semver';
 import type { Problem } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
 import { parseSource, positionOf, type SourceFile, type YamlPath } from './source.js';
@@ -8,6 +9,16 @@ import { didYouMean, suggestion } from './suggest.js';
 
 // verbose: errors carry their schema and data, whose descriptions and known fields become hints.
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
+// Formats a step schema may name. A templated value is not checked here (the caller's `ignore`
+// skips it) but once rendered, at run time, like every other rule of the schema.
+const FORMATS: Record<string, { word: string; validate: (s: string) => boolean }> = {
+  // A range semver.satisfies can use: one it cannot parse matches no version, so a wait would never end.
+  semverRange: { word: 'semver range (e.g. ">=3.3.2 <3.4.0")', validate: (s) => semver.validRange(s) !== null },
+};
+for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: f.validate });
+
+/** The formats of ours a step schema may name, which no other JSON Schema tool knows. */
+export const OWN_FORMATS: ReadonlySet<string> = new Set(Object.keys(FORMATS));
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
 function validatorFor(schema: JsonSchema): ValidateFunction {
@@ -197,15 +208,23 @@ function toProblem(
       const types = branches.map((b) => b.type);
       const allTyped = types.length > 0 && types.every((t) => typeof t === 'string');
       const fitsNone = !branches.some((b) => typeFits(b, err.data));
+      const forms = formsOf(branches);
       return {
         message:
           allTyped && fitsNone
             ? `${subject}: ${field} must be ${typeList(types as string[])}`
-            : `${subject}: ${field} does not match any allowed form`,
+            : `${subject}: ${field} does not match any allowed form${forms ? `: give ${err.keyword === 'oneOf' ? 'exactly one of' : 'one of'} ${forms}` : ''}`,
         hint,
         at,
       };
     }
+    case 'format': {
+      const f = FORMATS[String(params.format)];
+      return { message: `${subject}: ${field} is not a valid ${f?.word ?? String(params.format)}`, hint, at };
+    }
+    case 'not':
+      // `not: {}` on a field: a field the rest of the input rules out; the description says why.
+      return { message: `${subject}: ${field} is not allowed here`, hint, at };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -241,6 +260,21 @@ function nameProblem(
     hint: descriptionOf(err.parentSchema) ?? `it must match ${String((err.params as { pattern?: string }).pattern)}`,
     at: positionOf(source, [...basePath, ...path, name], true),
   };
+}
+
+/**
+ * The forms of a union, for its message: each branch by its `description`, else by the fields it
+ * requires ("pod, selector"; "path and content; files"). Undefined when a branch says neither.
+ */
+function formsOf(branches: readonly JsonSchema[]): string | undefined {
+  const forms = branches.map((b) => {
+    const d = descriptionOf(b);
+    if (d) return d;
+    const required = Array.isArray(b.required) ? (b.required as string[]) : [];
+    return required.length ? required.join(' and ') : undefined;
+  });
+  if (forms.length === 0 || forms.some((f) => f === undefined)) return undefined;
+  return forms.join(forms.some((f) => f!.includes(' ')) ? '; ' : ', ');
 }
 
 function descriptionOf(schema: unknown): string | undefined {

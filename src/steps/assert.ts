@@ -50,6 +50,8 @@ export const assertStep: StepType<AssertInput> = {
   ].join(' '),
   input: INPUT,
   expressionFields: ['that'],
+  // With apiVersion/kind: the object read (by name, or each with eachObject) or the list matched.
+  expressionNames: { that: ['object', 'objects'] },
   examples: [
     `- name: Target version is 3.3.2 or newer
   assert:

@@ -24,10 +24,17 @@ const FORMAT = {
 
 type Format = InputOf<typeof FORMAT>;
 
+/** Format text writes a string as it is: any other content needs yaml or json. */
+const TEXT_NEEDS_STRING = {
+  if: { properties: { format: { const: 'text' } }, required: ['format'] },
+  then: { properties: { content: { type: 'string', description: 'With format text: a string (an object or list is written with format yaml or json).' } } },
+} as const satisfies JsonSchema;
+
 const FILE = {
   type: 'object',
   additionalProperties: false,
   required: ['path', 'content'],
+  ...TEXT_NEEDS_STRING,
   properties: {
     path: { type: 'string', minLength: 1, description: 'The file, relative to the directory runbook was started in.' },
     content: { description: 'The value to write.' },
@@ -41,6 +48,7 @@ const INPUT = {
   type: 'object',
   additionalProperties: false,
   anyOf: [{ required: ['path', 'content'] }, { required: ['files'] }],
+  ...TEXT_NEEDS_STRING,
   properties: {
     path: { type: 'string', minLength: 1, description: 'The file, relative to the directory runbook was started in (templates allowed).' },
     content: { description: 'The value to write (a whole "{{ name }}" keeps its type: an object is written as YAML).' },

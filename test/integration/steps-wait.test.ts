@@ -241,6 +241,6 @@ describe('wait step', () => {
   });
 
   it('a condition of the wrong shape is refused before the run, with what to give', async () => {
-    await expect(runStep('wait', nbTarget('dry', { for: { exists: true, deleted: true } }))).rejects.toThrow(/"for" does not match any allowed form\s+hint: Exactly one of: ready, exists, deleted/);
+    await expect(runStep('wait', nbTarget('dry', { for: { exists: true, deleted: true } }))).rejects.toThrow(/"for" does not match any allowed form: give exactly one of ready, exists, deleted.*\s+hint: Exactly one of: ready, exists, deleted/);
   });
 });

@@ -11,7 +11,7 @@ import type { JsonPatchOperation } from '../../kube/types.js';
 import type { JsonSchema } from '../../contract/step-type.js';
 import type { InputOf } from '../schema.js';
 
-export const LIST_EDIT_SCHEMA = {
+const LIST_EDIT_FIELDS = {
   type: 'object',
   additionalProperties: false,
   required: ['list', 'match'],
@@ -33,6 +33,20 @@ export const LIST_EDIT_SCHEMA = {
   },
 } as const satisfies JsonSchema;
 
+/**
+ * One list edit with exactly one action. The schema is checked again after templates render, so
+ * the run never sees an edit without one. The rule is left out of the derived type: a literal
+ * edit's `remove: true` widens to boolean, which the per-action variants would not accept.
+ */
+export const LIST_EDIT_SCHEMA = {
+  ...LIST_EDIT_FIELDS,
+  oneOf: [
+    { required: ['remove'], properties: { remove: { const: true } }, description: 'remove: true' },
+    { required: ['replace'], description: 'replace: …' },
+    { required: ['add'], description: 'add: …' },
+  ],
+} as typeof LIST_EDIT_FIELDS;
+
 /** One list edit as a step gives it (patch `listEdits`). */
 export type ListEdit = InputOf<typeof LIST_EDIT_SCHEMA>;
 
@@ -42,11 +56,6 @@ export function compileListEdits(live: unknown, edits: readonly ListEdit[]): Jso
   // ones leave it, so removing container 0 does not shift an index a later edit relies on.
   let doc = live;
   for (const [n, edit] of edits.entries()) {
-    const actions = [edit.remove === true, edit.replace !== undefined, edit.add !== undefined].filter(Boolean).length;
-    if (actions === 0) {
-      throw new StepFailure(`list edit of ${edit.list}: say what to do with the matches (remove: true, replace: …, or add: …)`);
-    }
-    if (actions > 1) throw new StepFailure(`list edit of ${edit.list}: give only one of remove, replace and add`);
     if (edit.add !== undefined && !matches(edit.add, edit.match)) {
       throw new StepFailure(`list edit of ${edit.list}: the value to add does not match ${JSON.stringify(edit.match)}, so every run would add it again`);
     }

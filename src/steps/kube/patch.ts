@@ -50,6 +50,8 @@ const INPUT = {
   // A JSON patch is a list of RFC 6902 operations, each with what its op needs.
   if: { properties: { type: { const: 'json' } }, required: ['type'] },
   then: { properties: { patch: JSON_PATCH_SCHEMA } },
+  // Any other type patches with a partial object: a list there is a JSON patch missing its type.
+  else: { properties: { patch: { type: 'object', description: 'With type merge (the default), strategic or apply: a partial object; a list of operations needs type: json.' } } },
   properties: {
     ...TARGET_PROPERTIES,
     type: { enum: ['merge', 'json', 'strategic', 'apply'], default: 'merge', description: 'Patch type (default merge). strategic works for built-in kinds only.' },
@@ -88,6 +90,8 @@ export const patchStep: StepType<PatchInput, PlannedPatch[]> = {
   ].join(' '),
   input: INPUT,
   expressionFields: ['unless'],
+  // Each object the patch would write, as read live.
+  expressionNames: { unless: ['object'] },
   examples: [
     `- name: Set Kueue to Removed in the DSC
   patch:

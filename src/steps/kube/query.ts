@@ -30,6 +30,8 @@ export const queryStep: StepType<QueryInput> = {
     'With `name` the output is the object (null when absent, unless `mustExist`); with selectors it is the list of matches. `select` is a CEL expression over `object` or `objects` whose value becomes the output instead, e.g. `objects.filter(o, o.metadata.annotations[?"kubeflow-resource-stopped"] == optional.none()).map(o, o.metadata.name)`. Register the output with `register:`.',
   input: INPUT,
   expressionFields: ['select'],
+  // The object read (with name) or the list matched (with selectors).
+  expressionNames: { select: ['object', 'objects'] },
   examples: [
     `- name: Read the DSC
   query:

@@ -13,10 +13,15 @@ import { describeTarget, resolveTargets, targetOf } from './target.js';
 import { kubeOf } from '../services.js';
 import { type InputOf } from '../schema.js';
 
+/** `count` is for selector targets (WAIT_CONDITION_SCHEMA says so): a named target is one object. */
+const NO_COUNT = { properties: { count: { not: {}, description: 'count is for selector targets (no name): for one named object, wait for exists or deleted.' } } } as const satisfies JsonSchema;
+
 const INPUT = {
   type: 'object',
   additionalProperties: false,
   required: [...TARGET_REQUIRED, 'for'],
+  if: { required: ['name'] },
+  then: { properties: { for: NO_COUNT, failWhen: { items: NO_COUNT } } },
   properties: {
     ...TARGET_PROPERTIES,
     for: WAIT_CONDITION_SCHEMA,
@@ -34,6 +39,8 @@ export const waitStep: StepType<WaitInput> = {
     'The wait lists the objects first (an already-true state finishes at once) and then watches them, re-listing when the watch is too old and reconnecting when it drops. `failWhen` states end the wait at once as a failure — wait for success OR failure. A status is judged only once the controller has observed the current spec: while `status.observedGeneration` (where the object reports it, or a condition\'s own) is behind `metadata.generation`, readiness, conditions and any jsonpath or expression that reads `status` are pending, and no failWhen fires on the previous spec\'s status. On timeout the error says what was seen last (the condition and its message). In a dry run the state is read once and reported, without waiting.',
   input: INPUT,
   expressionFields: ['for.expression', 'failWhen[].expression'],
+  // The object watched (with name) or the list matched (with selectors): see conditions.ts.
+  expressionNames: { 'for.expression': ['object', 'objects'], 'failWhen[].expression': ['object', 'objects'] },
   rawFields: [],
   examples: [
     `- name: Wait for the DSC to be Ready again

@@ -32,11 +32,14 @@ const INPUT = {
   type: 'object',
   additionalProperties: false,
   required: ['subscription', 'namespace'],
+  // csv or version, not both: with both, one would silently win.
+  if: { required: ['csv'] },
+  then: { properties: { version: { not: {}, description: 'csv names the CSV exactly: give csv or version, not both.' } } },
   properties: {
     subscription: { type: 'string', description: 'Subscription name, e.g. rhods-operator.' },
     namespace: { type: 'string', description: 'Its namespace.' },
     csv: { type: 'string', description: 'The exact CSV to approve, e.g. rhods-operator.3.3.2.' },
-    version: { type: 'string', description: 'Or a semver range over CSV versions, e.g. ">=3.3.2 <3.4.0".' },
+    version: { type: 'string', format: 'semverRange', description: 'Or (not both) a semver range over CSV versions, e.g. ">=3.3.2 <3.4.0".' },
     timeout: TIMEOUT,
     resolveTimeout: { ...DURATION, default: '5m', description: 'How long OLM may leave the subscription at its installed CSV before the step says the channel has no upgrade edge (default 5m).' },
   },
@@ -52,7 +55,7 @@ export const approveInstallPlanStep: StepType<ApproveInput> = {
   description: [
     'The plan is the one that serves the subscription (OLM owner reference or the subscription',
     '`installPlanRef`) and whose `clusterServiceVersionNames` holds the wanted CSV: `csv` names it',
-    'exactly, `version` is a semver range over CSV versions (e.g. `>=3.3.2`). A plan for another',
+    'exactly, or `version` is a semver range over CSV versions (e.g. `>=3.3.2`; not both). A plan for another',
     'version is never approved. The step waits for such a plan to appear, approves it, waits for',
     'phase Complete (Failed ends the wait with the plan message) and for the CSV to reach Succeeded.',
     'Skipped when the subscription already has that CSV installed and Succeeded. While it waits, the',

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { formatProblem } from '../../../src/contract/errors.js';
 import { fieldRows, renderStepDocs, stepDocsDir, typeText } from '../../../src/docs/step-reference.js';
+import type { AnyStepType } from '../../../src/contract/step-type.js';
+import { CEL_NAMES, freeNames } from '../../../src/runbook/expression-names.js';
 import { loadRunbook } from '../../../src/runbook/loader.js';
 import { inspectTemplate } from '../../../src/runbook/template.js';
 import { BUILTIN_STEPS, builtinRegistry } from '../../../src/steps/index.js';
@@ -24,6 +26,25 @@ function templateVars(value: unknown, found = new Map<string, 'string' | 'object
   return found;
 }
 
+/**
+ * Names the expression fields of an example read that the step does not add itself: the reader's
+ * registers and loop variables, declared here as vars.
+ */
+function expressionVars(type: AnyStepType, input: unknown, found: Map<string, 'string' | 'object'>): void {
+  const visit = (v: unknown, field: string): void => {
+    if (field && type.expressionFields?.includes(field)) {
+      for (const e of [v].flat()) {
+        if (typeof e !== 'string') continue;
+        for (const use of freeNames(e) ?? []) {
+          if (use.name !== 'vars' && !CEL_NAMES.has(use.name) && !(type.expressionNames?.[field] ?? []).includes(use.name)) found.set(use.name, 'object');
+        }
+      }
+    } else if (Array.isArray(v)) v.forEach((x) => visit(x, `${field}[]`));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, field ? `${field}.${k}` : k);
+  };
+  visit(input, '');
+}
+
 describe('step reference', () => {
   it('every step type has at least one example', () => {
     const without = BUILTIN_STEPS.filter((t) => t.examples.length === 0).map((t) => t.name);
@@ -36,7 +57,9 @@ describe('step reference', () => {
       const steps = parse(example) as unknown[];
       expect(Array.isArray(steps), 'an example is a YAML list of steps').toBe(true);
       expect((steps[0] as Record<string, unknown>)[type], `the example uses the ${type} key`).toBeDefined();
-      const vars = Object.fromEntries([...templateVars(steps)].map(([name, t]) => [name, { type: t }]));
+      const read = templateVars(steps);
+      for (const step of steps) expressionVars(BUILTIN_STEPS.find((t) => t.name === type)!, (step as Record<string, unknown>)[type], read);
+      const vars = Object.fromEntries([...read].map(([name, t]) => [name, { type: t }]));
       const dir = await mkdtemp(join(tmpdir(), 'runbook-docs-'));
       const file = join(dir, `${type}-${i}.yaml`);
       // Files an example names (an apply template) are the reader's own: they exist beside it.

@@ -138,12 +138,12 @@ describe('set', () => {
   });
 
   it('fails with the expression when it cannot be evaluated', async () => {
-    const h = await setup('- name: bad\n  set: { value: "missing.field + 1" }\n  register: v');
+    const h = await setup('- name: bad\n  set: { value: "{}.missing + 1" }\n  register: v');
     const out = await h.run();
     expect(out.summary.status).toBe('failed');
     const error = out.results.get('main/bad')?.error;
     expect(error?.message).toMatch(/^set: /);
-    expect(error?.hint).toBe('check the expression: missing.field + 1');
+    expect(error?.hint).toBe('check the expression: {}.missing + 1');
   });
 
   it('runs in a dry run', async () => {

@@ -137,8 +137,8 @@ describe('writeFile', () => {
       await setup('- name: l\n  set: { value: \'[{"path": "a.yaml", "content": 1}, {"path": "./a.yaml", "content": 2}]\' }\n  register: f\n- name: w\n  writeFile: { files: "{{ f }}" }')
     ).run();
     expect(twice.results.get('main/w')?.error?.message).toBe('writeFile: ./a.yaml is listed twice with different contents');
-    const text = await (await setup('- name: w\n  writeFile: { path: a.txt, content: { a: 1 }, format: text }')).run();
-    expect(text.results.get('main/w')?.error?.message).toBe('writeFile: a.txt: format text needs a string, got object');
+    const text = await (await setup('- name: o\n  set: { value: \'{"a": 1}\' }\n  register: o\n- name: w\n  writeFile: { path: a.txt, content: "{{ o }}", format: text }')).run();
+    expect(text.results.get('main/w')?.error?.message).toBe('step main/w (writeFile), after its templates were rendered: "content" must be a string');
   });
 
   it('every example loads', async () => {

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Header } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCommand } from '../../src/sandbox/kubelet/commands.js';
-import { hostPath } from '../../src/sandbox/kubelet/container-fs.js';
-import { extractArchive } from '../../src/steps/kube/extract-archive.js';
+import { runCommand } from '../../../../src/sandbox/kubelet/commands.js';
+import { hostPath } from '../../../../src/sandbox/kubelet/container-fs.js';
+import { extractArchive } from '../../../../src/steps/kube/extract-archive.js';
 
 interface Entry {
   path: string;
