@@ -6,14 +6,14 @@ import { readdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Problem } from '../../src/contract/errors.js';
-import { StepRegistry } from '../../src/contract/registry.js';
-import type { StepType } from '../../src/contract/step-type.js';
-import { DURATION } from '../../src/runbook/format.js';
-import { loadRunbook } from '../../src/runbook/loader.js';
-import { BUILTIN_STEPS } from '../../src/steps/index.js';
+import type { Problem } from '../../../src/contract/errors.js';
+import { StepRegistry } from '../../../src/contract/registry.js';
+import type { StepType } from '../../../src/contract/step-type.js';
+import { DURATION } from '../../../src/runbook/format.js';
+import { loadRunbook } from '../../../src/runbook/loader.js';
+import { BUILTIN_STEPS } from '../../../src/steps/index.js';
 
-const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/invalid');
+const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/invalid');
 
 /** A step type with nested objects, an enum, a duration and an expression field. */
 const scaleDemo: StepType = {
@@ -76,6 +76,36 @@ const cases: Record<string, Expected[]> = {
     ['14:128', '"patch[1].op" must be one of'],
     ['14:142', '"patch[1].path" has the wrong form', 'JSON pointer'],
     ['16:93', 'step "Not a list" (patch): "patch" must be a list', 'RFC 6902'],
+  ],
+  // A semver range that does not parse matches no version: the step would wait for ever.
+  'approve-install-plan-version.yaml': [
+    ['8:102', 'step "Bad range" (approveInstallPlan): "version" is not a valid semver range', 'semver range over CSV versions'],
+    ['10:102', 'step "Not a range" (approveInstallPlan): "version" is not a valid semver range'],
+    ['12:129', 'step "Both csv and version" (approveInstallPlan): "version" is not allowed here', 'give csv or version, not both'],
+  ],
+  'patch-list-edit-actions.yaml': [
+    ['8:86', 'step "No action" (patch): "listEdits[0]" does not match any allowed form: give exactly one of remove: true; replace: …; add: …'],
+    ['10:86', 'step "Two actions" (patch): "listEdits[0]" does not match any allowed form: give exactly one of remove'],
+    ['12:86', 'step "Remove false" (patch): "listEdits[0]" does not match any allowed form: give exactly one of remove'],
+  ],
+  'patch-shape-by-type.yaml': [
+    ['8:81', 'step "Merge patch as a list" (patch): "patch" must be a mapping', 'a list of operations needs type: json'],
+    ['10:98', 'step "Strategic patch as a list" (patch): "patch" must be a mapping', 'a list of operations needs type: json'],
+    ['12:93', 'step "JSON patch as an object" (patch): "patch" must be a list', 'RFC 6902'],
+  ],
+  'wait-count-named.yaml': [
+    ['8:87', 'step "Count one object" (wait): "for.count" is not allowed here', 'count is for selector targets'],
+    ['10:116', 'step "Fail on a count of one object" (wait): "failWhen[0].count" is not allowed here', 'count is for selector targets'],
+  ],
+  'write-file-forms.yaml': [
+    ['8:58', 'step "Text of an object" (writeFile): "content" must be a string', 'With format text: a string'],
+    ['10:68', 'step "Text of an object in a list" (writeFile): "files[0].content" must be a string', 'With format text: a string'],
+    ['12:20', 'step "Path without content" (writeFile): "writeFile" does not match any allowed form: give one of path and content; files'],
+  ],
+  'pod-target-forms.yaml': [
+    ['8:18', 'step "No pod" (podExec): "podExec" does not match any allowed form: give exactly one of pod, selector'],
+    ['10:18', 'step "Pod and selector" (podExec): "podExec" does not match any allowed form: give exactly one of pod, selector'],
+    ['12:22', 'step "Copy from no pod" (copyFromPod): "copyFromPod" does not match any allowed form: give exactly one of pod, selector'],
   ],
   'cel-call-style.yaml': [
     ['9:40', 'step "Global orValue": invalid expression: orValue is not called like that: write x.orValue(y)'],
@@ -172,6 +202,16 @@ const cases: Record<string, Expected[]> = {
   'when-unknown-name.yaml': [['12:15', 'step "Run": unknown name "replica" in expression', 'did you mean "replicas"?']],
   'until-unknown-var-field.yaml': [['12:45', 'step "Run": unknown var "vars.mdoe" in expression', 'did you mean "vars.mode"?']],
   'foreach-key-unknown-name.yaml': [['9:57', 'step "Each": unknown name "m" in expression', 'expressions read vars']],
+  // Expression fields of step types: the names the step adds (object, objects) and no others.
+  'step-expression-unknown-names.yaml': [
+    ['11:115', 'step "Read the ConfigMaps" (query): unknown name "objekt" in expression', 'did you mean "object"?'],
+    ['19:31', 'step "Wait for it" (wait): unknown name "objct" in expression', 'here also object, objects'],
+    ['19:53', 'step "Wait for it" (wait): unknown var "vars.nss" in expression', 'did you mean "vars.ns"?'],
+    ['21:48', 'step "Wait for it" (wait): unknown name "fialed" in expression'],
+    ['28:37', 'step "Check" (assert): unknown name "cmss" in expression', 'did you mean "cms"?'],
+    ['38:59', 'step "Label unless labelled" (patch): unknown name "nsNme" in expression', 'did you mean "nsName"?'],
+    ['41:40', 'step "Count" (set): unknown name "object" in expression', 'expressions read vars'],
+  ],
   'when-template.yaml': [['11:15', 'step "Run": expressions are CEL, not templates: remove the {{ }}', 'vars.dscName == "default-dsc"']],
   // Templates
   'template-unknown-var.yaml': [['12:44', 'step "Run" (exec): unknown variable "namespce" in template', 'did you mean "namespace"?']],

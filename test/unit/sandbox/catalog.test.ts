@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYamlDoc } from 'yaml';
-import { parseCatalog, type Catalog } from '../../src/sandbox/catalog/fbc.js';
-import { builtInCatalogs } from '../../src/sandbox/catalog/load.js';
-import { channelHead, resolve, type ResolveRequest } from '../../src/sandbox/catalog/resolve.js';
+import { parseCatalog, type Catalog } from '../../../src/sandbox/catalog/fbc.js';
+import { builtInCatalogs } from '../../../src/sandbox/catalog/load.js';
+import { channelHead, resolve, type ResolveRequest } from '../../../src/sandbox/catalog/resolve.js';
 
 const builtIn = (): Catalog => builtInCatalogs().get('openshift-marketplace/redhat-operators')!;
 

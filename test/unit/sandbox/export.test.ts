@@ -2,12 +2,12 @@
 // use, how a Secret is redacted, the order versions are tried in.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/package-root.js';
-import { DEFAULT_EXPORT_RUNBOOKS } from '../../src/cli/commands/sandbox-export.js';
-import { byVersionPriority, fileNameOf } from '../../src/sandbox/export/export.js';
-import { kindsOf, loadRunbooks, UNRESOLVED } from '../../src/sandbox/export/kinds.js';
-import { exportedObject, REDACTED_DATA } from '../../src/sandbox/export/redact.js';
-import { builtinRegistry } from '../../src/steps/index.js';
+import { packageRoot } from '../../../src/package-root.js';
+import { DEFAULT_EXPORT_RUNBOOKS } from '../../../src/cli/commands/sandbox-export.js';
+import { byVersionPriority, fileNameOf } from '../../../src/sandbox/export/export.js';
+import { kindsOf, loadRunbooks, UNRESOLVED } from '../../../src/sandbox/export/kinds.js';
+import { exportedObject, REDACTED_DATA } from '../../../src/sandbox/export/redact.js';
+import { builtinRegistry } from '../../../src/steps/index.js';
 
 describe('the kinds the shipped runbooks use', () => {
   it('come from the steps’ permissions, plus the kinds always read', async () => {

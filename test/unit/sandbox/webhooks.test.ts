@@ -2,9 +2,9 @@
 // 3.3 operator, the validating answers of 2.25 and 3.3, and the serving certificate.
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { reviewAdmission, validate } from '../../src/sandbox/webhooks/admission.js';
-import { convertObject, reviewConversion } from '../../src/sandbox/webhooks/conversion.js';
-import { selfSignedCertificate } from '../../src/sandbox/webhooks/tls.js';
+import { reviewAdmission, validate } from '../../../src/sandbox/webhooks/admission.js';
+import { convertObject, reviewConversion } from '../../../src/sandbox/webhooks/conversion.js';
+import { selfSignedCertificate } from '../../../src/sandbox/webhooks/tls.js';
 
 const meta = { name: 'default-dsc', uid: 'u1', resourceVersion: '7', generation: 3 };
 
