@@ -39,7 +39,8 @@ describe('export, load, upgrade', () => {
       '--var', `backupDir=${dir}/backup`,
       '--state-dir', `${dir}/state`, '--yes', '-o', 'json',
     ]);
-    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    const failed = run.events.filter((e) => e.type === 'node:end' && (e.result as { status: string }).status === 'failed').map((e) => JSON.stringify(e));
+    expect(run.code, [run.stderr.slice(-3000), ...failed].join('\n')).toBe(0);
     expect(run.findings.filter((f) => f.severity === 'prohibited' || f.severity === 'critical')).toEqual([]);
 
     const csvs = (await kube.list({ apiVersion: OLM, kind: 'ClusterServiceVersion', namespace: RHOAI_NS })).items;
