@@ -3,55 +3,13 @@
 // moves, erases, scrolling and the bell as a terminal does them), and the test reads its screen:
 // the gate's question, what it guards and the accepted answers are on the last lines, the loop item
 // is drawn with its key, and what is typed shows where the question is.
-import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import xterm from '@xterm/headless';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ListrRenderer } from '../../../../src/cli/render/listr.js';
 import type { KeyInput } from '../../../../src/cli/render/prompt.js';
-import type { TerminalOut } from '../../../../src/cli/render/screen.js';
 import { Harness, runbook } from '../../../fixtures/engine/harness.js';
 import { World, standardTypes } from '../../../fixtures/engine/types.js';
-
-/** A terminal of a fixed size that the renderer writes to, as it would to process.stdout. */
-class VirtualTerminal extends EventEmitter implements TerminalOut {
-  readonly term: xterm.Terminal;
-  bells = 0;
-
-  constructor(
-    public columns: number,
-    public rows: number,
-  ) {
-    super();
-    // convertEol: a terminal's line discipline turns \n into \r\n (ONLCR, which Node's raw mode keeps).
-    this.term = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true, convertEol: true });
-    this.term.onBell(() => this.bells++);
-  }
-
-  write(s: string): boolean {
-    this.term.write(s);
-    return true;
-  }
-
-  /** The lines on the screen once everything written so far is drawn. */
-  async screen(): Promise<string[]> {
-    await new Promise<void>((resolve) => this.term.write('', resolve));
-    const buffer = this.term.buffer.active;
-    return Array.from({ length: this.rows }, (_, y) => buffer.getLine(buffer.viewportY + y)!.translateToString(true));
-  }
-
-  async cursor(): Promise<{ x: number; y: number }> {
-    await this.screen();
-    return { x: this.term.buffer.active.cursorX, y: this.term.buffer.active.cursorY };
-  }
-
-  resize(columns: number, rows: number): void {
-    this.columns = columns;
-    this.rows = rows;
-    this.term.resize(columns, rows);
-    this.emit('resize');
-  }
-}
+import { FixedTerminal } from './fixtures/terminal.js';
 
 const steps = (prefix: string, n: number, indent: string): string =>
   Array.from({ length: n }, (_, i) => `${indent}- name: ${prefix} ${i + 1}\n${indent}  probe: { key: ${prefix.replace(/ /g, '-')}-${i + 1} }`).join('\n');
@@ -87,7 +45,7 @@ afterEach(async () => {
 async function start(cols = 80, rows = 24) {
   const world = new World();
   const h = await Harness.create(RUNBOOK, standardTypes(world));
-  const terminal = new VirtualTerminal(cols, rows);
+  const terminal = new FixedTerminal(cols, rows);
   const input = new PassThrough() as PassThrough & KeyInput;
   const interrupts: number[] = [];
   renderer = new ListrRenderer(h.plan, { out: terminal, input, interrupt: () => interrupts.push(Date.now()) });
@@ -97,7 +55,7 @@ async function start(cols = 80, rows = 24) {
 }
 
 /** Waits until the screen's last lines hold `text`, and returns the screen. */
-async function waitForBottom(terminal: VirtualTerminal, text: string, last = 6): Promise<string[]> {
+async function waitForBottom(terminal: FixedTerminal, text: string, last = 6): Promise<string[]> {
   let screen: string[] = [];
   await vi.waitFor(
     async () => {
