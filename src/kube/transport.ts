@@ -10,7 +10,7 @@ import {
   ServerConfiguration,
   createConfiguration,
   type Configuration,
-} from '@kubernetes/client-node';
+} from './client-node.js';
 import { RunAborted, StepFailure } from '../contract/errors.js';
 import { type CallContext, classifyKubeError, errorFromStatus } from './errors.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget, resendDelayMs, shouldResend } from './retry-policy.js';

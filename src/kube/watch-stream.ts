@@ -1,7 +1,7 @@
 // A watch connection as an async iterable of events, on top of client-node's Watch. Ends when the
 // server closes the connection; throws (classified) when it fails or sends an ERROR event, so the
 // caller decides between reconnecting (network), re-listing (410 Gone) and giving up (403).
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { Watch, type KubeConfig } from './client-node.js';
 import { RunAborted } from '../contract/errors.js';
 import { type ApiStatus, type CallContext, classifyKubeError, errorFromStatus } from './errors.js';
 import type { KubeObject } from './types.js';

@@ -3,9 +3,8 @@
 // exec transport: the Kubernetes exec API over a WebSocket (v5.channel.k8s.io, which can close
 // stdin on its own; client-node's Exec), with the exit code read from the status channel.
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { Exec } from '@kubernetes/client-node';
+import type { Exec } from '../../kube/client-node.js';
 // Not re-exported by the package index; a handler of our own lets us give it streams of our own.
-import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import { StepFailure } from '../../contract/errors.js';
 import type { JsonSchema, PermissionNeed, StepContext } from '../../contract/step-type.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -158,8 +157,11 @@ export async function execInPod(ctx: StepContext, req: ExecRequest): Promise<Exe
   const stdin = req.stdin === undefined ? undefined : new PassThrough();
   let status: { status?: string; reason?: string; message?: string; details?: { causes?: { reason?: string; type?: string; message?: string }[] } } | undefined;
   // A handler of our own: the default one would end the process's stdout on a stream-close frame.
+  // Loaded when a pod is first exec'd, so `validate` (which loads every step type) never loads
+  // client-node.
+  const { Exec: ExecClient, WebSocketHandler } = await import('../../kube/client-node.js');
   const handler = new WebSocketHandler(kube.kubeConfig, undefined, { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() });
-  const exec = new Exec(kube.kubeConfig, handler);
+  const exec = new ExecClient(kube.kubeConfig, handler);
   let ws: Awaited<ReturnType<Exec['exec']>>;
   try {
     ws = await exec.exec(req.namespace, req.pod, req.container, [...req.command], stdout, stderr, stdin ?? null, false, (s) => {
