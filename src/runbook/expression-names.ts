@@ -1,9 +1,6 @@
 // The names an expression reads from its context (its free identifiers), with where they are
 // written, so a misspelt name in `when` is found before a run instead of failing in the middle.
-import { Environment } from '@marcbachmann/cel-js';
-
-// Parsing needs no functions or variables: a plain environment with the evaluator's options.
-const parser = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false, enableOptionalTypes: true });
+import { parse } from './cel-environment.js';
 
 interface AstNode {
   op: string;
@@ -25,14 +22,22 @@ const BINDING_MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter'])
 /** Identifiers CEL itself defines: type names and the `cel` namespace (cel.bind). */
 export const CEL_NAMES: ReadonlySet<string> = new Set(['cel', 'int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
 
+// A runbook repeats its expressions (the same guard in many steps, one expression read by the
+// syntax, names and flow checks): each is parsed and walked once per process.
+const known = new Map<string, readonly NameUse[] | undefined>();
+
 /** The free names of an expression; undefined when it does not parse (reported elsewhere). */
-export function freeNames(expression: string): NameUse[] | undefined {
-  let ast: AstNode;
-  try {
-    ast = (parser.parse(expression) as unknown as { ast: AstNode }).ast;
-  } catch {
-    return undefined;
-  }
+export function freeNames(expression: string): readonly NameUse[] | undefined {
+  if (known.has(expression)) return known.get(expression);
+  const uses = findFreeNames(expression);
+  known.set(expression, uses);
+  return uses;
+}
+
+function findFreeNames(expression: string): NameUse[] | undefined {
+  const parsed = parse(expression);
+  if ('error' in parsed) return undefined;
+  const ast = parsed.fn.ast as AstNode;
   const uses: NameUse[] = [];
   const walk = (value: unknown, bound: ReadonlySet<string>): void => {
     if (Array.isArray(value)) {

@@ -1,92 +1,9 @@
 // CEL, the expression language Kubernetes uses in validation rules, for `when`, `until`, waits and
 // assertions. Expressions are parsed once and cached; results come back as plain JSON values.
-import { Environment } from '@marcbachmann/cel-js';
-import semver from 'semver';
+import { env, ExpressionError, parse, type Evaluator } from './cel-environment.js';
 import { freeNames } from './expression-names.js';
-import { processTemplate } from './openshift-template.js';
-import { dropOption, hasOption, shellSplit } from './shell-words.js';
+export { ExpressionError } from './cel-environment.js';
 
-const env = new Environment({
-  unlistedVariablesAreDyn: true,
-  homogeneousAggregateLiterals: false,
-  enableOptionalTypes: true,
-})
-  .registerFunction('semverCompare(string, string): int', (a: string, b: string) =>
-    BigInt(semver.compare(coerce(a), coerce(b))),
-  )
-  .registerFunction('semverGte(string, string): bool', (a: string, b: string) => semver.gte(coerce(a), coerce(b)))
-  .registerFunction('semverLt(string, string): bool', (a: string, b: string) => semver.lt(coerce(a), coerce(b)))
-  .registerFunction('semverSatisfies(string, string): bool', (v: string, range: string) =>
-    semver.satisfies(coerce(v), range, { includePrerelease: true }),
-  )
-  // Building an object from another one, as runbooks transform what they read: a JSON merge patch
-  // (RFC 7386: maps merge, null removes a key, anything else replaces) and a map without the keys a
-  // regular expression matches, e.g. dropKeys(labels, "istio|knative").
-  .registerFunction('mergePatch(dyn, dyn): dyn', (target: unknown, patch: unknown) => mergePatch(target, patch))
-  .registerFunction('dropKeys(map, string): map', (map: unknown, pattern: string) => dropKeys(map, pattern))
-  // Command-line arguments kept in one string (a workbench's NOTEBOOK_ARGS), read as a shell reads
-  // them: see ./shell-words.ts.
-  .registerFunction('shellSplit(string): list<string>', (value: string) => shellSplit(value))
-  .registerFunction('hasOption(string, string): bool', (value: string, name: string) => hasOption(value, name))
-  .registerFunction('dropOption(string, string): string', (value: string, name: string) => dropOption(value, name));
-
-function isMapValue(v: unknown): boolean {
-  if (v instanceof Map) return true;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-function entriesOf(v: unknown): [string, unknown][] {
-  return v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.entries(v as object);
-}
-
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isMapValue(patch)) return patch;
-  const out: Record<string, unknown> = isMapValue(target) ? Object.fromEntries(entriesOf(target)) : {};
-  for (const [k, v] of entriesOf(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
-function dropKeys(map: unknown, pattern: string): Record<string, unknown> {
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern);
-  } catch (err) {
-    throw new ExpressionError(`dropKeys: invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`);
-  }
-  return Object.fromEntries(entriesOf(map).filter(([k]) => !re.test(k)));
-}
-
-// CEL has no mixed int/double arithmetic: `replicas * 1.5` would be "no such overload". A runbook
-// author thinks of numbers, so mixing gives a double, as it would in any other language.
-const MIXED: Record<string, (a: number, b: number) => number> = {
-  '+': (a, b) => a + b,
-  '-': (a, b) => a - b,
-  '*': (a, b) => a * b,
-  '/': (a, b) => a / b,
-};
-for (const [op, fn] of Object.entries(MIXED)) {
-  env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
-  env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
-}
-
-// The objects of an OpenShift Template as `oc process` makes them (parameters substituted, the
-// Template's labels added): see ./openshift-template.ts. processTemplate(template, {"NAME": "value"}).
-env.registerFunction('processTemplate(map, map): list', (template: unknown, values: unknown) => processTemplate(template, values));
-
-function coerce(v: string): string {
-  const parsed = semver.coerce(v, { includePrerelease: true });
-  if (!parsed) throw new ExpressionError(`not a version: ${JSON.stringify(v)}`);
-  return parsed.version;
-}
-
-export class ExpressionError extends Error {}
-
-type Evaluator = (context: Record<string, unknown>) => unknown;
 /** A parsed expression and the context names it reads: only those are converted for CEL. */
 interface Compiled {
   fn: Evaluator;
@@ -97,17 +14,14 @@ const cache = new Map<string, Compiled>();
 function compile(expression: string): Compiled {
   let compiled = cache.get(expression);
   if (!compiled) {
-    let fn: Evaluator;
-    try {
-      fn = env.parse(expression) as unknown as Evaluator;
-    } catch (err) {
-      throw new ExpressionError(describe(err));
-    }
-    compiled = { fn, names: [...new Set((freeNames(expression) ?? []).map((u) => u.name))] };
+    const parsed = parse(expression);
+    if ('error' in parsed) throw new ExpressionError(describe(parsed.error));
+    compiled = { fn: parsed.fn, names: [...new Set((freeNames(expression) ?? []).map((u) => u.name))] };
     cache.set(expression, compiled);
   }
   return compiled;
 }
+
 
 /** Returns a syntax error message, or undefined when the expression parses. */
 export function checkSyntax(expression: string): string | undefined {
@@ -119,21 +33,23 @@ export function checkSyntax(expression: string): string | undefined {
  * at: its syntax, or a known function called in a way no overload of it accepts (see callError).
  */
 export function syntaxError(expression: string): { message: string; offset: number } | undefined {
-  try {
-    env.parse(expression);
-  } catch (err) {
-    const pos = (err as { node?: { pos?: unknown } }).node?.pos;
-    return { message: describe(err), offset: typeof pos === 'number' ? pos : 0 };
+  const parsed = parse(expression);
+  if ('error' in parsed) {
+    const pos = (parsed.error as { node?: { pos?: unknown } }).node?.pos;
+    return { message: describe(parsed.error), offset: typeof pos === 'number' ? pos : 0 };
   }
   return callError(expression);
 }
 
 /** Every function an expression can call: CEL's, its macros, and the ones registered above. */
-export function functionNames(): Set<string> {
-  const names = new Set(overloads().map((f) => f.name));
-  for (const macro of ['has', 'all', 'exists', 'exists_one', 'map', 'filter', 'bind', 'optMap', 'optFlatMap']) names.add(macro);
-  return names;
+export function functionNames(): ReadonlySet<string> {
+  if (!knownFunctions) {
+    knownFunctions = new Set(overloads().map((f) => f.name));
+    for (const macro of ['has', 'all', 'exists', 'exists_one', 'map', 'filter', 'bind', 'optMap', 'optFlatMap']) knownFunctions.add(macro);
+  }
+  return knownFunctions;
 }
+let knownFunctions: Set<string> | undefined;
 
 /**
  * A call of a function no overload of which exists, whatever its arguments (`nosuchfn(x)`,
@@ -154,10 +70,8 @@ export function unknownFunction(expression: string): { name: string; offset: num
  * whose type only the run knows are left to the run.
  */
 export function callError(expression: string): { message: string; offset: number } | undefined {
-  const byName = new Map<string, Overload[]>();
-  for (const o of overloads()) byName.set(o.name, [...(byName.get(o.name) ?? []), o]);
   for (const call of callsOf(expression)) {
-    const all = byName.get(call.name);
+    const all = overloadsByName().get(call.name);
     if (!all) continue; // Unknown names are unknownFunction's.
     const shaped = all.filter((o) => (o.receiverType !== null) === (call.receiver !== undefined) && o.params.length === call.args.length);
     if (shaped.length === 0) {
@@ -190,6 +104,16 @@ let overloadTable: Overload[] | undefined;
 function overloads(): Overload[] {
   overloadTable ??= env.getDefinitions().functions as Overload[];
   return overloadTable;
+}
+
+let byName: Map<string, Overload[]> | undefined;
+
+function overloadsByName(): Map<string, Overload[]> {
+  if (!byName) {
+    byName = new Map();
+    for (const o of overloads()) byName.set(o.name, [...(byName.get(o.name) ?? []), o]);
+  }
+  return byName;
 }
 
 /** `x.startsWith(y)`, `size(x)`: the ways a function can be called, one per style and arity. */
@@ -237,13 +161,18 @@ function isNode(v: unknown): v is AstNode {
 }
 
 /** Every function call in an expression, in the order written; none when it does not parse. */
-function callsOf(expression: string): Call[] {
-  let ast: unknown;
-  try {
-    ast = (env.parse(expression) as unknown as { ast: unknown }).ast;
-  } catch {
-    return [];
-  }
+const callsMemo = new Map<string, readonly Call[]>();
+
+function callsOf(expression: string): readonly Call[] {
+  let calls = callsMemo.get(expression);
+  if (!calls) callsMemo.set(expression, (calls = findCalls(expression)));
+  return calls;
+}
+
+function findCalls(expression: string): Call[] {
+  const parsed = parse(expression);
+  if ('error' in parsed) return [];
+  const ast = parsed.fn.ast;
   const calls: Call[] = [];
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {

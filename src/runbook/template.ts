@@ -184,7 +184,16 @@ export interface TemplateInspection {
  * unless see the same names and are walked; paths inside each/with are relative to their item and
  * are not listed.
  */
-export function inspectTemplate(template: string): TemplateInspection {
+export function inspectTemplate(template: string): Readonly<TemplateInspection> {
+  let found = inspected.get(template);
+  if (!found) inspected.set(template, (found = inspect(template)));
+  return found;
+}
+
+// The checks (names, flow) and error messages inspect the same templates: each is parsed once.
+const inspected = new Map<string, TemplateInspection>();
+
+function inspect(template: string): TemplateInspection {
   let ast: hbs.AST.Program;
   try {
     ast = hb.parse(template);
