@@ -3,7 +3,8 @@
 // `validate` start fast.
 import { Command, Option } from 'commander';
 import { reportError } from './fail.js';
-import { withKubeOptions, withRunOptions, withVarOptions, type LoadFlags, type RunFlags } from './global-options.js';
+import type { ValidateFlags } from './commands/validate.js';
+import { withKubeOptions, withRunOptions, withVarOptions, type RunFlags } from './global-options.js';
 
 const program = new Command('runbook')
   .description('Declarative, resumable runbooks for Kubernetes and OpenShift upgrades.')
@@ -44,12 +45,17 @@ withVarOptions(
     .description('Check runbooks (imports, vars, every step against its schema) without touching a cluster')
     .argument('<files...>', 'runbook files')
     .option('-q, --quiet', 'print problems only')
-    .option('--list-steps', 'print every step id with its name (what overlays, --only, --skip and --from take)'),
+    .option('--list-steps', 'print every step id with its name (what overlays, --only, --skip and --from take)')
+    .option('--no-cache', 'check again even when nothing read has changed since the runbook was last found valid'),
 )
-  .addHelpText('after', '\nExample:\n  runbook validate runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml')
-  .action(async (files: string[], flags: LoadFlags & { quiet?: boolean; listSteps?: boolean }) => {
-    const { validateCommand } = await import('./commands/validate.js');
-    exit(await validateCommand(files, flags, await registry()));
+  .addHelpText(
+    'after',
+    '\nA runbook found valid is remembered in ${RUNBOOK_CACHE_DIR:-~/.cache/runbook}/validate: while no file it read\nchanges, validating it again answers at once.\n\nExample:\n  runbook validate runbooks/upgrade-2.25-to-3.3.yaml --vars-file site.yaml',
+  )
+  .action(async (files: string[], flags: ValidateFlags & { cache: boolean }) => {
+    const [{ validateCommand }, { ValidateCache }] = await Promise.all([import('./commands/validate.js'), import('./validate-cache.js')]);
+    const { cache, ...rest } = flags;
+    exit(await validateCommand(files, rest, registry, cache ? await ValidateCache.open() : undefined));
   });
 
 program

@@ -2,7 +2,6 @@
 // forEach loop or an import. Shape, common fields and contents are each checked even when another
 // part is wrong, so one pass reports every problem; a node is built only when none was found.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { SourcePosition } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
@@ -10,6 +9,7 @@ import { packageRoot } from '../package-root.js';
 import { allocateId, defaultsOf, readCommon } from './common-fields.js';
 import { STRUCTURE_FIELDS } from './format.js';
 import { importFile, resolveImport } from './imports.js';
+import { inputExists } from './input-log.js';
 import { isMapping, type BuildContext, type LoadSession, type RawSection } from './load-session.js';
 import { checkExpression, collectExpressionsAndTemplates } from './pending-checks.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -221,7 +221,7 @@ function checkFileFields(session: LoadSession, input: unknown, fields: readonly 
     const written = input[field];
     if (typeof written !== 'string' || isTemplate(written)) continue;
     const candidates = [resolve(ctx.baseDir, written), join(packageRoot(), 'templates', written)];
-    if (candidates.some((c) => existsSync(c))) continue;
+    if (candidates.some((c) => inputExists(c))) continue;
     session.problems.push({
       message: `${subject}: ${field} ${written}: no such file`,
       hint: `looked in ${candidates.join(' and ')}; paths are relative to the runbook file`,

@@ -3,12 +3,12 @@
 // file and line range it comes from, and whether a cluster can answer it (steps) or only a person
 // can (a sign-off). Steps, follow-ups and sign-offs name the items they implement with `source:`;
 // `runbook coverage` joins the two. No guide prose is kept here: titles are ours.
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Problem, SourcePosition } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
 import { packageRoot } from '../package-root.js';
 import { GUIDE_ITEM_REF } from './format.js';
+import { listInput } from './input-log.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { positionOf, readSource } from './source.js';
 
@@ -90,7 +90,7 @@ export function shippedGuideItemsDir(): string {
 export async function loadGuides(dir = shippedGuideItemsDir()): Promise<{ guides: Guide[]; problems: Problem[] }> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort();
+    names = (await listInput(dir)).filter((n) => n.endsWith('.yaml'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { guides: [], problems: [] };
     throw err;

@@ -1,8 +1,8 @@
 // Parses YAML while keeping where every value was written, so any problem found later (schema,
 // templates, expressions) can point at file:line:column.
-import { readFile } from 'node:fs/promises';
 import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, visit, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml';
 import type { Problem, SourcePosition } from '../contract/errors.js';
+import { readInput } from './input-log.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -178,7 +178,7 @@ function lineAt(text: string, offset: number): string {
 export async function readSource(file: string): Promise<{ source?: SourceFile; problems: Problem[] }> {
   let text: string;
   try {
-    const bytes = await readFile(file);
+    const bytes = await readInput(file);
     const bad = firstInvalidUtf8(bytes);
     if (bad !== undefined) return { problems: [invalidUtf8Problem(file, bytes, bad)] };
     text = bytes.toString('utf8');
