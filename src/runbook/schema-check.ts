@@ -8,7 +8,10 @@ import { parseSource, positionOf, type SourceFile, type YamlPath } from './sourc
 import { didYouMean, suggestion } from './suggest.js';
 
 // verbose: errors carry their schema and data, whose descriptions and known fields become hints.
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
+// validateSchema: false: every schema here is runbook's own, and checking each against the JSON
+// Schema meta-schema cost every start a compile of the meta-schema (about 0.1 s); a test checks
+// every schema the loader compiles against it instead (test/unit/runbook/schema-check.test.ts).
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false });
 // Formats a step schema may name. A templated value is not checked here (the caller's `ignore`
 // skips it) but once rendered, at run time, like every other rule of the schema.
 const FORMATS: Record<string, { word: string; validate: (s: string) => boolean }> = {
@@ -21,13 +24,21 @@ for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'st
 export const OWN_FORMATS: ReadonlySet<string> = new Set(Object.keys(FORMATS));
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
+const compiledList: JsonSchema[] = [];
+
 function validatorFor(schema: JsonSchema): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
     v = ajv.compile(schema);
     compiled.set(schema, v);
+    compiledList.push(schema);
   }
   return v;
+}
+
+/** Every schema compiled so far in this process, for a test to check against the meta-schema. */
+export function compiledSchemas(): readonly JsonSchema[] {
+  return compiledList;
 }
 
 export interface SchemaCheckOptions {
