@@ -90,7 +90,7 @@ export interface RunHooks<S extends RunServices = RunServices> {
   sharedState?: SharedState;
   /** Once the run is locked: `abort` stops it after the current operation; returns what undoes this. */
   listen?(runId: string, abort: (reason: Error) => void): () => void;
-  progress(plan: Plan): RunProgress;
+  progress(plan: Plan): RunProgress | Promise<RunProgress>;
   services(plan: Plan, progress: RunProgress, redactor: Redactor): Promise<S>;
   /** The run ended: write its report, say how it went. The run is still locked. */
   finish(outcome: RunOutcome, services: S): Promise<void>;
@@ -187,7 +187,7 @@ async function runLocked<S extends RunServices>(run: LockedRun<S>): Promise<RunO
 
   let services: S | undefined;
   try {
-    const progress = hooks.progress(prepared.plan);
+    const progress = await hooks.progress(prepared.plan);
     services = await hooks.services(prepared.plan, progress, redactor);
     const executor = new Executor({
       plan: prepared.plan,

@@ -96,7 +96,7 @@ function runHooks(req: RunRequest): RunHooks<Services> {
     },
     ...(req.cluster ? { sharedState: req.cluster } : {}),
     listen: (runId, abort) => listenForStops(runId, abort, say),
-    progress: (plan) => (renderer = chooseRenderer(flags.output, plan)),
+    progress: async (plan) => (renderer = await chooseRenderer(flags.output, plan)),
     services: (_plan, progress, redactor) => createServices(flags, { onResend: (r) => progress.onEvent({ type: 'api:resend', ...r, error: redactor.redact(r.error) }) }),
     finish: async ({ plan, summary, state, runDir, redactor }, services) => {
       const report = buildReport(plan, state, services.cluster, services.calls);

@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 async function choose(output: 'auto' | 'tty' | 'plain' | 'json'): Promise<Renderer> {
-  const r = chooseRenderer(output, await samplePlan());
+  const r = await chooseRenderer(output, await samplePlan());
   made.push(r);
   return r;
 }
