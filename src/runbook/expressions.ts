@@ -247,18 +247,30 @@ export function evaluateBoolean(expression: string, context: Record<string, unkn
 function toCel(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) return value.map(toCel);
+  if (Array.isArray(value)) return remember(value.map(toCel), value);
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
-    return out;
+    return remember(out, value);
   }
   return value;
+}
+
+// The JSON value each CEL value was converted from. CEL values are never changed, so a list or
+// map an expression returns as it got it (`objects.filter(...)` returns some of its objects) is
+// given back as the value it came from instead of being converted again: a query's filter over
+// 10,000 objects no longer holds a third copy of them.
+const convertedFrom = new WeakMap<object, unknown>();
+
+function remember<T extends object>(cel: T, plain: unknown): T {
+  convertedFrom.set(cel, plain);
+  return cel;
 }
 
 /** CEL ints are BigInts and maps may be Maps; turn them back into JSON values. */
 function toPlain(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
+  if (value !== null && typeof value === 'object' && convertedFrom.has(value)) return convertedFrom.get(value);
   if (Array.isArray(value)) return value.map(toPlain);
   if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPlain(v)]));
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
