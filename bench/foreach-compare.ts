@@ -312,6 +312,20 @@ function cli(cliPath: string, args: string[], nodeArgs: string[] = []): Promise<
   });
 }
 
+/** Goals against the peers, as rates: runbook's at each size over the peer's. */
+const PEER_GOALS: Record<string, number> = { 'guide loop (kubectl get|jq|patch)': 20, 'Ansible kubernetes.core': 50 };
+
+function comparePeers(peerFigures: readonly Figure[]): void {
+  const runs = figures.filter((f) => f.label.startsWith('runbook run'));
+  if (runs.length === 0 || peerFigures.length === 0) return;
+  console.log('\nrunbook against the peers (rates)');
+  for (const peer of peerFigures) {
+    const goal = PEER_GOALS[peer.label];
+    const ratios = runs.map((r) => `${(rate(r) / rate(peer)).toFixed(1)}x at ${r.objects}`).join(', ');
+    console.log(`  ${peer.label.padEnd(34)} runbook is ${ratios}${goal ? `  (goal: >= ${goal}x)` : ''}`);
+  }
+}
+
 async function runbookRun(api: Api, cliPath: string, kubeconfig: string, n: number, stateDir: string): Promise<void> {
   const ns = `bench-runbook-${n}`;
   await seed(api, ns, n);
@@ -366,6 +380,7 @@ await runBench('bench:foreach', async () => {
     let ran = 0;
     for (const n of sizes) {
       // The baseline of each size is taken right before the runbook, on the same server.
+      baselineRate = 0;
       await seed(api, `bench-raw-${n}`, n);
       await baseline(api, `bench-raw-${n}`, n);
       await expectMigrated(api, `baseline at ${n}`, `bench-raw-${n}`, n);
@@ -379,7 +394,11 @@ await runBench('bench:foreach', async () => {
     }
     if (!values['no-peers']) {
       console.log(`\npeers at ${peerSize} objects (slow: one process per object)`);
+      // Peers run fewer objects than the sizes above: they are compared by rate with runbook below.
+      baselineRate = 0;
+      const before = figures.length;
       ran += await peers(api, kubeconfig, peerSize, String(peerSize));
+      comparePeers(figures.slice(before));
     }
 
     console.log('\nthe command line');
@@ -391,7 +410,12 @@ await runBench('bench:foreach', async () => {
       await controlPlane.stop();
       rmSync(stateDir, { recursive: true, force: true });
     } else {
-      console.log(`kept: control plane ${controlPlane.kubeconfigPath}, state ${stateDir}`);
+      // The control plane lives as long as this process: hold it until Ctrl-C.
+      console.log(`kept: control plane ${controlPlane.kubeconfigPath}, state ${stateDir}; Ctrl-C stops it`);
+      const alive = setInterval(() => undefined, 60_000);
+      await new Promise((resolve) => process.once('SIGINT', resolve));
+      clearInterval(alive);
+      await controlPlane.stop();
     }
   }
   if (problems.length) fail(problems.join('\n  '));
