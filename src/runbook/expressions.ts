@@ -226,9 +226,10 @@ export function evaluate(expression: string, context: Record<string, unknown>): 
   // loop over a registered list of n objects converted that list n times. Only what the
   // expression reads is converted; a name the context lacks stays unknown, as CEL reports it.
   const cel: Record<string, unknown> = {};
-  for (const name of names) if (Object.hasOwn(context, name)) cel[name] = toCel(context[name]);
+  const sources = new Map<unknown, unknown>();
+  for (const name of names) if (Object.hasOwn(context, name)) cel[name] = toCelFrom(context[name], sources);
   try {
-    return toPlain(fn(cel));
+    return toPlain(fn(cel), sources);
   } catch (err) {
     throw new ExpressionError(describe(err));
   }
@@ -247,35 +248,39 @@ export function evaluateBoolean(expression: string, context: Record<string, unkn
 function toCel(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) return remember(value.map(toCel), value);
+  if (Array.isArray(value)) return value.map(toCel);
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
-    return remember(out, value);
+    return out;
   }
   return value;
 }
 
-// The JSON value each CEL value was converted from. CEL values are never changed, so a list or
-// map an expression returns as it got it (`objects.filter(...)` returns some of its objects) is
-// given back as the value it came from instead of being converted again: a query's filter over
-// 10,000 objects no longer holds a third copy of them.
-const convertedFrom = new WeakMap<object, unknown>();
-
-function remember<T extends object>(cel: T, plain: unknown): T {
-  convertedFrom.set(cel, plain);
+/**
+ * A context value as CEL takes it, remembering in `sources` the JSON value it came from and, for
+ * a list, each element's. CEL values are never changed, so what an expression returns as it got it
+ * (`objects.filter(...)` returns some of its objects) is given back as its source instead of being
+ * converted again: a query's filter over 10,000 objects no longer holds a third copy of them.
+ */
+function toCelFrom(value: unknown, sources: Map<unknown, unknown>): unknown {
+  const cel = toCel(value);
+  if (cel !== null && typeof cel === 'object') sources.set(cel, value);
+  if (Array.isArray(value) && Array.isArray(cel)) {
+    for (const [i, element] of cel.entries()) if (element !== null && typeof element === 'object') sources.set(element, value[i]);
+  }
   return cel;
 }
 
 /** CEL ints are BigInts and maps may be Maps; turn them back into JSON values. */
-function toPlain(value: unknown): unknown {
+function toPlain(value: unknown, sources?: ReadonlyMap<unknown, unknown>): unknown {
   if (typeof value === 'bigint') return Number(value);
-  if (value !== null && typeof value === 'object' && convertedFrom.has(value)) return convertedFrom.get(value);
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPlain(v)]));
+  if (sources?.has(value)) return sources.get(value);
+  if (Array.isArray(value)) return value.map((v) => toPlain(v, sources));
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPlain(v, sources)]));
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toPlain(v);
+    for (const [k, v] of Object.entries(value)) out[k] = toPlain(v, sources);
     return out;
   }
   return value;

@@ -116,3 +116,15 @@ describe('syntax errors', () => {
     expect(checkSyntax('obj.?spec.orValue({})')).toBeUndefined();
   });
 });
+
+describe('values given back', () => {
+  it('returns the objects a filter keeps as the objects it was given, not copies', () => {
+    const objects = [{ name: 'a', n: 1 }, { name: 'b', n: 2 }, { name: 'c', n: 3 }];
+    const kept = evaluate('objects.filter(o, o.n >= 2)', { objects }) as unknown[];
+    expect(kept).toEqual([{ name: 'b', n: 2 }, { name: 'c', n: 3 }]);
+    expect(kept[0]).toBe(objects[1]);
+    expect(evaluate('object', { object: objects[0] })).toBe(objects[0]);
+    // What an expression makes is converted back to JSON values: CEL ints become numbers.
+    expect(evaluate('objects.map(o, {"n": o.n * 2})', { objects })).toEqual([{ n: 2 }, { n: 4 }, { n: 6 }]);
+  });
+});
