@@ -33,7 +33,8 @@ export function overlay(target: unknown, patch: unknown): unknown {
 
 export function applyJsonPatch(target: unknown, ops: readonly JsonPatchOperation[]): unknown {
   try {
-    return jsonpatch.applyPatch(cloneJson(target), cloneJson(ops as jsonpatch.Operation[]), true, false).newDocument;
+    // The target is cloned here, so the library may change its copy instead of cloning it again.
+    return jsonpatch.applyPatch(cloneJson(target), cloneJson(ops as jsonpatch.Operation[]), true, true).newDocument;
   } catch (err) {
     const e = err as { message?: string; name?: string };
     const reason = e.name === 'TEST_OPERATION_FAILED' ? 'a "test" operation did not hold' : (e.message ?? String(err)).split('\n')[0];
