@@ -19,9 +19,10 @@ export class CheckpointWriter {
    * while a write is under way (concurrent loop items) share the next one, which records them all
    * since it reads the state when it starts.
    *
-   * Every write survives the process being killed. Only writes that record something finished are
-   * also forced to the disk (fsync), against a machine crash: losing a `running` mark there costs
-   * nothing, since a step without a record is entered at its check just the same.
+   * Every write survives the process being killed. Only writes that record what a resume could not
+   * find again are also forced to the disk (fsync), against a machine crash: a step without a check
+   * finished, a gate passed, a group or loop ended. Losing a `running` mark, or the record of a step
+   * that checks its effect first, costs nothing: a step without a record is entered at its check.
    */
   save(durable = true): Promise<void> {
     const store = this.store;

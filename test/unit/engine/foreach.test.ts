@@ -52,6 +52,22 @@ describe('forEach', () => {
     });
   }
 
+  it('forces to the disk the records of items a resume could not check again, not those of items it can', async () => {
+    const items = '["a", "b", "c", "d", "e", "f", "g", "h"]';
+    // probe checks its effect first: a resume that lost an item's record re-checks it and does nothing.
+    const guarded = await setup(loop({ items, concurrency: 1, body: '- name: work\n  probe: { key: "w-{{ item }}" }' }));
+    expect((await guarded.h.run()).summary.status).toBe('succeeded');
+    // read has no check: its record is all a resume has, so each is forced to the disk.
+    const unguarded = await setup(loop({ items, concurrency: 1, body: '- name: work\n  read: { key: "w-{{ item }}" }' }));
+    expect((await unguarded.h.run()).summary.status).toBe('succeeded');
+    const forced = (h: Harness): number => h.store.durable.filter(Boolean).length;
+    expect(forced(unguarded.h)).toBeGreaterThanOrEqual(8);
+    expect(forced(guarded.h)).toBeLessThan(forced(unguarded.h) - 6);
+    // Every record is written all the same: what is on disk is the whole run.
+    expect((await guarded.h.stateOnDisk()).steps['main/loop']?.itemsDone).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    expect(guarded.h.store.problems).toEqual([]);
+  });
+
   it('checkpoints each finished item as it finishes', async () => {
     const { h } = await setup(loop());
     h.store.snapshots = [];
