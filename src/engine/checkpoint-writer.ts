@@ -19,12 +19,45 @@ export class CheckpointWriter {
    * while a write is under way (concurrent loop items) share the next one, which records them all
    * since it reads the state when it starts.
    *
-   * Every write survives the process being killed. Only writes that record what a resume could not
-   * find again are also forced to the disk (fsync), against a machine crash: a step without a check
-   * finished, a gate passed, a group or loop ended. Losing a `running` mark, or the record of a step
-   * that checks its effect first, costs nothing: a step without a record is entered at its check.
+   * A save that is waited for survives the process being killed. Only saves that record what a
+   * resume could not find again are also forced to the disk (fsync), against a machine crash: a
+   * step without a check finished, a gate passed, a group or loop ended. Losing a `running` mark,
+   * or the record of a step that checks its effect first, costs nothing: a step without a record
+   * is entered at its check.
    */
   save(durable = true): Promise<void> {
+    return this.write(durable).then(
+      () => this.throwFailure(),
+      (err: unknown) => {
+        // A write shared with one not waited for fails once, here.
+        if (this.failed?.err === err) this.failed = undefined;
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Writes without waiting for it, for records a resume can do without (the record of a step that
+   * re-checks its effect): the run goes on while the line is written. A write that fails this way
+   * is thrown by the next save that is waited for, at the latest the loop's or the run's end.
+   */
+  saveInBackground(): void {
+    this.write(false).catch((err: unknown) => {
+      this.failed ??= { err };
+    });
+  }
+
+  private failed: { err: unknown } | undefined;
+
+  private throwFailure(): void {
+    const failed = this.failed;
+    if (failed) {
+      this.failed = undefined;
+      throw failed.err;
+    }
+  }
+
+  private write(durable: boolean): Promise<void> {
     const store = this.store;
     if (!store) return Promise.resolve();
     this.queuedDurable ||= durable;

@@ -255,9 +255,10 @@ export class Executor {
       else {
         done.add(key);
         doneInOrder.push(key);
-        // Written before the next item starts, not forced to the disk: a resume that lost it enters
+        // Written while the next item starts, not forced to the disk: a resume that lost it enters
         // the item again, where each step finds its own record or checks its effect.
-        await this.mark(info.id, { ...this.o.state.steps[info.id]!, itemsDone: doneInOrder }, false);
+        this.o.state.steps[info.id] = { ...this.o.state.steps[info.id]!, itemsDone: doneInOrder };
+        this.checkpoints.saveInBackground();
       }
       const status = child.failed ? 'failed' : aggregate(child.results);
       results.push(this.finishItem(itemInfo, { status, attempts: 1, durationMs: Date.now() - itemStarted }));
@@ -317,7 +318,7 @@ export class Executor {
       }
       this.findings.record(outcome.findings, info.id, this.unmadeChanges.said());
       if (this.o.dryRun !== 'none' && outcome.result.status === 'changed') this.unmadeChanges.add(info.id);
-      return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, true);
+      return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, this.inItemRechecking(info, frame) ? 'background' : true);
     } catch (err) {
       if (err instanceof RunAborted || this.o.signal.aborted) {
         // The step stays `running`: a resume re-enters it at its check.
@@ -325,7 +326,7 @@ export class Executor {
         throw err instanceof RunAborted ? err : new RunAborted('the run was stopped', { cause: err });
       }
       const cause = err instanceof AttemptsFailed ? err.error : err;
-      return this.fail(info, cause, started, priorAttempts + Math.max(1, attempts));
+      return this.fail(info, cause, started, priorAttempts + Math.max(1, attempts), this.inItemRechecking(info, frame) ? 'background' : true);
     }
   }
 
@@ -335,12 +336,13 @@ export class Executor {
     return this.finish(info, { status: 'skipped', attempts: 0, durationMs: 0, reason }, true);
   }
 
-  private async fail(info: NodeInfo, err: unknown, started = Date.now(), attempts = 1): Promise<StepResult> {
+  private async fail(info: NodeInfo, err: unknown, started = Date.now(), attempts = 1, persist: true | 'background' = true): Promise<StepResult> {
     const error = toStepError(err, this.o.redactor);
-    return this.finish(info, { status: 'failed', attempts, durationMs: Date.now() - started, error }, true);
+    return this.finish(info, { status: 'failed', attempts, durationMs: Date.now() - started, error }, persist);
   }
 
-  private async finish(info: NodeInfo, raw: StepOutcome, persist: boolean): Promise<StepResult> {
+  /** `persist: 'background'`: written while the run goes on (see `inItemRechecking`). */
+  private async finish(info: NodeInfo, raw: StepOutcome, persist: boolean | 'background'): Promise<StepResult> {
     // Summaries, reasons and diffs come from step code: they may quote a secret. The diff is left
     // out of the checkpoint (nothing reads it back) and rendered and redacted only when read.
     const { diff, ...rest } = raw;
@@ -357,22 +359,25 @@ export class Executor {
       };
       this.o.state.steps[info.id] = record;
       if (diff !== undefined) diffWhenRead(result, diff, this.o.redactor);
-      if (persist || info.kind !== 'step') await this.checkpoint(!this.rechecks(info));
+      if (persist === 'background') this.checkpoints.saveInBackground();
+      else if (persist || info.kind !== 'step') await this.checkpoint();
     }
     this.emit({ type: 'node:end', node: info, result });
     return result;
   }
 
   /**
-   * Whether a resume that finds no record of this step would still do nothing twice: a step whose
-   * type checks its effect first re-checks it and finds it. Its record is written before the run
-   * goes on (a killed process loses nothing) but not forced to the disk: only a machine crash can
-   * lose it, and the record of what follows (a loop's end, the next step without a check) forces
-   * it there with everything written before. A loop of 10,000 guarded items waited for 20,000
-   * fsyncs (grouped, but each item waited its turn).
+   * Whether this step runs in a loop item and a resume that finds no record of it would still do
+   * nothing twice: its type checks its effect first, so a resume re-checks it and finds it. Its
+   * record is then written while the item goes on and not forced to the disk: a kill or a machine
+   * crash may lose it, and the resume re-checks. The record of what follows (the loop's end, a step
+   * without a check) is waited for and forced to the disk, with everything written before it.
+   * Each item of a loop of thousands of guarded items waited its turn for grouped writes and
+   * fsyncs: most of the time of such a run. A failed attempt's record too: the resume runs the
+   * step again from its check. Outside loops a step's end is announced only once it is recorded.
    */
-  private rechecks(info: NodeInfo): boolean {
-    return info.kind === 'step' && info.type !== undefined && this.o.registry.get(info.type)?.check !== undefined;
+  private inItemRechecking(info: NodeInfo, frame: Frame): boolean {
+    return frame.suffix !== '' && info.kind === 'step' && info.type !== undefined && this.o.registry.get(info.type)?.check !== undefined;
   }
 
   private finishItem(info: NodeInfo, result: StepResult): StepResult {

@@ -37,7 +37,6 @@ describe('the checkpoint writer', () => {
     const second = writer.save(false);
     s.steps.c = { state: 'done', status: 'ok' };
     const third = writer.save(true);
-    expect(third).toBe(second);
     expect(writes).toHaveLength(1);
     release();
     await first;
@@ -49,7 +48,7 @@ describe('the checkpoint writer', () => {
       { marks: ['a', 'b', 'c'], durable: true },
     ]);
     release();
-    await third;
+    await Promise.all([second, third]);
   });
 
   it('goes on writing after a write failed', async () => {
@@ -65,5 +64,45 @@ describe('the checkpoint writer', () => {
     await expect(writer.save()).rejects.toThrow('disk full');
     await expect(writer.save()).resolves.toBeUndefined();
     expect(calls).toBe(2);
+  });
+
+  it('a write not waited for that fails is thrown by the next save waited for, once', async () => {
+    let calls = 0;
+    const store = {
+      save: async () => {
+        calls++;
+        if (calls === 1) throw new Error('disk full');
+      },
+    } as unknown as StateStore;
+    const writer = new CheckpointWriter(store, state());
+    writer.saveInBackground();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(writer.save()).rejects.toThrow('disk full');
+    await expect(writer.save()).resolves.toBeUndefined();
+    expect(calls).toBe(3);
+    // A save waited for that shares the failed write is told at once, and only it.
+    calls = 0;
+    writer.saveInBackground();
+    await expect(writer.save()).rejects.toThrow('disk full');
+    await expect(writer.save()).resolves.toBeUndefined();
+    expect(calls).toBe(2);
+  });
+
+  it('writes in the background without being waited for, in order with the saves waited for', async () => {
+    const s = state();
+    const { store, writes, release } = recordingStore();
+    const writer = new CheckpointWriter(store, s);
+    s.steps.a = { state: 'done', status: 'ok' };
+    writer.saveInBackground();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(writes).toEqual([{ marks: ['a'], durable: false }]);
+    s.steps.b = { state: 'done', status: 'ok' };
+    const after = writer.save(true);
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([{ marks: ['a'], durable: false }, { marks: ['a', 'b'], durable: true }]);
+    release();
+    await after;
   });
 });
