@@ -402,7 +402,14 @@ await runBench('bench:foreach', async () => {
     }
 
     console.log('\nthe command line');
-    await timeCommand('runbook validate (shipped upgrade)', cliPath, ['validate', fromRoot('runbooks', 'upgrade-2.25-to-3.3.yaml')], GOAL_VALIDATE_MS);
+    // validate remembers a runbook found valid: timed once checking everything, and answered
+    // from its cache (a cache of the bench's own, filled by the first of those runs).
+    const upgrade = fromRoot('runbooks', 'upgrade-2.25-to-3.3.yaml');
+    process.env.RUNBOOK_CACHE_DIR = mkdtempSync(join(tmpdir(), 'runbook-bench-cache-'));
+    await timeCommand('runbook validate, checking all', cliPath, ['validate', '--no-cache', upgrade], GOAL_VALIDATE_MS, 3);
+    await cli(cliPath, ['validate', upgrade]);
+    await timeCommand('runbook validate, nothing changed', cliPath, ['validate', upgrade], GOAL_VALIDATE_MS);
+    rmSync(process.env.RUNBOOK_CACHE_DIR, { recursive: true, force: true });
     await timeCommand('runbook --help', cliPath, ['--help'], GOAL_HELP_MS);
     if (ran === 0) fail('nothing ran');
   } finally {
