@@ -372,9 +372,8 @@ export class Executor {
    * record is then written while the item goes on and not forced to the disk: a kill or a machine
    * crash may lose it, and the resume re-checks. The record of what follows (the loop's end, a step
    * without a check) is waited for and forced to the disk, with everything written before it.
-   * Each item of a loop of thousands of guarded items waited its turn for grouped writes and
-   * fsyncs: most of the time of such a run. A failed attempt's record too: the resume runs the
-   * step again from its check. Outside loops a step's end is announced only once it is recorded.
+   * Items of a loop of guarded steps waited their turn for grouped writes and fsyncs: most of such
+   * a run's time. Outside loops a step's end is announced only once it is recorded.
    */
   private inItemRechecking(info: NodeInfo, frame: Frame): boolean {
     return frame.suffix !== '' && info.kind === 'step' && info.type !== undefined && this.o.registry.get(info.type)?.check !== undefined;
