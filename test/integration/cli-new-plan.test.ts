@@ -11,7 +11,7 @@
 //   llama-stack-postgres finding after the assessment, before anything would change. The user then
 //   sets it in the vars file, as its comment says, and the assessment no longer blocks.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { runCli, type CliRun } from './support/cli-run.js';
@@ -53,8 +53,10 @@ describe('runbook new, then runbook plan on the full sandbox', () => {
     expect(made.code, made.stderr).toBe(0);
     return dir;
   };
+  // From the scaffold's folder, as a user runs it: the upgrade's backups (read-only, so taken in a
+  // plan too) go to rhoai-upgrade-backup/ under the working directory.
   const plan = (file: string, ...args: string[]): Promise<CliRun> =>
-    runCli(['plan', file, '--kubeconfig', sandbox.kubeconfigPath, '--state-dir', scratchDir('runbook-new-plan-state'), '-o', 'json', ...args]);
+    runCli(['plan', file, '--kubeconfig', sandbox.kubeconfigPath, '--state-dir', scratchDir('runbook-new-plan-state'), '-o', 'json', ...args], { cwd: dirname(file) });
 
   it('blank: the plan passes and would create the settings ConfigMap', { timeout: 300_000 }, async () => {
     const dir = await scaffold('blank', 'acme-blank');
