@@ -17,6 +17,18 @@ function recordingStore(): { store: StateStore; writes: { marks: string[]; durab
   return { store, writes, release: () => waiting.splice(0).forEach((r) => r()) };
 }
 
+/** A store whose first write fails with "disk full" (and the first after `again()`); counts writes. */
+function failsFirstWrite(): { store: StateStore; calls: () => number; again: () => void } {
+  let calls = 0;
+  const store = {
+    save: async () => {
+      calls++;
+      if (calls === 1) throw new Error('disk full');
+    },
+  } as unknown as StateStore;
+  return { store, calls: () => calls, again: () => (calls = 0) };
+}
+
 const state = (): RunState => ({ steps: {} }) as unknown as RunState;
 
 describe('the checkpoint writer', () => {
@@ -52,40 +64,27 @@ describe('the checkpoint writer', () => {
   });
 
   it('goes on writing after a write failed', async () => {
-    const s = state();
-    let calls = 0;
-    const store = {
-      save: async () => {
-        calls++;
-        if (calls === 1) throw new Error('disk full');
-      },
-    } as unknown as StateStore;
-    const writer = new CheckpointWriter(store, s);
+    const { store, calls } = failsFirstWrite();
+    const writer = new CheckpointWriter(store, state());
     await expect(writer.save()).rejects.toThrow('disk full');
     await expect(writer.save()).resolves.toBeUndefined();
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
   });
 
   it('a write not waited for that fails is thrown by the next save waited for, once', async () => {
-    let calls = 0;
-    const store = {
-      save: async () => {
-        calls++;
-        if (calls === 1) throw new Error('disk full');
-      },
-    } as unknown as StateStore;
+    const { store, calls, again } = failsFirstWrite();
     const writer = new CheckpointWriter(store, state());
     writer.saveInBackground();
     await new Promise((resolve) => setImmediate(resolve));
     await expect(writer.save()).rejects.toThrow('disk full');
     await expect(writer.save()).resolves.toBeUndefined();
-    expect(calls).toBe(3);
+    expect(calls()).toBe(3);
     // A save waited for that shares the failed write is told at once, and only it.
-    calls = 0;
+    again();
     writer.saveInBackground();
     await expect(writer.save()).rejects.toThrow('disk full');
     await expect(writer.save()).resolves.toBeUndefined();
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
   });
 
   it('writes in the background without being waited for, in order with the saves waited for', async () => {
