@@ -69,18 +69,18 @@ export async function listInput(dir: string): Promise<string[]> {
   }
 }
 
-/** Whether every input reads as it did, digested under the same key. */
+/** Whether every input reads as it did, digested under the same key (all read at once). */
 export async function inputsUnchanged(reads: readonly InputRead[], key: Buffer): Promise<boolean> {
-  for (const r of reads) {
-    let now: string;
-    try {
-      if (r.kind === 'file') now = digestOf(key, await readFile(r.path));
-      else if (r.kind === 'listing') now = digestOf(key, (await readdir(r.path)).sort().join('\0'));
-      else now = digestOf(key, String(existsSync(r.path)));
-    } catch {
-      return false;
-    }
-    if (now !== r.digest) return false;
-  }
-  return true;
+  const same = await Promise.all(
+    reads.map(async (r) => {
+      try {
+        if (r.kind === 'file') return digestOf(key, await readFile(r.path)) === r.digest;
+        if (r.kind === 'listing') return digestOf(key, (await readdir(r.path)).sort().join('\0')) === r.digest;
+        return digestOf(key, String(existsSync(r.path))) === r.digest;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  return same.every(Boolean);
 }
