@@ -34,14 +34,15 @@ export interface ResumeHooks {
 export async function findRunToResume(req: ResumeRequest, store: StateStore, hooks: ResumeHooks): Promise<RunState | undefined> {
   if (req.mode === 'resume') {
     if (req.repair) return repairRun(req.runId, store, hooks);
-    const { runs, damaged } = await store.scan();
-    const state = req.runId ? await store.load(req.runId) : runs.find((s) => s.status !== 'succeeded' && s.dryRun === 'none');
+    const { runs, damaged } = await store.scanSummaries();
+    const newest = runs.find((s) => s.status !== 'succeeded' && s.dryRun === 'none');
+    const state = req.runId ? await store.load(req.runId) : newest && (await store.load(newest.runId));
     // Without an id, a damaged run is never passed over silently for an older intact one.
     if (!req.runId && damaged.length) throw damaged[0]!;
     if (!state) {
-      const runs = (await store.list()).map((s) => s.runId);
+      const ids = runs.map((s) => s.runId);
       throw new RunbookError(req.runId ? `no run ${req.runId} in ${store.root}` : `no unfinished run in ${store.root}`, {
-        hint: req.runId && runs.length ? `did you mean ${closest(req.runId, runs)}? (runbook status lists the runs)` : 'runbook status lists the runs; --state-dir picks another folder',
+        hint: req.runId && ids.length ? `did you mean ${closest(req.runId, ids)}? (runbook status lists the runs)` : 'runbook status lists the runs; --state-dir picks another folder',
       });
     }
     if (state.status === 'succeeded') throw new RunbookError(`run ${state.runId} already succeeded; there is nothing to resume`);
@@ -50,7 +51,8 @@ export async function findRunToResume(req: ResumeRequest, store: StateStore, hoo
   if (req.dryRun) return undefined;
   // A damaged run of this runbook (or of one the damage hides) is never started over silently.
   const file = req.file!;
-  const damaged = (await store.scan()).damaged.filter((d) => d.data?.runbook === undefined || d.data.runbook === file);
+  const scanned = await store.scanSummaries();
+  const damaged = scanned.damaged.filter((d) => d.data?.runbook === undefined || d.data.runbook === file);
   if (damaged.length && !req.fresh) {
     throw new StateDamaged(`${damaged.map((d) => d.message).join('\n')}`, {
       hint: `${damaged[0]!.hint}; --fresh starts a new run beside it`,
@@ -59,7 +61,7 @@ export async function findRunToResume(req: ResumeRequest, store: StateStore, hoo
   }
   for (const d of damaged) hooks.notice(`left as it is: ${d.message}`);
   if (req.fresh) return undefined;
-  const unfinished = await store.findUnfinished(file);
+  const unfinished = await store.findUnfinished(file, scanned.runs);
   if (!unfinished) return undefined;
   // Held here (a local executor), or anywhere (the holder of the cluster's Lease, with --state kubernetes).
   const running = unfinished.status === 'running' ? ((await liveRunHolder(store.runDir(unfinished.runId))) ?? (await hooks.liveHolder?.(unfinished))) : undefined;

@@ -10,6 +10,7 @@ import type { Finding } from '../contract/findings.js';
 import type { Redactor } from '../contract/redact.js';
 import { StateDamaged } from '../contract/errors.js';
 import { RunJournal, SNAPSHOT, readIntact, readRunState, removeTemporaries, setAsideDamaged } from './state-journal.js';
+import { readAndSummarize, readTrustedSummary, writeRunSummary, type RunSummary } from './run-summary.js';
 
 export const STATE_VERSION = 1;
 
@@ -130,7 +131,10 @@ export class StateStore {
       journal = new RunJournal(this.runDir(state.runId), this.redactor, this.fsync);
       this.journals.set(state.runId, journal);
     }
-    await journal.write(state, options.durable ?? true);
+    const durable = options.durable ?? true;
+    await journal.write(state, durable);
+    // A run that stopped (succeeded, failed, blocked, waiting for approval) is summed up for the runs after it (run-summary.ts).
+    if (durable && state.status !== 'running') await writeRunSummary(this.runDir(state.runId), state);
   }
 
   /** Lets go of open files; a later save starts from a fresh snapshot. */
@@ -154,18 +158,33 @@ export class StateStore {
 
   /** Every run recorded here, newest first, and the runs whose state is damaged, each named. */
   async scan(): Promise<{ runs: RunState[]; damaged: StateDamaged[] }> {
+    return this.scanWith((id) => this.load(id));
+  }
+
+  /**
+   * scan, with each run as its summary: a run that stopped and was not touched since is not read
+   * in full (run-summary.ts). What choosing a run to continue reads.
+   */
+  async scanSummaries(): Promise<{ runs: RunSummary[]; damaged: StateDamaged[] }> {
+    return this.scanWith(async (id) => {
+      const dir = this.runDir(id);
+      return (await readTrustedSummary(dir)) ?? (await readAndSummarize(dir, () => this.load(id)));
+    });
+  }
+
+  private async scanWith<T extends RunSummary>(read: (id: string) => Promise<T | undefined>): Promise<{ runs: T[]; damaged: StateDamaged[] }> {
     let ids: string[];
     try {
       ids = await readdir(join(this.root, 'runs'));
     } catch {
       return { runs: [], damaged: [] };
     }
-    const runs: RunState[] = [];
+    const runs: T[] = [];
     const damaged: StateDamaged[] = [];
     for (const id of ids) {
       try {
-        const state = await this.load(id);
-        if (state) runs.push(state);
+        const run = await read(id);
+        if (run) runs.push(run);
       } catch (err) {
         if (!(err instanceof StateDamaged)) throw err;
         damaged.push(err);
@@ -197,7 +216,8 @@ export class StateStore {
   }
 
   /** The newest run of a runbook file that did not finish (failed, stopped, waiting). */
-  async findUnfinished(file: string): Promise<RunState | undefined> {
-    return (await this.list()).find((s) => s.runbook.file === file && s.dryRun === 'none' && s.status !== 'succeeded');
+  async findUnfinished(file: string, runs?: readonly RunSummary[]): Promise<RunState | undefined> {
+    const found = (runs ?? (await this.scanSummaries()).runs).find((s) => s.runbook.file === file && s.dryRun === 'none' && s.status !== 'succeeded');
+    return found && this.load(found.runId);
   }
 }
