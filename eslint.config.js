@@ -6,17 +6,18 @@
 //   engine    runs a plan, emits events; knows no step, no kube, no CLI
 //   steps     step types over kube and runbook; never the engine's internals or the CLI
 //   report    built from engine state and events; never the CLI
-//   cli, sandbox, docs: the outer rooms, which may import the inner ones
+//   cli, sandbox, docs, build: the outer rooms, which may import the inner ones (build: what
+//   `npm run build` generates from the sources)
 import tseslint from 'typescript-eslint';
 
 const room = (name) => [`**/${name}/**`, `**/${name}/*.js`, `**/${name}/*.ts`];
 const walls = {
-  contract: ['engine', 'kube', 'runbook', 'steps', 'report', 'cli', 'sandbox', 'docs'],
-  kube: ['engine', 'runbook', 'steps', 'report', 'cli', 'sandbox', 'docs'],
-  runbook: ['engine', 'kube', 'steps', 'report', 'cli', 'sandbox', 'docs'],
-  engine: ['kube', 'steps', 'report', 'cli', 'sandbox', 'docs'],
-  steps: ['engine', 'report', 'cli', 'sandbox', 'docs'],
-  report: ['cli', 'sandbox', 'steps', 'kube', 'docs'],
+  contract: ['engine', 'kube', 'runbook', 'steps', 'report', 'cli', 'sandbox', 'docs', 'build'],
+  kube: ['engine', 'runbook', 'steps', 'report', 'cli', 'sandbox', 'docs', 'build'],
+  runbook: ['engine', 'kube', 'steps', 'report', 'cli', 'sandbox', 'docs', 'build'],
+  engine: ['kube', 'steps', 'report', 'cli', 'sandbox', 'docs', 'build'],
+  steps: ['engine', 'report', 'cli', 'sandbox', 'docs', 'build'],
+  report: ['cli', 'sandbox', 'steps', 'kube', 'docs', 'build'],
 };
 
 export default tseslint.config(

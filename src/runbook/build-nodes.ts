@@ -21,11 +21,11 @@ import { helperNameProblem } from './var-specs.js';
 
 // Schemas for parts of a step node, checked in place so messages name fields as written. Module
 // constants: the schema checker caches compiled validators per schema object.
-const IMPORT_NODE: JsonSchema = {
+export const IMPORT_NODE: JsonSchema = {
   type: 'object',
   properties: { import: STRUCTURE_FIELDS.import!, vars: STRUCTURE_FIELDS.vars! },
 };
-const FOR_EACH_NODE: JsonSchema = { type: 'object', properties: { forEach: STRUCTURE_FIELDS.forEach! } };
+export const FOR_EACH_NODE: JsonSchema = { type: 'object', properties: { forEach: STRUCTURE_FIELDS.forEach! } };
 
 interface ForEachSpec {
   items: unknown;

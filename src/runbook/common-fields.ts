@@ -14,7 +14,7 @@ import type { CommonFields } from './types.js';
 import { helperNameProblem } from './var-specs.js';
 
 // A module constant: the schema checker caches compiled validators per schema object.
-const COMMON_NODE: JsonSchema = { type: 'object', required: ['name'], properties: COMMON_STEP_FIELDS };
+export const COMMON_NODE: JsonSchema = { type: 'object', required: ['name'], properties: COMMON_STEP_FIELDS };
 
 /** A node's common fields, or undefined when one of them is wrong (the problems recorded). */
 export function readCommon(session: LoadSession, step: Record<string, unknown>, path: YamlPath, label: string, ctx: BuildContext): CommonFields | undefined {

@@ -3,7 +3,7 @@
 import type { StepRegistry } from '../contract/registry.js';
 import type { JsonSchema } from '../contract/step-type.js';
 import { COMMON_STEP_FIELDS, RUNBOOK_SPEC, SECTION_SPEC, STRUCTURE_FIELDS } from './format.js';
-import { OWN_FORMATS } from './schema-check.js';
+import { OWN_FORMATS } from './schema-formats.js';
 
 /**
  * A step schema without the formats only runbook checks (a semver range): an editor's validator

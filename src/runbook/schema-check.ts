@@ -1,44 +1,22 @@
 // Validates values against declared JSON Schemas (ajv) and turns ajv's errors into problems a
 // person can act on: where, what is wrong, how to fix it.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import semver from 'semver';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Problem } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
+import { compileSchema } from './schema-compile.js';
+import { FORMATS } from './schema-formats.js';
 import { parseSource, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { didYouMean, suggestion } from './suggest.js';
 
-// verbose: errors carry their schema and data, whose descriptions and known fields become hints.
-// validateSchema: false: every schema here is runbook's own, and checking each against the JSON
-// Schema meta-schema cost every start a compile of the meta-schema (about 0.1 s); a test checks
-// every schema the loader compiles against it instead (test/unit/runbook/schema-check.test.ts).
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false });
-// Formats a step schema may name. A templated value is not checked here (the caller's `ignore`
-// skips it) but once rendered, at run time, like every other rule of the schema.
-const FORMATS: Record<string, { word: string; validate: (s: string) => boolean }> = {
-  // A range semver.satisfies can use: one it cannot parse matches no version, so a wait would never end.
-  semverRange: { word: 'semver range (e.g. ">=3.3.2 <3.4.0")', validate: (s) => semver.validRange(s) !== null },
-};
-for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: f.validate });
-
-/** The formats of ours a step schema may name, which no other JSON Schema tool knows. */
-export const OWN_FORMATS: ReadonlySet<string> = new Set(Object.keys(FORMATS));
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
-
-const compiledList: JsonSchema[] = [];
 
 function validatorFor(schema: JsonSchema): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
-    v = ajv.compile(schema);
+    v = compileSchema(schema);
     compiled.set(schema, v);
-    compiledList.push(schema);
   }
   return v;
-}
-
-/** Every schema compiled so far in this process, for a test to check against the meta-schema. */
-export function compiledSchemas(): readonly JsonSchema[] {
-  return compiledList;
 }
 
 export interface SchemaCheckOptions {

@@ -17,20 +17,3 @@ describe('checkRendered', () => {
     expect(checkRendered(input('>=3.3.2 <3.4.0'), approveInstallPlanStep.input, 'step s/approve (approveInstallPlan)')).toEqual([]);
   });
 });
-
-describe('the schemas the loader compiles', () => {
-  it('are all valid JSON Schemas, as the loader no longer checks each against the meta-schema', async () => {
-    const { loadRunbook } = await import('../../../src/runbook/loader.js');
-    const { builtinRegistry } = await import('../../../src/steps/index.js');
-    const { compiledSchemas } = await import('../../../src/runbook/schema-check.js');
-    const { Ajv } = await import('ajv');
-    const loaded = await loadRunbook('runbooks/upgrade-2.25-to-3.3.yaml', { registry: builtinRegistry(), provided: {} });
-    expect(loaded.problems).toEqual([]);
-    const registry = builtinRegistry();
-    const metaCheck = new Ajv({ strict: false, allowUnionTypes: true, validateFormats: false });
-    metaCheck.addFormat('semverRange', true);
-    const schemas = [...compiledSchemas(), ...registry.all().map((t) => t.input)];
-    expect(schemas.length).toBeGreaterThan(20);
-    for (const schema of schemas) expect(metaCheck.validateSchema(schema), JSON.stringify(metaCheck.errors)).toBe(true);
-  }, 60_000);
-});

@@ -1,0 +1,47 @@
+// One validator per JSON Schema of ours. The schemas runbook ships are compiled to code when it is
+// built (src/build/schema-validators.ts writes schema-validators.generated.js beside this file);
+// compiling them with ajv at every start cost a run about 0.1 s and a full `validate` 0.4 s.
+// A schema without generated code (a build without the step, or tests run from the sources) is
+// compiled here, loading ajv only then. Both come from the same ajv and the same options, so they
+// report the same errors.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Ajv, Options, ValidateFunction } from 'ajv';
+import type { JsonSchema } from '../contract/step-type.js';
+import { FORMATS } from './schema-formats.js';
+
+// verbose: errors carry their schema and data, whose descriptions and known fields become hints.
+// validateSchema: false: every schema here is runbook's own, and checking each against the JSON
+// Schema meta-schema cost every start a compile of the meta-schema; a test checks them all
+// against it instead (test/unit/build/schema-catalog.test.ts).
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false };
+
+/** The name a schema's generated validator is exported under: a digest of its content. */
+export function schemaKey(schema: JsonSchema): string {
+  return `v${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24)}`;
+}
+
+export const GENERATED_FILE = 'schema-validators.generated.js';
+
+const generatedUrl = new URL(`./${GENERATED_FILE}`, import.meta.url);
+const generated: Record<string, ValidateFunction | undefined> = existsSync(fileURLToPath(generatedUrl))
+  ? ((await import(generatedUrl.href)) as Record<string, ValidateFunction>)
+  : {};
+
+let ajv: Ajv | undefined;
+
+/** An ajv set up as runbook uses it; `code` options for generating validators. */
+export function newAjv(code?: Options['code']): Ajv {
+  // ajv is CommonJS: required when first needed, as a generated validator needs none of it.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const instance = new Ajv({ ...AJV_OPTIONS, ...(code ? { code } : {}) });
+  for (const [name, f] of Object.entries(FORMATS)) instance.addFormat(name, { type: f.type, validate: f.validate });
+  return instance;
+}
+
+/** The schema's validator: generated at build time when there is one, else compiled now. */
+export function compileSchema(schema: JsonSchema): ValidateFunction {
+  return generated[schemaKey(schema)] ?? (ajv ??= newAjv()).compile(schema);
+}
