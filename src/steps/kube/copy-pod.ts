@@ -8,13 +8,13 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Pack } from 'tar';
 import writeFileAtomic from 'write-file-atomic';
 import { StepFailure } from '../../contract/errors.js';
 import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import { COPY_MARKER, extractArchive } from './extract-archive.js';
 import { POD_TARGET_ONE_OF, POD_TARGET_PROPERTIES, type PodChoice, choosePod, describePodTarget, execInPod, podPermissions } from './pod-select.js';
 import { type InputOf } from '../schema.js';
+import { tarModule } from './tar-module.js';
 
 export const RESTORE_MARKER = '.runbook-restore.json';
 
@@ -286,7 +286,7 @@ function parseJson<T>(text: string): T | undefined {
 
 /** A tar stream of `entry` under `cwd` (the copy marker left out), for a command's stdin. */
 function packFolder(cwd: string, entry: string): PassThrough {
-  const pack = new Pack({ cwd, portable: true, filter: (p) => posix.basename(p) !== COPY_MARKER || posix.dirname(p.replace(/^\.\//, '')) !== '.' });
+  const pack = new (tarModule().Pack)({ cwd, portable: true, filter: (p) => posix.basename(p) !== COPY_MARKER || posix.dirname(p.replace(/^\.\//, '')) !== '.' });
   pack.add(entry);
   pack.end();
   const out = new PassThrough();

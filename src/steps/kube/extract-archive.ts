@@ -8,7 +8,8 @@ import { link, lstat, mkdir, readlink, realpath, rename, rm, symlink } from 'nod
 import { dirname, join, posix, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
+import { tarModule } from './tar-module.js';
 
 /** The marker copyFromPod writes last into the local folder; an archive entry of that name is left out. */
 export const COPY_MARKER = '.runbook-copy.json';
@@ -31,7 +32,7 @@ export function extractArchive(to: string, options: { base?: string } = {}): { s
   const regular = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
   let failure: Error | undefined;
-  const parser = new Parser({
+  const parser = new (tarModule().Parser)({
     onReadEntry: (entry: ReadEntry) => {
       summary.entries++;
       chain = chain.then(() => writeEntry(entry)).catch((err: Error) => {
