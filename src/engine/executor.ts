@@ -289,19 +289,20 @@ export class Executor {
       const more = wrong.length > 1 ? ` (and ${wrong.length - 1} more: ${wrong.slice(1).map((p) => p.message.replace(/^[^:]*: /, '')).join('; ')})` : '';
       return this.fail(info, new StepFailure(this.o.redactor.redact(`${wrong[0]!.message}${more}`), { hint: wrong[0]!.hint ?? 'check the values the templates of this step read' }), started, priorAttempts);
     }
-
     let attempts = 0;
+    const rechecking = this.inItemRechecking(info, frame);
     try {
       const { outcome } = await runWithRetries(node, type, input, {
         dryRun: this.o.dryRun,
         runSignal: this.o.signal,
         contextFor: (signal) => stepContext(this.o, info.id, node, context, signal),
         untilContext: (output) => ({ ...context, result: output }),
-        // The attempt is on disk before it starts: a resume counts it and re-enters at the check.
+        // The attempt is on disk before it starts: a resume counts it and re-enters at the check
+        // (inside a loop item, a step that checks first is not waited for: inItemRechecking).
         onAttempt: (attempt) => {
           attempts = attempt;
           this.emit({ type: 'step:attempt', id: info.id, attempt });
-          return this.mark(info.id, { state: 'running', startedAt, attempts: priorAttempts + attempt }, false);
+          return this.mark(info.id, { state: 'running', startedAt, attempts: priorAttempts + attempt }, rechecking ? 'background' : false);
         },
         onRetry: (attempt, error, delayMs) =>
           this.emit({ type: 'step:retry', id: info.id, attempt, error: this.o.redactor.redact(errorMessage(error)), delayMs }),
@@ -318,7 +319,7 @@ export class Executor {
       }
       this.findings.record(outcome.findings, info.id, this.unmadeChanges.said());
       if (this.o.dryRun !== 'none' && outcome.result.status === 'changed') this.unmadeChanges.add(info.id);
-      return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, this.inItemRechecking(info, frame) ? 'background' : true);
+      return this.finish(info, { ...outcome.result, attempts: priorAttempts + attempts, durationMs: Date.now() - started }, rechecking ? 'background' : true);
     } catch (err) {
       if (err instanceof RunAborted || this.o.signal.aborted) {
         // The step stays `running`: a resume re-enters it at its check.
@@ -326,7 +327,7 @@ export class Executor {
         throw err instanceof RunAborted ? err : new RunAborted('the run was stopped', { cause: err });
       }
       const cause = err instanceof AttemptsFailed ? err.error : err;
-      return this.fail(info, cause, started, priorAttempts + Math.max(1, attempts), this.inItemRechecking(info, frame) ? 'background' : true);
+      return this.fail(info, cause, started, priorAttempts + Math.max(1, attempts), rechecking ? 'background' : true);
     }
   }
 
@@ -368,12 +369,10 @@ export class Executor {
 
   /**
    * Whether this step runs in a loop item and a resume that finds no record of it would still do
-   * nothing twice: its type checks its effect first, so a resume re-checks it and finds it. Its
-   * record is then written while the item goes on and not forced to the disk: a kill or a machine
-   * crash may lose it, and the resume re-checks. The record of what follows (the loop's end, a step
-   * without a check) is waited for and forced to the disk, with everything written before it.
-   * Items of a loop of guarded steps waited their turn for grouped writes and fsyncs: most of such
-   * a run's time. Outside loops a step's end is announced only once it is recorded.
+   * nothing twice: its type checks its effect first. Its records (attempt, end) are then written
+   * while the item goes on, not forced to the disk; a resume that lost them re-checks. What follows
+   * (the loop's end, a step without a check) is waited for and forced to the disk with them. Items
+   * waiting their turn for these writes were most of such a run's time.
    */
   private inItemRechecking(info: NodeInfo, frame: Frame): boolean {
     return frame.suffix !== '' && info.kind === 'step' && info.type !== undefined && this.o.registry.get(info.type)?.check !== undefined;
@@ -384,10 +383,11 @@ export class Executor {
     return result;
   }
 
-  /** `durable: false` for marks a crash may lose harmlessly (see CheckpointWriter). */
-  private async mark(id: string, record: StepState, durable = true): Promise<void> {
+  /** `durable: false` for marks a crash may lose harmlessly; 'background': not waited for (see CheckpointWriter). */
+  private async mark(id: string, record: StepState, durable: boolean | 'background' = true): Promise<void> {
     this.o.state.steps[id] = record;
-    await this.checkpoint(durable);
+    if (durable === 'background') this.checkpoints.saveInBackground();
+    else await this.checkpoint(durable);
   }
 
   private checkpoint(durable = true): Promise<void> {
