@@ -104,13 +104,6 @@ function kindOf(value: unknown): string {
   return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : Array.isArray(value) ? 'list' : typeof value === 'object' ? 'mapping' : typeof value;
 }
 
-/** RUNBOOK_VAR_<name> environment variables, for secrets that should not sit in shell history. */
-export function varsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('RUNBOOK_VAR_') && v !== undefined) out[k.slice(12)] = v;
-  return out;
-}
-
 /**
  * `origins` says where given root values are written (vars files): problems with them point there
  * rather than at the runbook's declaration.

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { InputError, type Problem } from '../../contract/errors.js';
 import type { StepRegistry } from '../../contract/registry.js';
 import type { Section } from '../../runbook/types.js';
+import { varsFromEnv } from '../../runbook/env-vars.js';
 import { EXIT } from '../exit-codes.js';
 import type { LoadFlags } from '../global-options.js';
 import type { ValidateCache } from '../validate-cache.js';
@@ -59,13 +60,9 @@ async function validateFiles(files: string[], flags: ValidateFlags, registry: St
   return problems;
 }
 
-/** RUNBOOK_VAR_* set in the environment: they set vars, so they are part of what was validated. */
-function runbookEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env)
-      .filter((e): e is [string, string] => e[0].startsWith('RUNBOOK_VAR_') && e[1] !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1)),
-  );
+/** RUNBOOK_VAR_* set in the environment, in order: they set vars, so they are part of what was validated. */
+function runbookEnv(): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(varsFromEnv()).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Every step id, indented by nesting, with its name: what overlays, --only, --skip and --from take. */

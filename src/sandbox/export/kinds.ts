@@ -8,7 +8,8 @@ import { splitApiVersion } from '../../kube/types.js';
 import { loadRunbook } from '../../runbook/loader.js';
 import { walkNodes } from '../../runbook/plan-walk.js';
 import type { Plan, PlanNode } from '../../runbook/types.js';
-import { parseVarFlags, readVarsFile, resolveVars, varsFromEnv, type ResolvedVars } from '../../runbook/vars.js';
+import { parseVarFlags, readVarsFile, resolveVars, type ResolvedVars } from '../../runbook/vars.js';
+import { varsFromEnv } from '../../runbook/env-vars.js';
 import { dedupeNotes, neededAccess } from '../../runbook/permission-needs.js';
 
 /** Stands for a template that cannot be rendered before the run (a loop item, a registered value). */

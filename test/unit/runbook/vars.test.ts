@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan, VarScope, VarSpec, VarType } from '../../../src/runbook/types.js';
-import { coerce, parseVarFlags, plainTextChange, readVarsFile, resolveVars, varsFromEnv } from '../../../src/runbook/vars.js';
+import { varsFromEnv } from '../../../src/runbook/env-vars.js';
+import { coerce, parseVarFlags, plainTextChange, readVarsFile, resolveVars } from '../../../src/runbook/vars.js';
 
 const at = { file: '/rb/main.yaml', line: 1, column: 1 };
 
