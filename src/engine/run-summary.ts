@@ -5,8 +5,8 @@
 //
 // The summary is trusted only while the state files are the very files it was written after
 // (same inode, size and modification time), as they were right after the run's last save
-// completed. A resume writes to them and so retires it; anything else that
-// touches them (an edit, a repair, a copy) does too, and the state is then read in full again.
+// completed. A resume writes to them and so retires it; anything else that touches them (an edit,
+// a repair, a copy) does too, and the state is then read in full again.
 import { rename, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOG, SNAPSHOT } from './state-journal.js';

@@ -133,7 +133,8 @@ export class StateStore {
     }
     const durable = options.durable ?? true;
     await journal.write(state, durable);
-    // A run that stopped (succeeded, failed, blocked, waiting for approval) is summed up for the runs after it (run-summary.ts).
+    // A run that stopped (succeeded, failed, blocked, waiting for approval) is summed up for the
+    // runs after it (run-summary.ts).
     if (durable && state.status !== 'running') await writeRunSummary(this.runDir(state.runId), state);
   }
 
