@@ -7,7 +7,7 @@
 // (same inode, size and modification time), as they were right after the run's last save
 // completed. A resume writes to them and so retires it; anything else that touches them (an edit,
 // a repair, a copy) does too, and the state is then read in full again.
-import { rename, readFile, stat, writeFile } from 'node:fs/promises';
+import { rename, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOG, SNAPSHOT } from './state-journal.js';
 import type { RunState } from './state.js';
@@ -50,13 +50,21 @@ export async function readAndSummarize(dir: string, load: () => Promise<RunState
   return summaryOf(state);
 }
 
+/**
+ * Writes the summary, or nothing: a summary is only a shortcut, and one that cannot be written (a
+ * full disk, a folder in its place) must not fail a run whose state was saved, nor the choice of
+ * a run to continue. Not forced to the disk: a summary lost to a machine crash means one full read.
+ */
 async function store(dir: string, state: RunState, files: StoredSummary['files']): Promise<void> {
   const stored: StoredSummary = { ...summaryOf(state), files };
   const path = join(dir, SUMMARY);
   const temp = `${path}.${process.pid}.tmp`;
-  // Not forced to the disk: a summary lost to a machine crash only means one full read.
-  await writeFile(temp, `${JSON.stringify(stored)}\n`, { mode: 0o600 });
-  await rename(temp, path);
+  try {
+    await writeFile(temp, `${JSON.stringify(stored)}\n`, { mode: 0o600 });
+    await rename(temp, path);
+  } catch {
+    await rm(temp, { force: true }).catch(() => undefined);
+  }
 }
 
 /** The run's summary while its state files are the ones it describes; undefined otherwise. */

@@ -1,7 +1,7 @@
 // Choosing a run to continue reads each earlier run's summary, not its whole state, while the
 // state files are the ones the summary was written after; any change to them and the state is
 // read (and its damage named) in full again.
-import { appendFile, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -125,5 +125,18 @@ describe('runs recorded without a summary', () => {
     ]);
     expect((await readTrustedSummary(s.runDir('stopped')))?.status).toBe('failed');
     expect(await readTrustedSummary(s.runDir('going'))).toBeUndefined();
+  });
+});
+
+describe('a summary that cannot be written', () => {
+  it('fails neither the save that ends a run nor the scan, and leaves no temporary file', async () => {
+    const s = await store();
+    await s.prepare('r1');
+    // A folder with something in it where the summary goes: the rename onto it fails.
+    await mkdir(join(s.runDir('r1'), 'ended.json', 'in-the-way'), { recursive: true });
+    await recorded(s, 'r1', 'failed');
+    expect(await readTrustedSummary(s.runDir('r1'))).toBeUndefined();
+    expect((await s.scanSummaries()).runs.map((r) => [r.runId, r.status])).toEqual([['r1', 'failed']]);
+    expect((await readdir(s.runDir('r1'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });
