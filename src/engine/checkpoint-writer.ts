@@ -2,16 +2,27 @@
 // resumes where it stopped.
 import type { RunState, StateStore } from './state.js';
 
+/**
+ * How long a record written in the background waits for others to share its write. A loop of
+ * thousands of guarded items wrote a journal line every few items (1,400 lines for 2,000 items);
+ * each costs a redaction, a diff of the state and an append. Waiting 50 ms makes it at most 20 a
+ * second, and what a crash can lose in that time a resume finds again by checking.
+ */
+export const BACKGROUND_DELAY_MS = 50;
+
 export class CheckpointWriter {
   /** The last write, and one queued behind it that has not started yet. */
   private saving: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
   private queuedDurable = false;
+  /** A background write waiting for others to join it. */
+  private background: NodeJS.Timeout | undefined;
 
   /** No store (`plan`, which records nothing): every checkpoint is a no-op. */
   constructor(
     private readonly store: StateStore | undefined,
     private readonly state: RunState,
+    private readonly backgroundDelayMs = BACKGROUND_DELAY_MS,
   ) {}
 
   /**
@@ -26,6 +37,8 @@ export class CheckpointWriter {
    * is entered at its check.
    */
   save(durable = true): Promise<void> {
+    // This write takes along whatever waited to be written in the background.
+    this.cancelBackground();
     return this.write(durable).then(
       () => this.throwFailure(),
       (err: unknown) => {
@@ -38,13 +51,25 @@ export class CheckpointWriter {
 
   /**
    * Writes without waiting for it, for records a resume can do without (the record of a step that
-   * re-checks its effect): the run goes on while the line is written. A write that fails this way
-   * is thrown by the next save that is waited for, at the latest the loop's or the run's end.
+   * re-checks its effect): the run goes on, and the write starts within BACKGROUND_DELAY_MS,
+   * together with every other record made meanwhile, or sooner with the next save waited for. A
+   * write that fails this way is thrown by the next save that is waited for, at the latest the
+   * loop's or the run's end.
    */
   saveInBackground(): void {
-    this.write(false).catch((err: unknown) => {
-      this.failed ??= { err };
-    });
+    if (!this.store || this.background) return;
+    // Not unref'd: a record made just before the run ends is still written before the process exits.
+    this.background = setTimeout(() => {
+      this.background = undefined;
+      this.write(false).catch((err: unknown) => {
+        this.failed ??= { err };
+      });
+    }, this.backgroundDelayMs);
+  }
+
+  private cancelBackground(): void {
+    if (this.background) clearTimeout(this.background);
+    this.background = undefined;
   }
 
   private failed: { err: unknown } | undefined;

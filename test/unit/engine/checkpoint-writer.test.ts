@@ -73,28 +73,29 @@ describe('the checkpoint writer', () => {
 
   it('a write not waited for that fails is thrown by the next save waited for, once', async () => {
     const { store, calls, again } = failsFirstWrite();
-    const writer = new CheckpointWriter(store, state());
+    const writer = new CheckpointWriter(store, state(), 1);
     writer.saveInBackground();
-    await new Promise((resolve) => setImmediate(resolve));
+    await sleep(10);
+    expect(calls()).toBe(1);
     await expect(writer.save()).rejects.toThrow('disk full');
     await expect(writer.save()).resolves.toBeUndefined();
     expect(calls()).toBe(3);
-    // A save waited for that shares the failed write is told at once, and only it.
+    // A save waited for that takes a waiting background write along fails once, and only it.
     again();
     writer.saveInBackground();
     await expect(writer.save()).rejects.toThrow('disk full');
     await expect(writer.save()).resolves.toBeUndefined();
+    await sleep(10);
     expect(calls()).toBe(2);
   });
 
   it('writes in the background without being waited for, in order with the saves waited for', async () => {
     const s = state();
     const { store, writes, release } = recordingStore();
-    const writer = new CheckpointWriter(store, s);
+    const writer = new CheckpointWriter(store, s, 1);
     s.steps.a = { state: 'done', status: 'ok' };
     writer.saveInBackground();
-    await Promise.resolve();
-    await Promise.resolve();
+    await sleep(10);
     expect(writes).toEqual([{ marks: ['a'], durable: false }]);
     s.steps.b = { state: 'done', status: 'ok' };
     const after = writer.save(true);
@@ -104,4 +105,38 @@ describe('the checkpoint writer', () => {
     release();
     await after;
   });
+
+  it('makes the records of the background delay share one write', async () => {
+    const s = state();
+    const { store, writes, release } = recordingStore();
+    const writer = new CheckpointWriter(store, s, 20);
+    for (const id of ['a', 'b', 'c']) {
+      s.steps[id] = { state: 'done', status: 'ok' };
+      writer.saveInBackground();
+      await sleep(1);
+    }
+    expect(writes).toEqual([]);
+    await sleep(40);
+    expect(writes).toEqual([{ marks: ['a', 'b', 'c'], durable: false }]);
+    release();
+  });
+
+  it('lets a save waited for take the waiting background records along, with no write after it', async () => {
+    const s = state();
+    const { store, writes, release } = recordingStore();
+    const writer = new CheckpointWriter(store, s, 20);
+    s.steps.a = { state: 'done', status: 'ok' };
+    writer.saveInBackground();
+    s.steps.b = { state: 'done', status: 'ok' };
+    const saved = writer.save(true);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(writes).toEqual([{ marks: ['a', 'b'], durable: true }]);
+    release();
+    await saved;
+    await sleep(40);
+    expect(writes).toHaveLength(1);
+  });
 });
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
