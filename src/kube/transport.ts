@@ -170,9 +170,19 @@ export class ApiTransport {
       // holding one (a shell command with &&) fails with 422. Escaped, the JSON means the same.
       ctx.setBody(JSON.stringify(req.body).replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`));
     }
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-    ctx.setSignal(signal as Parameters<typeof ctx.setSignal>[0]);
+    // One controller per request, its timer cleared and its listener removed when the answer is in.
+    // AbortSignal.timeout and AbortSignal.any left a 60 s timer and a dependent signal behind for
+    // every call, thousands of them in a loop.
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort(new DOMException(`no answer within ${this.requestTimeoutMs} ms`, 'TimeoutError'));
+    }, this.requestTimeoutMs);
+    const onAbort = (): void => abort.abort(req.signal?.reason);
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
+    ctx.setSignal(abort.signal as Parameters<typeof ctx.setSignal>[0]);
     const callCtx: CallContext = { ...req.ctx, ...(this.userName ? { user: this.userName } : {}) };
 
     this.count(req.kind);
@@ -185,13 +195,16 @@ export class ApiTransport {
       ({ status, headers, text } = await send(ctx));
     } catch (err) {
       if (req.signal?.aborted) throw new RunAborted(`${req.ctx.verb} aborted`, { cause: err });
-      if (timeout.aborted) {
+      if (timedOut) {
         throw new StepFailure(
           `${req.ctx.verb} ${req.path}: the API server did not answer within ${this.requestTimeoutMs} ms`,
           { transient: true, connection: true, cause: err },
         );
       }
       throw classifyKubeError(err, callCtx);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
     }
     if (status < 200 || status > 299) throw errorFromStatus(status, text, headers, callCtx);
     const body = (text ? JSON.parse(text) : undefined) as T;
