@@ -25,10 +25,15 @@ export function schemaKey(schema: JsonSchema): string {
 
 export const GENERATED_FILE = 'schema-validators.generated.js';
 
+/** What the generated module exports (src/build/schema-validators.ts). */
+export type GeneratedValidators = (formats: typeof FORMATS, require: NodeJS.Require) => Record<string, ValidateFunction>;
+
 const generatedUrl = new URL(`./${GENERATED_FILE}`, import.meta.url);
-const generated: Record<string, ValidateFunction | undefined> = existsSync(fileURLToPath(generatedUrl))
-  ? ((await import(generatedUrl.href)) as Record<string, ValidateFunction>)
-  : {};
+// A module from an older build (another shape) counts as none: the build step itself loads this
+// file before it writes the new one.
+const generatedModule = existsSync(fileURLToPath(generatedUrl)) ? ((await import(generatedUrl.href)) as { validators?: unknown }) : {};
+const generated: Record<string, ValidateFunction | undefined> =
+  typeof generatedModule.validators === 'function' ? (generatedModule.validators as GeneratedValidators)(FORMATS, createRequire(import.meta.url)) : {};
 
 let ajv: Ajv | undefined;
 

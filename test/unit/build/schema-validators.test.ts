@@ -1,7 +1,9 @@
 // Validators compiled to code at build time stand in for ajv at run time, so they must report
 // exactly what ajv compiling the same schema reports: the problems a user reads are made from
 // those errors. And the build must have made one for every schema of ours.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
@@ -9,12 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ownSchemas } from '../../../src/build/schema-catalog.js';
 import { validatorsModule } from '../../../src/build/schema-validators.js';
 import type { JsonSchema } from '../../../src/contract/step-type.js';
-import { GENERATED_FILE, newAjv, schemaKey } from '../../../src/runbook/schema-compile.js';
+import { GENERATED_FILE, type GeneratedValidators, newAjv, schemaKey } from '../../../src/runbook/schema-compile.js';
+import { FORMATS } from '../../../src/runbook/schema-formats.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
-// Inside the package, so the generated code's require() of ajv's runtime helpers finds them.
-const work = mkdtempSync(join(root, 'node_modules', '.cache', 'runbook-schema-validators-'));
+// The generated module imports nothing (its formats and require() are handed in): anywhere will do.
+const work = mkdtempSync(join(tmpdir(), 'runbook-schema-validators-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Values each schema should refuse in several ways: nothing, an unknown field, every field of a wrong type. */
@@ -33,11 +35,9 @@ function wrongInputs(schema: JsonSchema): unknown[] {
 describe('validators compiled to code', () => {
   it('report the same errors as ajv compiling the same schema', async () => {
     const schemas = Object.values(ownSchemas());
-    // The generated code imports the formats as built (npm run build), as it does in dist/.
-    expect(existsSync(join(root, 'dist/runbook/schema-formats.js')), 'runbook is built (npm run build)').toBe(true);
     const file = join(work, 'validators.mjs');
-    writeFileSync(file, validatorsModule(schemas, pathToFileURL(join(root, 'dist/runbook/schema-formats.js')).href));
-    const generated = (await import(pathToFileURL(file).href)) as Record<string, ValidateFunction>;
+    writeFileSync(file, validatorsModule(schemas));
+    const generated = await validatorsIn(file);
     const ajv = newAjv();
     let compared = 0;
     for (const schema of schemas) {
@@ -55,8 +55,14 @@ describe('validators compiled to code', () => {
   it('are built for every schema of ours (npm run build)', async () => {
     const built = join(root, 'dist/runbook', GENERATED_FILE);
     expect(existsSync(built), `${built} is built (npm run build)`).toBe(true);
-    const generated = (await import(pathToFileURL(built).href)) as Record<string, unknown>;
+    const generated = await validatorsIn(built);
     const missing = Object.entries(ownSchemas()).filter(([, s]) => typeof generated[schemaKey(s)] !== 'function');
     expect(missing.map(([name]) => name)).toEqual([]);
   });
 });
+
+/** The validators a generated module makes, given our formats and a require() that finds ajv, as schema-compile.ts does. */
+async function validatorsIn(file: string): Promise<Record<string, ValidateFunction>> {
+  const { validators } = (await import(pathToFileURL(file).href)) as { validators: GeneratedValidators };
+  return validators(FORMATS, createRequire(import.meta.url));
+}
