@@ -1,5 +1,6 @@
 // Checkpoints: serialised writes, the ones that come during a write sharing the next, and durable
 // when any of them asked to be.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CheckpointWriter } from '../../../src/engine/checkpoint-writer.js';
 import type { RunState, StateStore } from '../../../src/engine/state.js';
@@ -138,5 +139,3 @@ describe('the checkpoint writer', () => {
     expect(writes).toHaveLength(1);
   });
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
