@@ -107,35 +107,61 @@ describe('the checkpoint writer', () => {
     await after;
   });
 
-  it('makes the records of the background delay share one write', async () => {
+  it('writes a background record at once after a quiet spell, and makes those within the delay share one write', async () => {
     const s = state();
     const { store, writes, release } = recordingStore();
-    const writer = new CheckpointWriter(store, s, 20);
-    for (const id of ['a', 'b', 'c']) {
+    const writer = new CheckpointWriter(store, s, 100);
+    s.steps.a = { state: 'done', status: 'ok' };
+    writer.saveInBackground();
+    await sleep(1);
+    // The first record is not held back: a run killed right after it resumes past it.
+    expect(writes).toEqual([{ marks: ['a'], durable: false }]);
+    release();
+    for (const id of ['b', 'c', 'd']) {
       s.steps[id] = { state: 'done', status: 'ok' };
       writer.saveInBackground();
       await sleep(1);
     }
-    expect(writes).toEqual([]);
-    await sleep(40);
-    expect(writes).toEqual([{ marks: ['a', 'b', 'c'], durable: false }]);
+    expect(writes).toHaveLength(1);
+    await sleep(150);
+    expect(writes).toEqual([
+      { marks: ['a'], durable: false },
+      { marks: ['a', 'b', 'c', 'd'], durable: false },
+    ]);
+    release();
+    // A quiet spell longer than the delay: the next record is written at once again.
+    await sleep(150);
+    s.steps.e = { state: 'done', status: 'ok' };
+    writer.saveInBackground();
+    await sleep(1);
+    expect(writes).toHaveLength(3);
     release();
   });
 
   it('lets a save waited for take the waiting background records along, with no write after it', async () => {
     const s = state();
     const { store, writes, release } = recordingStore();
-    const writer = new CheckpointWriter(store, s, 20);
+    const writer = new CheckpointWriter(store, s, 100);
+    // A first background write opens the delay the next records wait in.
+    writer.saveInBackground();
+    await sleep(1);
+    release();
+    expect(writes).toHaveLength(1);
     s.steps.a = { state: 'done', status: 'ok' };
     writer.saveInBackground();
     s.steps.b = { state: 'done', status: 'ok' };
+    await sleep(1);
+    expect(writes).toHaveLength(1);
     const saved = writer.save(true);
     await Promise.resolve();
     await Promise.resolve();
-    expect(writes).toEqual([{ marks: ['a', 'b'], durable: true }]);
+    expect(writes).toEqual([
+      { marks: [], durable: false },
+      { marks: ['a', 'b'], durable: true },
+    ]);
     release();
     await saved;
-    await sleep(40);
-    expect(writes).toHaveLength(1);
+    await sleep(150);
+    expect(writes).toHaveLength(2);
   });
 });
