@@ -105,7 +105,7 @@ function maskSecret(secret: Record<string, unknown>, mask: (field: string, key: 
  * replaced by a marker; the same value when it holds no Secret.
  */
 export function maskSecretObjects<T>(value: T): T {
-  return walk(value, (s) => s, true) as T;
+  return walk(value, undefined, true) as T;
 }
 
 /**
@@ -132,20 +132,23 @@ export function maskSecretPair(before: unknown, after: unknown): [unknown, unkno
 }
 
 /**
- * Copies `value` with every string passed through `text` (keys too) and, when `secrets` is set,
- * every Secret object masked. Parts that do not change are shared, not copied.
+ * Copies `value` with every string passed through `text` (keys too; none: strings are left as
+ * they are) and, when `secrets` is set, every Secret object masked. Parts that do not change are
+ * shared, not copied: an object is copied only once one of its entries changes, since most of
+ * what passes here (thousands of listed objects in a run's state) holds nothing to redact.
  */
-function walk(value: unknown, text: (s: string) => string, secrets: boolean): unknown {
-  if (typeof value === 'string') return text(value);
+function walk(value: unknown, text: ((s: string) => string) | undefined, secrets: boolean): unknown {
+  if (typeof value === 'string') return text ? text(value) : value;
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
-    let changed = false;
-    const out = value.map((item) => {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
       const v = walk(item, text, secrets);
-      if (v !== item) changed = true;
-      return v;
-    });
-    return changed ? out : value;
+      if (out === undefined && v !== item) out = value.slice(0, i);
+      if (out !== undefined) out.push(v);
+    }
+    return out ?? value;
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return walk((toJSON as () => unknown).call(value), text, secrets);
@@ -154,15 +157,20 @@ function walk(value: unknown, text: (s: string) => string, secrets: boolean): un
   if (secrets && isSecretList(record)) {
     record = { ...record, items: record.items.map((item) => (isRecord(item) ? maskSecret(item, () => REDACTED) : item)) };
   }
-  let changed = record !== value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(record)) {
-    const k = text(key);
+  const keys = Object.keys(record);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = record[key];
+    const k = text ? text(key) : key;
     const v = walk(item, text, secrets);
-    if (k !== key || v !== item) changed = true;
-    out[k] = v;
+    if (out === undefined && (k !== key || v !== item)) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+    }
+    if (out !== undefined) out[k] = v;
   }
-  return changed ? out : value;
+  return out ?? record;
 }
 
 export class Redactor {
@@ -204,7 +212,8 @@ export class Redactor {
    * values of every Secret object masked. Numbers and booleans are left as they are.
    */
   redactValue<T>(value: T): T {
-    return walk(value, (s) => this.redact(s), true) as T;
+    // No secret values: only Secret objects are masked, and strings need not be looked at.
+    return walk(value, this.regex() ? (s) => this.redact(s) : undefined, true) as T;
   }
 
   /** `value` as JSON text for a file, redacted (a JSON.stringify of redactValue). */

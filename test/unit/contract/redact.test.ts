@@ -125,6 +125,21 @@ describe('Redactor.redactValue', () => {
     expect(new Redactor(['zzz']).redactValue(value)).toBe(value);
     expect(maskSecretObjects(value)).toBe(value);
   });
+
+  it('copies an object or list from its first changed entry on, keeping the ones before it, in order', () => {
+    const first = { name: 'untouched' };
+    const value = { a: first, b: 1, c: [first, 'x', SECRET, 'y'], d: `at the end: ${SECRET}`, e: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: b64('v') } } };
+    const out = new Redactor([SECRET]).redactValue(value);
+    expect(out).toEqual({ a: first, b: 1, c: [first, 'x', REDACTED, 'y'], d: `at the end: ${REDACTED}`, e: { ...value.e, data: { k: REDACTED } } });
+    expect(Object.keys(out)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(out.a).toBe(first);
+    expect(out.c[0]).toBe(first);
+    expect(value.c[2]).toBe(SECRET);
+    // Without secret values, only Secret objects are masked; everything around them is shared.
+    const masked = new Redactor().redactValue(value);
+    expect(masked.c).toBe(value.c);
+    expect(masked.e.data).toEqual({ k: REDACTED });
+  });
 });
 
 describe('Secrets in diffs', () => {
