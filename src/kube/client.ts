@@ -178,9 +178,10 @@ export class KubeClient {
           continue: continueToken,
         })
       ).body;
-      // Lists of built-in kinds leave out apiVersion/kind on items; fill them so items stand alone.
+      // Lists of built-in kinds leave out apiVersion/kind on items; fill them so items stand alone
+      // (a custom resource's list has them: its items are taken as they came, not copied).
       for (const item of page.items ?? []) {
-        items.push({ ...item, apiVersion: item.apiVersion ?? at.mapping.apiVersion, kind: item.kind ?? at.mapping.kind });
+        items.push(item.apiVersion && item.kind ? item : { ...item, apiVersion: item.apiVersion ?? at.mapping.apiVersion, kind: item.kind ?? at.mapping.kind });
       }
       continueToken = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
