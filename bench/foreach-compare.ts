@@ -3,9 +3,9 @@
 // over keep-alive HTTPS, 32 at a time) as the baseline, the guide's shell loop (kubectl get | jq |
 // kubectl patch), the same through xargs -P16, Ansible's kubernetes.core when installed, and
 // `runbook run` of bench/runbooks/foreach-migration.yaml at each size. Each gets Notebooks of its
-// own namespace, all seeded before the first of them runs; the runbook is compared with the mean of
-// two baseline runs, one right before it and one right after. Also a re-run with nothing to do, `runbook validate` of the shipped upgrade and
-// `runbook --help`.
+// own namespace, all seeded before the first of them runs; the runbook is compared with the mean
+// of two baseline runs, one right before it and one right after. Also a re-run with nothing to
+// do, `runbook validate` of the shipped upgrade and `runbook --help`.
 //
 // Prints rates, ratios to the baseline and peak RSS beside the goals, never asserts them. Exits
 // non-zero when the baseline fails, when a peer or a runbook run leaves a Notebook unmigrated, or
