@@ -58,9 +58,8 @@ export class CheckpointWriter {
    * Writes without waiting for it, for records a resume can do without (the record of a step that
    * re-checks its effect): the run goes on, and the write starts at once, or, within
    * BACKGROUND_DELAY_MS of the last one, when that time is up, together with every other record
-   * made meanwhile; or sooner with the next save waited for. A
-   * write that fails this way is thrown by the next save that is waited for, at the latest the
-   * loop's or the run's end.
+   * made meanwhile; or sooner with the next save waited for. A write that fails this way is
+   * thrown by the next save that is waited for, at the latest the loop's or the run's end.
    */
   saveInBackground(): void {
     if (!this.store || this.background) return;
