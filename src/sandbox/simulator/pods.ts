@@ -10,7 +10,7 @@
 //
 // The pod each operator runs, and the facts it follows, are in operator-workloads.ts.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import semver from 'semver';
 import { KubeApiError } from '../../kube/errors.js';
@@ -225,14 +225,28 @@ export class PodControllers {
     this.rt.log(`pods: ${ns}/${owner}: no database pod behind Service ${service} on ${this.kubelet.nodeName}`);
   }
 
-  /** Writes the seed files once: data restored or written later is never overwritten. */
+  /**
+   * Writes the seed files once: data restored or written later is never overwritten. They are
+   * written beside the folder and renamed into place, so whoever looks into the folder (a test
+   * that empties it, a run that checks it is empty) sees all of them or none.
+   */
   private async seed(ns: string, pod: string, seed: NonNullable<Workload['seed']>): Promise<void> {
     const root = this.kubelet.containerRoot(ns, pod, seed.container);
     const dir = join(root, seed.dir);
     if (await stat(dir).catch(() => undefined)) return;
-    for (const [file, content] of Object.entries(seed.files)) {
-      await mkdir(dirname(join(dir, file)), { recursive: true, mode: 0o755 });
-      await writeFile(join(dir, file), content, { mode: 0o644 });
+    const staging = `${dir}.seeding-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(staging, { recursive: true, mode: 0o755 });
+      for (const [file, content] of Object.entries(seed.files)) {
+        await mkdir(dirname(join(staging, file)), { recursive: true, mode: 0o755 });
+        await writeFile(join(staging, file), content, { mode: 0o644 });
+      }
+      // A folder that appeared meanwhile with something in it is kept: rename fails, nothing is seeded.
+      await rename(staging, dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
   }
 }
