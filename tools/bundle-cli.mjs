@@ -2,8 +2,9 @@
 // each command loads on first use (dist/chunks/). Node's ES module loader resolves, reads and
 // compiles each of the ~200 modules a run imports one by one, and yaml, handlebars, semver and
 // ajv's runtime go through the CommonJS loader besides; one bundle per command starts about 0.1 s
-// sooner (a validate of a small runbook: 0.39 s before, 0.30 s bundled). esbuild does the bundling (it already bundles client-node, see
-// bundle-kube-client.mjs): splitting keeps each command's modules out of `--help`.
+// sooner (a validate of a small runbook: 0.39 s before, 0.30 s bundled). esbuild does the
+// bundling (it already bundles client-node, see bundle-kube-client.mjs): splitting keeps each
+// command's modules out of `--help`.
 //
 // What a bundle changes, and how this keeps it as it was:
 // - `import.meta.url` would name the chunk, not the module: a module finds files beside it (the
