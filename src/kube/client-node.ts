@@ -7,6 +7,5 @@ export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 export { Watch } from '@kubernetes/client-node/dist/watch.js';
 export { Exec } from '@kubernetes/client-node/dist/exec.js';
 export { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-export { createConfiguration, type Configuration } from '@kubernetes/client-node/dist/gen/configuration.js';
 export { ServerConfiguration } from '@kubernetes/client-node/dist/gen/servers.js';
 export { HttpMethod } from '@kubernetes/client-node/dist/gen/http/http.js';

@@ -4,47 +4,81 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  HttpMethod,
-  type KubeConfig,
-  ServerConfiguration,
-  createConfiguration,
-  type Configuration,
-} from './client-node.js';
+import type { KubeConfig } from './client-node.js';
 import { RunAborted, StepFailure } from '../contract/errors.js';
+import { Credentials } from './credentials.js';
 import { type CallContext, classifyKubeError, errorFromStatus } from './errors.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudget, resendDelayMs, shouldResend } from './retry-policy.js';
 
-type RequestContext = ReturnType<ServerConfiguration<Record<string, string>>['makeRequestContext']>;
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** Where the cluster's server is, split once into what Node's client takes. */
+interface ServerAddress {
+  client: typeof http | typeof https;
+  hostname: string;
+  port: string;
+  /** A path the server sits under (a proxy's /k8s/clusters/c-1), without its trailing slash. */
+  basePath: string;
+}
+
+function serverAddress(server: string): ServerAddress {
+  const url = new URL(server);
+  return {
+    client: url.protocol === 'http:' ? http : https,
+    // An IPv6 address comes in brackets, which Node's client does not take.
+    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port,
+    basePath: url.pathname.replace(/\/+$/, ''),
+  };
+}
 
 /**
- * Sends what client-node prepared (URL, headers with the credentials, TLS agent) with Node's own
- * client. client-node's fetch layer cost about as much CPU per call as everything else we do for
- * it: thousands of calls in a loop spent most of their time there.
+ * One request with Node's own client. client-node's fetch layer cost about as much CPU per call as
+ * everything else we do for it: thousands of calls in a loop spent most of their time there. The
+ * deadline and the run's abort destroy the request themselves: an AbortController per request, and
+ * the listeners Node's client hangs on its signal, cost more than the request's own work.
  */
-function send(ctx: RequestContext): Promise<{ status: number; headers: Record<string, string>; text: string }> {
-  const url = new URL(ctx.getUrl());
-  const body = ctx.getBody() as string | undefined;
-  const headers: Record<string, string | number> = { ...ctx.getHeaders() };
-  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
-  const client = url.protocol === 'http:' ? http : https;
+function send(
+  address: ServerAddress,
+  options: { method: string; path: string; headers: Record<string, string | number>; agent: http.Agent | undefined; body: string | undefined },
+  deadline: { ms: number; onTimeout: () => Error },
+  signal: AbortSignal | undefined,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = client.request(
-      url,
-      { method: ctx.getHttpMethod().toString(), headers, agent: ctx.getAgent(), signal: ctx.getSignal() as AbortSignal | undefined },
+    // Settles once; the timer and the abort listener go with the first outcome.
+    const done = (outcome: () => void): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const fail = (err: unknown): void => done(() => reject(err));
+    const req = address.client.request(
+      { hostname: address.hostname, port: address.port, method: options.method, path: options.path, headers: options.headers, agent: options.agent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(new Error('the connection closed before the whole answer came'));
+        });
         res.on('end', () => {
           const flat: Record<string, string> = {};
           for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-          resolve({ status: res.statusCode ?? 0, headers: flat, text: Buffer.concat(chunks).toString('utf8') });
+          done(() => resolve({ status: res.statusCode ?? 0, headers: flat, text: Buffer.concat(chunks).toString('utf8') }));
         });
       },
     );
-    req.on('error', reject);
-    req.end(body);
+    const timer = setTimeout(() => req.destroy(deadline.onTimeout()), deadline.ms);
+    const onAbort = (): void => {
+      req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', fail);
+    req.end(options.body);
   });
 }
 
@@ -93,8 +127,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export class ApiTransport {
   readonly stats: CallStats = emptyStats();
-  private readonly configuration: Configuration;
-  private keepAliveAgent: https.Agent | undefined;
+  private readonly address: ServerAddress;
+  private readonly credentials: Credentials;
   private readonly resendListeners = new Set<ResendListener>();
 
   constructor(
@@ -105,10 +139,8 @@ export class ApiTransport {
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new StepFailure('the kubeconfig has no current cluster');
-    this.configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: kubeConfig },
-    });
+    this.address = serverAddress(cluster.server);
+    this.credentials = new Credentials(kubeConfig);
   }
 
   count(kind: CallKind | 'watch'): void {
@@ -116,17 +148,6 @@ export class ApiTransport {
     else if (kind === 'write') this.stats.writes++;
     else if (kind === 'discovery') this.stats.discovery++;
     else this.stats.watches++;
-  }
-
-  /**
-   * client-node builds a fresh https.Agent for every request, which costs a TLS handshake per
-   * call. Reuse one keep-alive agent with the same TLS options instead; the auth headers are still
-   * computed per request so expiring tokens keep working.
-   */
-  private reuseAgent(agent: unknown): unknown {
-    if (!(agent instanceof https.Agent) || agent.constructor !== https.Agent) return agent;
-    this.keepAliveAgent ??= new https.Agent({ ...agent.options, keepAlive: true });
-    return this.keepAliveAgent;
   }
 
   onResend(listener: ResendListener): () => void {
@@ -158,41 +179,38 @@ export class ApiTransport {
   }
 
   private async requestOnce<T = unknown>(req: HttpRequest): Promise<HttpAnswer<T>> {
-    const ctx = this.configuration.baseServer.makeRequestContext(req.path, HttpMethod[req.method]);
-    for (const [key, value] of Object.entries(req.query ?? {})) {
-      if (value !== undefined) ctx.setQueryParam(key, String(value));
-    }
-    ctx.setHeaderParam('Accept', 'application/json');
+    let path = this.address.basePath + req.path;
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) query.append(key, String(value));
+    if (query.size) path += `${path.includes('?') ? '&' : '?'}${query.toString()}`;
+    let body: string | undefined;
     if (req.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
       // The API server compares a JSON patch `test` value with the bytes of its own encoding, and
       // Go's encoder writes "&", "<", ">" as \u0026, \u003c, \u003e: sent plainly, a test of a string
       // holding one (a shell command with &&) fails with 422. Escaped, the JSON means the same.
-      ctx.setBody(JSON.stringify(req.body).replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`));
+      body = JSON.stringify(req.body).replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
     }
-    // One controller per request, its timer cleared and its listener removed when the answer is in.
-    // AbortSignal.timeout and AbortSignal.any left a 60 s timer and a dependent signal behind for
-    // every call, thousands of them in a loop.
-    const abort = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort(new DOMException(`no answer within ${this.requestTimeoutMs} ms`, 'TimeoutError'));
-    }, this.requestTimeoutMs);
-    const onAbort = (): void => abort.abort(req.signal?.reason);
-    if (req.signal?.aborted) onAbort();
-    else req.signal?.addEventListener('abort', onAbort, { once: true });
-    ctx.setSignal(abort.signal as Parameters<typeof ctx.setSignal>[0]);
     const callCtx: CallContext = { ...req.ctx, ...(this.userName ? { user: this.userName } : {}) };
 
     this.count(req.kind);
-    let status: number;
-    let headers: Record<string, string>;
-    let text: string;
+    let timedOut = false;
+    let answer: Answer;
     try {
-      await this.kubeConfig.applySecurityAuthentication(ctx);
-      ctx.setAgent(this.reuseAgent(ctx.getAgent()) as Parameters<typeof ctx.setAgent>[0]);
-      ({ status, headers, text } = await send(ctx));
+      if (req.signal?.aborted) throw req.signal.reason;
+      const credentials = await this.credentials.forRequest();
+      const headers: Record<string, string | number> = { Accept: 'application/json', ...credentials.headers };
+      if (body !== undefined) {
+        headers['Content-Type'] = req.contentType ?? 'application/json';
+        headers['Content-Length'] = Buffer.byteLength(body);
+      }
+      const deadline = {
+        ms: this.requestTimeoutMs,
+        onTimeout: () => {
+          timedOut = true;
+          return new DOMException(`no answer within ${this.requestTimeoutMs} ms`, 'TimeoutError');
+        },
+      };
+      answer = await send(this.address, { method: req.method, path, headers, agent: credentials.agent, body }, deadline, req.signal);
     } catch (err) {
       if (req.signal?.aborted) throw new RunAborted(`${req.ctx.verb} aborted`, { cause: err });
       if (timedOut) {
@@ -202,12 +220,9 @@ export class ApiTransport {
         );
       }
       throw classifyKubeError(err, callCtx);
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
     }
+    const { status, headers, text } = answer;
     if (status < 200 || status > 299) throw errorFromStatus(status, text, headers, callCtx);
-    const body = (text ? JSON.parse(text) : undefined) as T;
-    return { status, headers, body };
+    return { status, headers, body: (text ? JSON.parse(text) : undefined) as T };
   }
 }

@@ -15,6 +15,7 @@ beforeAll(async () => {
   // Reads the request and never answers; answers /ok at once.
   server = createServer((req, res) => {
     if (req.url?.startsWith('/ok')) res.end('{"kind":"Status"}');
+    if (req.url?.startsWith('/proxied/')) res.end(JSON.stringify({ url: req.url, authorization: req.headers.authorization }));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -25,10 +26,10 @@ afterAll(() => {
   server.close();
 });
 
-function transport(timeoutMs: number): ApiTransport {
+function transport(timeoutMs: number, server = url): ApiTransport {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'c', server: url, skipTLSVerify: true }],
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
     users: [{ name: 'u', token: 't' }],
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
@@ -64,5 +65,11 @@ describe('the API transport', () => {
     // A 60 s timer left per request would keep the process alive: none is pending.
     const timers = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'Timeout');
     expect(timers.length).toBeLessThan(5);
+  });
+
+  it('keeps the path a server sits under, and sends the query and the credentials', async () => {
+    const t = transport(60_000, `${url}/proxied/c-1/`);
+    const answer = await t.request<{ url: string; authorization: string }>({ ...get('/api/v1/namespaces'), query: { labelSelector: 'app in (a,b)', limit: 500, continue: undefined } });
+    expect(answer.body).toEqual({ url: '/proxied/c-1/api/v1/namespaces?labelSelector=app+in+%28a%2Cb%29&limit=500', authorization: 'Bearer t' });
   });
 });
