@@ -245,14 +245,38 @@ export function evaluateBoolean(expression: string, context: Record<string, unkn
 
 // CEL maps cannot hold `undefined`; a declared var without a value is null. Whole numbers are
 // CEL ints, as Kubernetes reads JSON integers, so `replicas * 2` and `size(xs) == count` work.
+// A list or map is copied only from its first entry that changes: most of an object (names,
+// images, conditions) is strings, which CEL takes as they are, and a loop converts one per item.
 function toCel(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) return value.map(toCel);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const cel = toCel(item);
+      if (out) out.push(cel);
+      else if (cel !== item) {
+        out = value.slice(0, i);
+        out.push(cel);
+      }
+    }
+    return out ?? value;
+  }
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
-    return out;
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const item = (value as Record<string, unknown>)[keys[i]!];
+      const cel = toCel(item);
+      if (out) out[keys[i]!] = cel;
+      else if (cel !== item) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]!] = (value as Record<string, unknown>)[keys[j]!];
+        out[keys[i]!] = cel;
+      }
+    }
+    return out ?? value;
   }
   return value;
 }

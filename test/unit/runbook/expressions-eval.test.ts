@@ -13,12 +13,18 @@ const ctx = {
   nothing: null,
   unset: undefined,
   version: '4.19.9',
+  // Strings before and after what CEL must convert (an int, an undefined), in lists and maps.
+  mixed: [{ name: 'a' }, { name: 'b', port: 8080, tag: 'x' }, undefined, 'last'],
+  record: { first: 'x', count: 2, gone: undefined, after: ['y', 3] },
 };
 
 describe('evaluate', () => {
   const cases: [string, unknown][] = [
     // Whole numbers are ints, as Kubernetes reads JSON integers; results are plain numbers.
     ['replicas * 2', 6],
+    ['mixed[1].port + 1 == 8081 && mixed[1].tag == "x" && mixed[0].name == "a" && mixed[2] == null && mixed[3] == "last"', true],
+    ['record.count * 2 + record.after[1] == 7 && record.first == "x" && record.gone == null && record.after[0] == "y"', true],
+    ['record.after', ['y', 3]],
     ['replicas * 2 + size(zones)', 8],
     ['replicas / 2', 1],
     ['replicas == 3', true],
