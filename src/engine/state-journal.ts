@@ -41,7 +41,12 @@ interface Change {
   unset?: string[];
 }
 
-/** The log is folded into a new snapshot once it outgrows the snapshot (and this). */
+/**
+ * The log is folded into a new snapshot once it outgrows the snapshot, this, and twice its largest
+ * line: a line that carries most of the state (a query's thousands of registered objects) is no
+ * reason to write the same bytes again as a snapshot at once, and the log stays within a small
+ * multiple of the state all the same.
+ */
 const MIN_COMPACT_BYTES = 256 * 1024;
 
 export class RunJournal {
@@ -55,6 +60,7 @@ export class RunJournal {
   private log: FileHandle | undefined;
   private logBytes = 0;
   private snapshotBytes = 0;
+  private largestLineBytes = 0;
 
   constructor(
     private readonly dir: string,
@@ -72,8 +78,10 @@ export class RunJournal {
       await this.log!.appendFile(line);
       if (this.fsync && durable) await this.log!.datasync();
       this.seq = change.seq;
-      this.logBytes += Buffer.byteLength(line);
-      if (this.logBytes > Math.max(MIN_COMPACT_BYTES, this.snapshotBytes)) await this.compact(state);
+      const lineBytes = Buffer.byteLength(line);
+      this.logBytes += lineBytes;
+      this.largestLineBytes = Math.max(this.largestLineBytes, lineBytes);
+      if (this.logBytes > Math.max(MIN_COMPACT_BYTES, this.snapshotBytes, 2 * this.largestLineBytes)) await this.compact(state);
     } catch (err) {
       // What was remembered as written may not be: the next write starts from a snapshot.
       await this.close();
@@ -180,6 +188,7 @@ export class RunJournal {
     await this.log.truncate(0);
     if (this.fsync) await this.log.datasync();
     this.logBytes = 0;
+    this.largestLineBytes = 0;
   }
 }
 

@@ -327,3 +327,32 @@ describe('the store over damaged files', () => {
     expect((await readdir(dir)).sort()).toEqual(['notes.tmp', expect.stringMatching(/^state\.json\.damaged-/)]);
   });
 });
+
+describe('when the log is folded into a snapshot', () => {
+  it('not right after one large line, but once the log is more than twice that line', async () => {
+    const dir = await runDir();
+    const journal = new RunJournal(dir, new Redactor(), false);
+    const st = state();
+    await journal.write(st);
+    const snapshotBytes = (await readFile(join(dir, SNAPSHOT))).length;
+    // A query's registered objects: one line of about 600 KB, far more than the snapshot.
+    st.registered.objects = Array.from({ length: 3000 }, (_, i) => ({ metadata: { name: `wb-${i}`, namespace: 'team' }, spec: { image: 'x'.repeat(150) } }));
+    await journal.write(st);
+    const big = (await readFile(join(dir, LOG))).length;
+    expect(big).toBeGreaterThan(500_000);
+    expect((await readFile(join(dir, SNAPSHOT))).length).toBe(snapshotBytes);
+    // Item records of about 40 KB each: the log passes twice the large line after some 15 of them.
+    let steps = 0;
+    while ((await readFile(join(dir, SNAPSHOT))).length === snapshotBytes) {
+      st.steps[`item-${steps++}`] = { state: 'done', status: 'changed', attempts: 1, reason: 'y'.repeat(40_000) };
+      await journal.write(st);
+      expect(steps).toBeLessThan(40);
+    }
+    expect(steps).toBeGreaterThan(10);
+    expect(await logLines(dir)).toEqual([]);
+    await journal.close();
+    const read = (await readRunState(dir))!;
+    expect(read.registered.objects).toHaveLength(3000);
+    expect(Object.keys(read.steps)).toHaveLength(steps);
+  });
+});
