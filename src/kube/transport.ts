@@ -63,7 +63,8 @@ function send(
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', fail);
         res.on('close', () => {
-          if (!res.complete) fail(new Error('the connection closed before the whole answer came'));
+          // Node reports a cut answer as an error first; this covers a close that comes alone.
+          if (!res.complete) fail(Object.assign(new Error('the connection closed before the whole answer came'), { code: 'ECONNRESET' }));
         });
         res.on('end', () => {
           const flat: Record<string, string> = {};

@@ -15,6 +15,12 @@ beforeAll(async () => {
   // Reads the request and never answers; answers /ok at once.
   server = createServer((req, res) => {
     if (req.url?.startsWith('/ok')) res.end('{"kind":"Status"}');
+    if (req.url?.startsWith('/cut')) {
+      // Promises 100 bytes, sends a few, and hangs up.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"kind":');
+      setTimeout(() => req.socket.destroy(), 20);
+    }
     if (req.url?.startsWith('/proxied/')) res.end(JSON.stringify({ url: req.url, authorization: req.headers.authorization }));
   });
   server.listen(0, '127.0.0.1');
@@ -71,5 +77,12 @@ describe('the API transport', () => {
     const t = transport(60_000, `${url}/proxied/c-1/`);
     const answer = await t.request<{ url: string; authorization: string }>({ ...get('/api/v1/namespaces'), query: { labelSelector: 'app in (a,b)', limit: 500, continue: undefined } });
     expect(answer.body).toEqual({ url: '/proxied/c-1/api/v1/namespaces?labelSelector=app+in+%28a%2Cb%29&limit=500', authorization: 'Bearer t' });
+  });
+
+  it('takes an answer cut off mid-body for a failure to reach the server, which a retry may fix', async () => {
+    const err = await transport(60_000).request(get('/cut')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailure);
+    expect((err as StepFailure).transient).toBe(true);
+    expect((err as StepFailure).message).toMatch(/cannot reach the API server \(ECONNRESET\)/);
   });
 });
