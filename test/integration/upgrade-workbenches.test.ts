@@ -62,6 +62,11 @@ describe('workbenches through the upgrade (full scenario)', () => {
       '--state-dir', stateDir, '--yes', '-o', 'json', ...extra,
     ]);
   const get = async (ns: string, name: string): Promise<KubeObject> => (await kube.get({ ...NOTEBOOK, namespace: ns, name }))!;
+  /** Whether the notebook webhook puts the proxy into a workbench switched to inject-auth (a server-side dry run). */
+  const injectsProxy = async (ns: string, name: string): Promise<boolean> => {
+    const probe = await kube.withDryRun('server').patch({ ...NOTEBOOK, namespace: ns, name }, 'merge', { metadata: { annotations: { 'notebooks.opendatahub.io/inject-auth': 'true' } } });
+    return containersOf(probe).some((c) => c.name === 'kube-rbac-proxy');
+  };
 
   beforeAll(async () => {
     sandbox = await startTestSandbox({ scenario: 'full', speed: 0 });
@@ -190,6 +195,8 @@ describe('workbenches through the upgrade (full scenario)', () => {
     // The workbenches component Removed: no notebook controller, so no webhook puts the proxy in.
     await kube.patch(DSC_V2, 'merge', { spec: { components: { workbenches: { managementState: 'Removed' } } } });
     await eventually('the notebook webhook withdrawn', async () => ((await kube.get({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: MUTATING_CONFIG })) === null ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    // And no longer called: a dry run of the switch's annotation gets no proxy put in.
+    await eventually('the notebook webhook out of effect', () => injectsProxy(ns, 'frank-wb').then((yes) => (yes ? undefined : true)), { timeoutMs: 30_000, intervalMs: 100 });
 
     const first = await cli(AFTER, ['--fresh']);
     expect(first.code, failureOf(first)).toBe(0);
@@ -206,7 +213,9 @@ describe('workbenches through the upgrade (full scenario)', () => {
 
     // The controller back: the next run has the webhook put the proxy in, and only then cleans up.
     await kube.patch(DSC_V2, 'merge', { spec: { components: { workbenches: { managementState: 'Managed' } } } });
-    await eventually('the notebook webhook registered', async () => ((await kube.get({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: MUTATING_CONFIG })) ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    // Registered is not yet in effect: the API server learns of a new webhook configuration a
+    // moment later, and a write before that gets no proxy.
+    await eventually('the notebook webhook in effect', () => injectsProxy(ns, 'frank-wb').then((yes) => (yes ? true : undefined)), { timeoutMs: 30_000, intervalMs: 100 });
     const second = await cli(AFTER, ['--fresh']);
     expect(second.code, failureOf(second)).toBe(0);
     expect(second.findings.map((f) => f.check)).not.toContain('workbench-auth-not-injected');
