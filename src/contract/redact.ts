@@ -8,6 +8,7 @@
 // - the `data` and `stringData` values of every Secret object (kind Secret, apiVersion v1),
 //   whether or not a var was marked secret: a read-back, a wait's output or a diff of a Secret
 //   shows its keys, never its values.
+import { mapListOnChange, mapRecordOnChange } from './copy-on-change.js';
 
 export const REDACTED = '<redacted>';
 /** A Secret value that a diff shows as changed, without showing either value. */
@@ -140,16 +141,7 @@ export function maskSecretPair(before: unknown, after: unknown): [unknown, unkno
 function walk(value: unknown, text: ((s: string) => string) | undefined, secrets: boolean): unknown {
   if (typeof value === 'string') return text ? text(value) : value;
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const v = walk(item, text, secrets);
-      if (out === undefined && v !== item) out = value.slice(0, i);
-      if (out !== undefined) out.push(v);
-    }
-    return out ?? value;
-  }
+  if (Array.isArray(value)) return mapListOnChange(value, (item) => walk(item, text, secrets));
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return walk((toJSON as () => unknown).call(value), text, secrets);
   let record = value as Record<string, unknown>;
@@ -157,20 +149,7 @@ function walk(value: unknown, text: ((s: string) => string) | undefined, secrets
   if (secrets && isSecretList(record)) {
     record = { ...record, items: record.items.map((item) => (isRecord(item) ? maskSecret(item, () => REDACTED) : item)) };
   }
-  const keys = Object.keys(record);
-  let out: Record<string, unknown> | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const item = record[key];
-    const k = text ? text(key) : key;
-    const v = walk(item, text, secrets);
-    if (out === undefined && (k !== key || v !== item)) {
-      out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
-    }
-    if (out !== undefined) out[k] = v;
-  }
-  return out ?? record;
+  return mapRecordOnChange(record, (item) => walk(item, text, secrets), text);
 }
 
 export class Redactor {

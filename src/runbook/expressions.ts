@@ -2,6 +2,7 @@
 // assertions. Expressions are parsed once and cached; results come back as plain JSON values.
 import { env, ExpressionError, parse, type Evaluator } from './cel-environment.js';
 import { freeNames } from './expression-names.js';
+import { mapListOnChange, mapRecordOnChange } from '../contract/copy-on-change.js';
 export { ExpressionError } from './cel-environment.js';
 
 /** A parsed expression and the context names it reads: only those are converted for CEL. */
@@ -250,34 +251,8 @@ export function evaluateBoolean(expression: string, context: Record<string, unkn
 function toCel(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const cel = toCel(item);
-      if (out) out.push(cel);
-      else if (cel !== item) {
-        out = value.slice(0, i);
-        out.push(cel);
-      }
-    }
-    return out ?? value;
-  }
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    let out: Record<string, unknown> | undefined;
-    const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) {
-      const item = (value as Record<string, unknown>)[keys[i]!];
-      const cel = toCel(item);
-      if (out) out[keys[i]!] = cel;
-      else if (cel !== item) {
-        out = {};
-        for (let j = 0; j < i; j++) out[keys[j]!] = (value as Record<string, unknown>)[keys[j]!];
-        out[keys[i]!] = cel;
-      }
-    }
-    return out ?? value;
-  }
+  if (Array.isArray(value)) return mapListOnChange(value, toCel);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return mapRecordOnChange(value as Record<string, unknown>, toCel);
   return value;
 }
 
