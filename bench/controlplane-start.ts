@@ -3,7 +3,7 @@
 // Usage: npm run bench:controlplane [-- <runs>]   (default 5 runs)
 import { ensureControlPlaneBinaries } from '../src/sandbox/controlplane/build.js';
 import { startControlPlane } from '../src/sandbox/controlplane/launcher.js';
-import { Cases, runBench, wholeNumber } from './support/outcome.js';
+import { Cases, median, runBench, wholeNumber } from './support/outcome.js';
 
 await runBench('bench:controlplane', async () => {
   const runs = wholeNumber('runs', process.argv[2] ?? '5');
@@ -44,11 +44,6 @@ function min(values: number[]): number {
 }
 function max(values: number[]): number {
   return Math.max(...values);
-}
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 function ms(value: number): string {
   return `${Math.round(value)} ms`;

@@ -24,7 +24,7 @@ import { parse } from 'yaml';
 import { ensureControlPlaneBinaries } from '../src/sandbox/controlplane/build.js';
 import { startControlPlane, type ControlPlane } from '../src/sandbox/controlplane/launcher.js';
 import { installCrds, loadCrds } from '../src/sandbox/crds/index.js';
-import { builtCli, fail, fromRoot, runBench, wholeNumber } from './support/outcome.js';
+import { builtCli, fail, fromRoot, median, runBench, wholeNumber } from './support/outcome.js';
 
 const { values } = parseArgs({
   options: {
@@ -155,11 +155,6 @@ function rate(f: Figure): number {
   return f.objects / (f.ms / 1000);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function report(f: Figure, goal?: string): Figure {
   figures.push(f);
