@@ -3,21 +3,25 @@
 import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, visit, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml';
 import type { Problem, SourcePosition } from '../contract/errors.js';
 import { readInput } from './input-log.js';
+import { readPlainYaml } from './plain-yaml.js';
 
 export type YamlPath = readonly (string | number)[];
 
 export interface SourceFile {
   file: string;
   text: string;
-  doc: Document.Parsed;
-  lines: LineCounter;
+  /** The parsed document, with every node's place in the text; parsed on first use. */
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
   /** The document as plain data. */
   value: unknown;
 }
 
 export function parseSource(file: string, text: string): { source?: SourceFile; problems: Problem[] } {
+  const plain = readPlainYaml(text);
+  if (plain) return { source: lazilyParsed(file, text, plain.value), problems: [] };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseFully(text, lines);
   const problems = syntaxProblems(file, text, lines, doc.errors);
   if (problems.length > 0) return { problems };
   // Before toJS: a mistaken flow mapping would otherwise become a key "[object Object]".
@@ -27,6 +31,33 @@ export function parseSource(file: string, text: string): { source?: SourceFile; 
   if (unresolved.length) return { problems: [...problems, ...unresolved] };
   const source: SourceFile = { file, text, doc, lines, value: doc.toJS({ maxAliasCount: 1000 }) };
   return { source, problems };
+}
+
+function parseFully(text: string, lines: LineCounter): Document.Parsed {
+  return parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+}
+
+/** A file the fast reading took: its nodes and line starts are parsed when a position is first asked for. */
+function lazilyParsed(file: string, text: string, value: unknown): SourceFile {
+  let parsed: { doc: Document.Parsed; lines: LineCounter } | undefined;
+  const full = () => {
+    if (!parsed) {
+      const lines = new LineCounter();
+      parsed = { doc: parseFully(text, lines), lines };
+    }
+    return parsed;
+  };
+  return {
+    file,
+    text,
+    value,
+    get doc() {
+      return full().doc;
+    },
+    get lines() {
+      return full().lines;
+    },
+  };
 }
 
 /** Aliases (`*name`) with no anchor (`&name`) before them. */
@@ -224,9 +255,24 @@ function positionAtOffset(source: SourceFile, offset: number): SourcePosition {
   return { file: source.file, line: pos.line, column: pos.col };
 }
 
-/** The position of the node at `path`, or of its nearest existing ancestor. */
+/**
+ * The position of the node at `path`, or of its nearest existing ancestor. Its line and column are
+ * found when first read: most positions are kept only in case something goes wrong, and finding
+ * one may mean parsing the file fully.
+ */
 export function positionOf(source: SourceFile, path: YamlPath, keyInstead = false): SourcePosition {
-  return positionAtOffset(source, nodeAt(source, path, keyInstead).node?.range?.[0] ?? 0);
+  const at = [...path];
+  let found: SourcePosition | undefined;
+  const resolve = () => (found ??= positionAtOffset(source, nodeAt(source, at, keyInstead).node?.range?.[0] ?? 0));
+  return {
+    file: source.file,
+    get line() {
+      return resolve().line;
+    },
+    get column() {
+      return resolve().column;
+    },
+  };
 }
 
 /**
