@@ -23,7 +23,9 @@ export function checkExpressionNames(pending: readonly PendingExpression[], name
   const problems: Problem[] = [];
   for (const e of pending) {
     const vars = names.varNames(e.scope);
-    const known = new Set([...vars, ...names.registers, ...e.loopVars, ...e.extra, ...BUILTIN_NAMES, ...CEL_NAMES]);
+    // Asked name by name: a set of every name in force, built for each of a runbook's hundreds of
+    // expressions, cost more than the rest of their checks. It is built only for a suggestion.
+    const isKnown = (name: string) => vars.has(name) || names.registers.has(name) || e.loopVars.includes(name) || e.extra.includes(name) || BUILTIN_NAMES.has(name) || CEL_NAMES.has(name);
     for (const use of freeNames(e.expression) ?? []) {
       if (use.field !== undefined) {
         if (vars.has(use.field)) continue;
@@ -33,8 +35,8 @@ export function checkExpressionNames(pending: readonly PendingExpression[], name
           hint: `${guess ? `did you mean "vars.${guess}"? ` : ''}vars here: ${[...vars].join(', ') || 'none'}; write vars.?${use.field}.orValue(...) for a var that may be missing`,
           at: positionWithin(e.source, e.path, use.offset),
         });
-      } else if (!known.has(use.name)) {
-        const guess = didYouMean(use.name, known);
+      } else if (!isKnown(use.name)) {
+        const guess = didYouMean(use.name, new Set([...vars, ...names.registers, ...e.loopVars, ...e.extra, ...BUILTIN_NAMES, ...CEL_NAMES]));
         const loops = e.loopVars.length ? ` (loop variables here: ${e.loopVars.join(', ')})` : '';
         const added = e.extra.length ? `; here also ${e.extra.join(', ')}` : '';
         problems.push({

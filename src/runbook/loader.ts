@@ -44,8 +44,10 @@ async function assemble(session: LoadSession, file: string): Promise<LoadResult>
   const sections = await buildSections(session, source, raw, { scope: '', parentId: '', chain: [file] });
   const overlays = await applyOverlays(session, source, raw, sections);
   checkRequiredVars(session);
+  // Every scope is complete now: each one's var names are gathered once, not for every template.
+  const varNames = new Map<string, ReadonlySet<string>>();
   const names: ScopeNames = {
-    varNames: (scope) => session.varNames(scope),
+    varNames: (scope) => varNames.get(scope) ?? varNames.set(scope, session.varNames(scope)).get(scope)!,
     parentOf: (scope) => session.scopes[scope]?.parent,
     registers: session.registers,
   };

@@ -51,11 +51,13 @@ export function checkTemplates(templates: readonly PendingTemplate[], names: Sco
         at: positionWithin(t.source, t.path, h.offset),
       });
     }
-    const known = new Set(t.known ?? [...names.varNames(t.scope), ...names.registers, ...t.loopVars, ...BUILTIN_NAMES]);
+    const vars = names.varNames(t.scope);
+    // Asked name by name; the set of every name in force is built only for a suggestion (see
+    // checkExpressionNames).
+    const isKnown = (name: string) => (t.known ? t.known.includes(name) : vars.has(name) || names.registers.has(name) || t.loopVars.includes(name) || BUILTIN_NAMES.has(name));
     for (const ref of refs) {
       const field = ref.name === 'vars' && !t.known ? ref.path.split('.')[1] : undefined;
-      if (field !== undefined && !names.varNames(t.scope).has(field)) {
-        const vars = names.varNames(t.scope);
+      if (field !== undefined && !vars.has(field)) {
         const guess = didYouMean(field, vars);
         problems.push({
           message: `${t.subject}: unknown var "vars.${field}" in template`,
@@ -63,7 +65,8 @@ export function checkTemplates(templates: readonly PendingTemplate[], names: Sco
           at: positionWithin(t.source, t.path, ref.offset + 'vars.'.length),
         });
       }
-      if (known.has(ref.name)) continue;
+      if (isKnown(ref.name)) continue;
+      const known = new Set(t.known ?? [...vars, ...names.registers, ...t.loopVars, ...BUILTIN_NAMES]);
       problems.push({
         message: `${t.subject}: unknown variable "${ref.path}" in template`,
         hint: unknownVariableHint(t, ref.name, known, names),
