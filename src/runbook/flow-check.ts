@@ -18,11 +18,14 @@ export function checkRegisterFlow(plan: Plan, registry: StepRegistry): Problem[]
 
   const problems: Problem[] = [];
   const set = new Set<string>();
+  // Each scope's var names, gathered once (a set per node was most of this check's time).
+  const varsOf = new Map<string, ReadonlySet<string>>();
+  const scopeVars = (scope: string): ReadonlySet<string> =>
+    varsOf.get(scope) ?? varsOf.set(scope, new Set(plan.scopes[scope]?.vars.map((v) => v.name) ?? [])).get(scope)!;
   const check = (node: PlanNode, names: Iterable<string>, loopVars: ReadonlySet<string>): void => {
-    const vars = new Set(plan.scopes[node.scope]?.vars.map((v) => v.name) ?? []);
     const reported = new Set<string>();
     for (const name of names) {
-      if (reported.has(name) || set.has(name) || vars.has(name) || loopVars.has(name) || !setters.has(name)) continue;
+      if (!setters.has(name) || reported.has(name) || set.has(name) || scopeVars(node.scope).has(name) || loopVars.has(name)) continue;
       reported.add(name);
       const setter = setters.get(name)!;
       problems.push({

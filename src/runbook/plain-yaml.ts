@@ -51,6 +51,9 @@ const floatType = new jsyaml.Type('tag:yaml.org,2002:float', {
 // implicitly, and an explicit tag for one makes js-yaml throw, which hands the file to the full parser.
 const CORE = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
 
+// `&name` where YAML reads an anchor: after a space, an indicator or the line's start (not `&&`).
+const ANCHOR = /(?:^|[\s:,[{-])&[^\s,[\]{}&]/m;
+
 /**
  * The document as plain data, or undefined when the full parser must decide: a syntax error, more
  * than one document, a tag, or a key the two parsers turn into different strings.
@@ -62,7 +65,14 @@ export function readPlainYaml(text: string): { value: unknown } | undefined {
   } catch {
     return undefined;
   }
-  if (!keysAgree(value, new Set())) return undefined;
+  try {
+    // Only an anchor lets a value appear twice (or inside itself): without one, no value is met
+    // twice and the walk keeps no record of what it met.
+    if (!keysAgree(value, ANCHOR.test(text) ? new Set() : undefined)) return undefined;
+  } catch {
+    // Too deep to walk (or an anchor the test missed made a cycle): the full parser decides.
+    return undefined;
+  }
   // An empty document: the full parser reads null.
   return { value: value === undefined ? null : value };
 }
@@ -73,9 +83,9 @@ export function readPlainYaml(text: string): { value: unknown } | undefined {
  * the full parser's reading reports it. Decline on any key of that sort; also on an implicit key
  * over 1024 characters, which YAML forbids and js-yaml lets through.
  */
-function keysAgree(value: unknown, seen: Set<object>): boolean {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return true;
-  seen.add(value);
+function keysAgree(value: unknown, seen: Set<object> | undefined): boolean {
+  if (value === null || typeof value !== 'object' || seen?.has(value)) return true;
+  seen?.add(value);
   if (Array.isArray(value)) return value.every((item) => keysAgree(item, seen));
   for (const key of Object.keys(value)) {
     if (key === 'null' || key.length > 1024 || key.includes('[object Object]') || key.includes(',')) return false;

@@ -18,10 +18,11 @@ export function checkRequiredVars(session: LoadSession): void {
     if (scope.id === '') continue;
     // A var the importer declares under the same name is passed on (inheritance by name).
     const parentNames = session.varNames(scope.parent ?? '');
+    let qualifiers: string[] | undefined;
+    // Given from the top, by its plain name or a qualified one, it needs no binding.
+    const givenFromTop = (name: string) => provided[name] !== undefined || (qualifiers ??= qualifiersOf(scope, session)).some((q) => provided[`${q}.${name}`] !== undefined);
     for (const v of scope.vars) {
-      // Given from the top, by its plain name or a qualified one, it needs no binding.
-      const givenFromTop = provided[v.name] !== undefined || qualifiersOf(scope, session).some((q) => provided[`${q}.${v.name}`] !== undefined);
-      if (v.required && v.default === undefined && !(v.name in scope.bindings) && !parentNames.has(v.name) && !givenFromTop) {
+      if (v.required && v.default === undefined && !(v.name in scope.bindings) && !parentNames.has(v.name) && !givenFromTop(v.name)) {
         session.problems.push({
           message: `import of ${session.display(scope.file)}: missing required var "${v.name}"${v.description ? ` (${v.description})` : ''}`,
           hint: `bind it under vars: of the import, e.g. vars: { ${v.name}: "..." }, or declare a var "${v.name}" in the importing runbook: a var of the same name is passed on`,

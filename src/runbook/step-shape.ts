@@ -24,11 +24,12 @@ export function classifyStep(
   const structure = keys.filter((k) => k in STRUCTURE_FIELDS && !(k in COMMON_STEP_FIELDS));
   const unknown = keys.filter((k) => !(k in COMMON_STEP_FIELDS) && !(k in STRUCTURE_FIELDS) && !typeKeys.includes(k));
   const commonNames = Object.keys(COMMON_STEP_FIELDS);
-  const kindNames = [...registry.names(), 'steps', 'forEach', 'import'];
-  const typeList = `Step types: ${registry.names().join(', ')}; or "steps" for a group`;
   let typeGuessed = false;
   let ambiguous = false;
   for (const key of unknown) {
+    // Sorted names for suggestions, only once there is something to suggest for.
+    const kindNames = [...registry.names(), 'steps', 'forEach', 'import'];
+    const typeList = `Step types: ${registry.names().join(', ')}; or "steps" for a group`;
     // Without any type, an unknown key is most likely a misspelt type, unless it looks like a
     // misspelt common field (retires) more than like a type.
     const asType =

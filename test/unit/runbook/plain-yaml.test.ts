@@ -54,6 +54,8 @@ describe('readPlainYaml', () => {
     ['<<: {b: 1}', { '<<': { b: 1 } }],
     ['1: a\ntrue: b', { '1': 'a', true: 'b' }],
     ['a: &x {b: 1}\nc: *x', { a: { b: 1 }, c: { b: 1 } }],
+    ['- &x [1]\n- *x\n- a && b', [[1], [1], 'a && b']],
+    ['a: "x&y"\nb: c&&d', { a: 'x&y', b: 'c&&d' }],
     ['a: |\n  one\n  two\n', { a: 'one\ntwo\n' }],
     ['a: >-\n  one\n  two\n\n  three\n', { a: 'one two\nthree' }],
     ['a: "x {{ y }}"', { a: 'x {{ y }}' }],
@@ -82,6 +84,10 @@ describe('readPlainYaml', () => {
     ['a bad indentation', 'a:\n  b: 1\n c: 2'],
   ])('leaves %s to the full parser', (_what, text) => {
     expect(readPlainYaml(text)).toBeUndefined();
+  });
+
+  it('leaves a value that holds itself to the full parser, anchored anywhere', () => {
+    for (const text of ['a: &x\n  b: *x', 'a: [&x {b: *x}]', 'a:\n- &x\n  - *x']) expect(() => readPlainYaml(text)).not.toThrow();
   });
 
   it('reads every YAML file of the project as the full parser does', () => {
