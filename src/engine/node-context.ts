@@ -19,18 +19,25 @@ export function unsetRegisters(plan: Plan): Record<string, null> {
   return Object.fromEntries(names.map((n) => [n, null]));
 }
 
-/** The values a node's expressions and templates read, in the var scope of its file. */
+/** What the state registered outside loop items: a loop item's values are kept as `name[key]`. */
+export function withoutItemValues(registered: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(registered).filter(([name]) => !name.includes('[')));
+}
+
+/**
+ * The values a node's expressions and templates read, in the var scope of its file: its vars,
+ * `registers` (every register of the plan, null when unset; see unsetRegisters) and its loop's.
+ */
 export function nodeValues(
   run: { vars: ResolvedVars; state: RunState; dryRun: DryRunMode },
-  unset: Record<string, null>,
+  registers: Record<string, unknown>,
   scope: string,
   loopVars: Record<string, unknown>,
 ): Record<string, unknown> {
   const values = run.vars.scopes[scope] ?? {};
   return {
     ...values,
-    ...unset,
-    ...run.state.registered,
+    ...registers,
     vars: values,
     // run.now: when the step starts, for annotations and time-window guards (timestamp(run.now)).
     run: { id: run.state.runId, dryRun: run.dryRun !== 'none', now: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },

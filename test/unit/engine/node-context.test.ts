@@ -195,3 +195,55 @@ describe('a step input is checked again once its templates are rendered', () => 
   });
 });
 
+
+describe('registered values a step sees', () => {
+  /** Records the names of the values it sees. */
+  const names = (seen: string[][]): StepType<Record<string, unknown>> => ({
+    name: 'names',
+    summary: 'records the names it can read',
+    input: { type: 'object' },
+    examples: [],
+    dryRun: 'native',
+    async apply(ctx) {
+      seen.push(Object.keys(ctx.vars));
+      return { changed: false, output: { seen: true } };
+    },
+  });
+  const steps = [
+    '- name: before',
+    '  names: {}',
+    '  register: first',
+    '- name: loop',
+    '  forEach: { items: \'["a", "b", "c"]\' }',
+    '  steps:',
+    '    - name: compute',
+    '      probe: { key: "c-{{ item }}", output: { for: "{{ item }}" } }',
+    '      register: computed',
+    '- name: after',
+    '  names: {}',
+  ].join('\n');
+
+  it('sees what steps outside loops registered, and none of the values kept for loop items', async () => {
+    const seen: string[][] = [];
+    const world = new World();
+    const h = await Harness.create(runbook({ main: steps }, vars), [...standardTypes(world), names(seen)]);
+    const out = await h.run();
+    expect(out.summary.status).toBe('succeeded');
+    expect(Object.keys(out.state.registered)).toEqual(expect.arrayContaining(['first', 'computed[a]', 'computed[c]']));
+    const after = seen.at(-1)!;
+    expect(after).toEqual(expect.arrayContaining(['first', 'computed', 'name', 'vars', 'run']));
+    expect(after.filter((n) => n.includes('['))).toEqual([]);
+  });
+
+  it('a resumed run sees what the earlier run registered', async () => {
+    const seen: string[][] = [];
+    const world = new World();
+    world.fail('c-b', 1, false);
+    const h = await Harness.create(runbook({ main: steps.replace('- name: after\n  names: {}', '- name: after\n  probe: { key: "after-{{ first.seen }}" }') }, vars), [...standardTypes(world), names(seen)]);
+    expect((await h.run()).summary.status).toBe('failed');
+    expect((await h.run({ resume: true })).summary.status).toBe('succeeded');
+    // `before` ran once, in the first run; the resumed run's last step read what it registered.
+    expect(seen).toHaveLength(1);
+    expect(world.of('apply')).toContain('after-true');
+  });
+});
