@@ -1,5 +1,6 @@
 // Parses YAML while keeping where every value was written, so any problem found later (schema,
-// templates, expressions) can point at file:line:column.
+// templates, expressions) can point at file:line:column. A well-formed file is read as plain data
+// first (plain-yaml.ts); where its values were written is parsed only once a position is read.
 import { isUtf8 } from 'node:buffer';
 import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, visit, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml';
 import type { Problem, SourcePosition } from '../contract/errors.js';
