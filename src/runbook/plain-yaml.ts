@@ -51,14 +51,18 @@ const floatType = new jsyaml.Type('tag:yaml.org,2002:float', {
 // implicitly, and an explicit tag for one makes js-yaml throw, which hands the file to the full parser.
 const CORE = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
 
+const DIRECTIVE = /^%/m;
+
 // `&name` where YAML reads an anchor: after a space, an indicator or the line's start (not `&&`).
 const ANCHOR = /(?:^|[\s:,[{-])&[^\s,[\]{}&]/m;
 
 /**
  * The document as plain data, or undefined when the full parser must decide: a syntax error, more
- * than one document, a tag, or a key the two parsers turn into different strings.
+ * than one document, a directive, a tag, or a key the two parsers turn into different strings.
  */
 export function readPlainYaml(text: string): { value: unknown } | undefined {
+  // A directive (`%YAML 1.1` changes how `yes` and `0777` read; `%TAG` names tags) is the full parser's.
+  if (DIRECTIVE.test(text)) return undefined;
   let value: unknown;
   try {
     value = jsyaml.load(text, { schema: CORE, json: false });

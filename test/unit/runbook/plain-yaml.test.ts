@@ -60,6 +60,7 @@ describe('readPlainYaml', () => {
     ['a: >-\n  one\n  two\n\n  three\n', { a: 'one two\nthree' }],
     ['a: "x {{ y }}"', { a: 'x {{ y }}' }],
     ['- 1\n- b', [1, 'b']],
+    ['a: |\r\n  one\r\n  two\r\nb: x\r\n', { a: 'one\ntwo\n', b: 'x' }],
     ['', null],
     ['# only a comment\n', null],
   ])('reads %j as the full parser does', (text, expected) => {
@@ -77,6 +78,7 @@ describe('readPlainYaml', () => {
     ['a collection key', '? [a, b]\n: c'],
     ['a duplicate key', 'a: 1\na: 2'],
     ['a second document', 'a: 1\n---\nb: 2'],
+    ['a YAML 1.1 directive', '%YAML 1.1\n---\na: yes'],
     ['a tag', 'a: !!binary aGVsbG8='],
     ['a local tag', 'a: !custom x'],
     ['a syntax error', 'a: "open'],
