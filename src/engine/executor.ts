@@ -19,7 +19,7 @@ import type { EventListener, NodeInfo, RunStatus, RunSummary, StepOutcome, StepR
 import type { Severity } from '../contract/findings.js';
 import { itemKey, loopItems, runItemPool } from './foreach-pool.js';
 import { gateQuestion, passGate, type ApprovalPolicy } from './gates.js';
-import { nodeValues, stepContext, unsetRegisters, withoutItemValues } from './node-context.js';
+import { nodeValues, registersAtStart, stepContext } from './node-context.js';
 import { aggregate, childFailed, diffWhenRead, errorMessage, stripUndefined, toResult, toStepError } from './node-result.js';
 import type { Redactor } from '../contract/redact.js';
 import type { StepRegistry } from '../contract/registry.js';
@@ -71,16 +71,11 @@ export class Executor {
   /** Before the --from step: nodes are skipped until it is reached. */
   private beforeFrom: boolean;
 
-  /**
-   * The registers steps read: every register of the plan, null until a step outside a loop sets
-   * it. A loop item's own values are kept in the state under the item's key (`name[key]`) and
-   * reach its steps as loop variables, not through here: copying them into every step's values
-   * cost O(items) per step, O(items²) for a loop whose body registers.
-   */
+  /** The registers steps read (see registersAtStart); a step outside a loop sets its own here. */
   private readonly registers: Record<string, unknown>;
 
   constructor(private readonly o: ExecutorOptions) {
-    this.registers = { ...unsetRegisters(o.plan), ...withoutItemValues(o.state.registered) };
+    this.registers = registersAtStart(o.plan, o.state.registered);
     this.findings = new BlockingFindings(o.state, o.stopOn, o.redactor, o.onEvent);
     this.checkpoints = new CheckpointWriter(o.store, o.state);
     this.beforeFrom = o.selection.from !== undefined;
@@ -319,8 +314,7 @@ export class Executor {
           frame.loopVars[node.register] = outcome.output ?? null;
           this.o.state.registered[node.register + frame.suffix] = outcome.output ?? null;
         } else {
-          this.o.state.registered[node.register] = outcome.output ?? null;
-          this.registers[node.register] = outcome.output ?? null;
+          this.o.state.registered[node.register] = this.registers[node.register] = outcome.output ?? null;
         }
       }
       this.findings.record(outcome.findings, info.id, this.unmadeChanges.said());

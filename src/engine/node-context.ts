@@ -14,19 +14,25 @@ import type { RunState } from './state.js';
  * Every register of the plan as null: a register no step has set yet (skipped by when, --only or
  * --skip) reads as null, not as an unknown variable.
  */
-export function unsetRegisters(plan: Plan): Record<string, null> {
+function unsetRegisters(plan: Plan): Record<string, null> {
   const names = walkNodes(plan.sections.flatMap((s) => s.nodes)).flatMap(({ node }) => (node.register ? [node.register] : []));
   return Object.fromEntries(names.map((n) => [n, null]));
 }
 
-/** What the state registered outside loop items: a loop item's values are kept as `name[key]`. */
-export function withoutItemValues(registered: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(registered).filter(([name]) => !name.includes('[')));
+/**
+ * The registers steps read, as a run starts: every register of the plan, null unless the state
+ * holds a value a step outside a loop registered. A loop item's own values are kept in the state
+ * under the item's key (`name[key]`) and reach its steps as loop variables, not through here:
+ * copying them into every step's values cost O(items) per step, O(items²) for a loop whose body
+ * registers.
+ */
+export function registersAtStart(plan: Plan, registered: Record<string, unknown>): Record<string, unknown> {
+  return { ...unsetRegisters(plan), ...Object.fromEntries(Object.entries(registered).filter(([name]) => !name.includes('['))) };
 }
 
 /**
  * The values a node's expressions and templates read, in the var scope of its file: its vars,
- * `registers` (every register of the plan, null when unset; see unsetRegisters) and its loop's.
+ * `registers` (see registersAtStart) and its loop's.
  */
 export function nodeValues(
   run: { vars: ResolvedVars; state: RunState; dryRun: DryRunMode },

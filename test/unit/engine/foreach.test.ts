@@ -70,8 +70,9 @@ describe('forEach', () => {
 
   it('checkpoints each finished item as it finishes', async () => {
     // Items further apart than the background delay (BACKGROUND_DELAY_MS, 50 ms) each get a write
-    // of their own; closer ones share one.
-    const { h } = await setup(loop({ body: '- name: work\n  probe: { key: "w-{{ item }}", sleepMs: 120 }' }));
+    // of their own; closer ones share one. Far apart, so that a busy machine's late timers (the
+    // whole suite at once) cannot bring two together.
+    const { h } = await setup(loop({ body: '- name: work\n  probe: { key: "w-{{ item }}", sleepMs: 400 }' }));
     h.store.snapshots = [];
     await h.run();
     const seen = h.store.snapshots.map((s) => (s.steps['main/loop']?.itemsDone ?? []).join(','));
