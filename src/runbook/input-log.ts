@@ -39,7 +39,7 @@ function note(kind: InputRead['kind'], path: string, data: () => Uint8Array | st
 }
 
 // The loader reads synchronously: a runbook's files are small and read one after another, and each
-// asynchronous read is four trips through the thread pool; for the shipped upgrade's 60-odd files
+// asynchronous read is four trips through the thread pool; for the shipped upgrade's 45 files
 // the loader sat idle ~40 ms waiting for them.
 
 /** A file's bytes, remembered. A file that cannot be read is remembered as missing. */
