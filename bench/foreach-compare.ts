@@ -155,7 +155,6 @@ function rate(f: Figure): number {
   return f.objects / (f.ms / 1000);
 }
 
-
 function report(f: Figure, goal?: string): Figure {
   figures.push(f);
   const ratio = baselineRate ? ` = ${(rate(f) / baselineRate).toFixed(2)}x the raw client` : '';

@@ -9,7 +9,8 @@ import { inspectTemplate, isTemplate } from './template.js';
 import { walkPlan } from './plan-walk.js';
 import type { Plan, PlanNode } from './types.js';
 
-export function checkRegisterFlow(plan: Plan, registry: StepRegistry): Problem[] {
+/** `varNames`: the var names of a scope of the plan (the loader gathers each scope's once). */
+export function checkRegisterFlow(plan: Plan, registry: StepRegistry, varNames: (scope: string) => ReadonlySet<string>): Problem[] {
   // Every register and the first step that sets it, to name in the message.
   const setters = new Map<string, PlanNode>();
   for (const { node: n } of walkPlan(plan.sections)) {
@@ -18,14 +19,10 @@ export function checkRegisterFlow(plan: Plan, registry: StepRegistry): Problem[]
 
   const problems: Problem[] = [];
   const set = new Set<string>();
-  // Each scope's var names, gathered once (a set per node was most of this check's time).
-  const varsOf = new Map<string, ReadonlySet<string>>();
-  const scopeVars = (scope: string): ReadonlySet<string> =>
-    varsOf.get(scope) ?? varsOf.set(scope, new Set(plan.scopes[scope]?.vars.map((v) => v.name) ?? [])).get(scope)!;
   const check = (node: PlanNode, names: Iterable<string>, loopVars: ReadonlySet<string>): void => {
     const reported = new Set<string>();
     for (const name of names) {
-      if (!setters.has(name) || reported.has(name) || set.has(name) || scopeVars(node.scope).has(name) || loopVars.has(name)) continue;
+      if (!setters.has(name) || reported.has(name) || set.has(name) || varNames(node.scope).has(name) || loopVars.has(name)) continue;
       reported.add(name);
       const setter = setters.get(name)!;
       problems.push({

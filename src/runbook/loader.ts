@@ -70,7 +70,7 @@ async function assemble(session: LoadSession, file: string): Promise<LoadResult>
     ...(raw.guides?.length ? { guides: raw.guides } : {}),
     ...(overlays.length ? { overlays } : {}),
   };
-  const flow = checkRegisterFlow(plan, session.registry);
+  const flow = checkRegisterFlow(plan, session.registry, names.varNames);
   if (flow.length) return { problems: inFileOrder(flow) };
   return { plan, problems: [] };
 }
