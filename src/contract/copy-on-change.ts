@@ -32,9 +32,15 @@ export function mapRecordOnChange(
     const mapped = value(item);
     if (out === undefined && (mappedName !== name || mapped !== item)) {
       out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+      for (let j = 0; j < i; j++) setEntry(out, keys[j]!, record[keys[j]!]);
     }
-    if (out !== undefined) out[mappedName] = mapped;
+    if (out !== undefined) setEntry(out, mappedName, mapped);
   }
   return out ?? record;
+}
+
+/** An own entry, even named `__proto__` (JSON.parse makes one): assigning it would set the prototype. */
+function setEntry(record: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  else record[name] = value;
 }

@@ -34,4 +34,13 @@ describe('copy on change', () => {
     expect(mapRecordOnChange(record, (v) => v, (k) => (k === 'secret' ? '***' : k))).toEqual({ a: 1, '***': 'v' });
     expect(mapRecordOnChange(record, (v) => v, (k) => k)).toBe(record);
   });
+
+  it('keeps an entry named __proto__ as an entry', () => {
+    const record = JSON.parse('{"__proto__": {"polluted": true}, "n": 1}') as Record<string, unknown>;
+    const out = mapRecordOnChange(record, double);
+    expect(Object.keys(out)).toEqual(['__proto__', 'n']);
+    expect(out.n).toBe(2);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":true},"n":2}');
+  });
 });
