@@ -3,17 +3,26 @@
 // site overlay keep finding the steps they name).
 
 export function slug(text: string): string {
-  const s = text
-    .toLowerCase()
-    // Decomposed accents are dropped, so "Über" gives "uber", not "u-ber".
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/ß/g, 'ss')
+  // Most names are ASCII, which has nothing to decompose: normalize is the costly part of a slug.
+  const folded = isAscii(text) ? text.toLowerCase() : foldAccents(text.toLowerCase());
+  const s = folded
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 60)
     .replace(/-+$/, '');
   return s || 'step';
+}
+
+function isAscii(text: string): boolean {
+  return /^\p{ASCII}*$/u.test(text);
+}
+
+function foldAccents(text: string): string {
+  return text
+    // Decomposed accents are dropped, so "Über" gives "uber", not "u-ber".
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss');
 }
 
 export class IdAllocator {
