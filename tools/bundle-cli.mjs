@@ -1,21 +1,26 @@
-// Replaces tsc's dist/cli/main.js with a bundle of the command line: the entry plus chunks that
-// each command loads on first use (dist/chunks/). Node's ES module loader resolves, reads and
-// compiles each of the ~200 modules a run imports one by one, and yaml, handlebars, semver and
-// ajv's runtime go through the CommonJS loader besides; one bundle per command starts about 0.1 s
-// sooner (a validate of a small runbook: 0.39 s before, 0.30 s bundled). esbuild does the
-// bundling (it already bundles client-node, see bundle-kube-client.mjs): splitting keeps each
-// command's modules out of `--help`.
+// Replaces tsc's dist/cli/main.js with the command line as one CommonJS bundle,
+// dist/cli/runbook.cjs, started by a small entry (src/cli/launch.ts) with the V8 code cache this
+// build saves beside it. Node's ES module loader resolves, reads and compiles each of the ~200
+// modules a run imports one by one, and yaml, handlebars, semver and ajv's runtime go through the
+// CommonJS loader besides: one bundle starts about 0.1 s sooner. And Node 20 compiles every
+// function it runs on every start; it can take compiled code back only for a script, not for an
+// ES module, hence CommonJS: a `validate` of the shipped upgrade is about 15% faster with the
+// cache (see docs/performance.md). esbuild does the bundling (it already bundles client-node, see
+// bundle-kube-client.mjs). Each module still runs only when first imported: esbuild wraps the
+// modules a command imports on demand, so `--help` runs none of the commands' code.
 //
 // What a bundle changes, and how this keeps it as it was:
-// - `import.meta.url` would name the chunk, not the module: a module finds files beside it (the
+// - `import.meta.url` would name the bundle, not the module: a module finds files beside it (the
 //   compiled schema validators, the sandbox daemon, the build's identity). Each module's
 //   `import.meta.url` is rewritten to the URL its unbundled file had under dist/.
-// - CommonJS packages call require() and read __filename, which an ES module lacks: the banner
-//   gives each output file both. Their names are reserved by esbuild (unbound globals the bundled
-//   code reads), so no bundled module's own declarations clash with them.
 // - Packages loaded with createRequire on first use (tar, ajv when a schema has no compiled
-//   validator) stay in node_modules: they are not imported statically, so esbuild never sees them.
-import { readFile, rename, rm } from 'node:fs/promises';
+//   validator) stay in node_modules: they are not imported statically, so esbuild never sees
+//   them. The compiled validators are the exception (withGeneratedValidators below).
+// - The code cache fits one build of the bundle: the entry carries the bundle's digest, and the
+//   launcher uses a cache stamped with it only.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -23,10 +28,12 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const entry = join(dist, 'cli', 'main.js');
-const staging = join(dist, '.bundle');
-// Entry and chunks one level under dist/ (cli/, chunks/), so that one banner, `../` from any
-// output file, reaches dist/.
-const OUTPUT_DEPTH = '../';
+const bundle = join(dist, 'cli', 'runbook.cjs');
+const cache = `${bundle}.cache`;
+const staged = `${bundle}.staged`;
+// What the build runs to fill the code cache: the check a runbook author runs most, over the
+// largest runbook shipped.
+const CACHE_RUN = ['validate', '--no-cache', join(root, 'runbooks', 'upgrade-2.25-to-3.3.yaml')];
 
 const moduleUrl = {
   name: 'module-url',
@@ -34,37 +41,38 @@ const moduleUrl = {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       const rel = relative(dist, args.path);
       if (rel.startsWith('..')) return undefined;
-      const contents = await readFile(args.path, 'utf8');
+      let contents = await readFile(args.path, 'utf8');
+      if (rel.split(sep).join('/') === 'runbook/schema-compile.js') contents = withGeneratedValidators(contents);
       const url = `__runbookModuleUrl(${JSON.stringify(rel.split(sep).join('/'))})`;
       return { contents: contents.replace(/\bimport\.meta\.url\b/g, url), loader: 'js' };
     });
   },
 };
 
-const banner = [
-  "import { createRequire as __runbookCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __runbookFileUrlToPath } from 'node:url';",
-  'const require = __runbookCreateRequire(import.meta.url);',
-  'const __filename = __runbookFileUrlToPath(import.meta.url);',
-  "const __dirname = __runbookFileUrlToPath(new URL('.', import.meta.url));",
-  `const __runbookModuleUrl = (path) => new URL(${JSON.stringify(OUTPUT_DEPTH)} + path, import.meta.url).href;`,
-].join(' ');
-
-// Bundling a bundle would nest banners: the entry must be the one tsc just wrote.
-if ((await readFile(entry, 'utf8')).includes('__runbookModuleUrl')) {
-  throw new Error(`${entry} is already bundled: run tsc first (npm run build does both)`);
+// The validators compiled at build time (dist/runbook/schema-validators.generated.cjs, 0.4 MB)
+// are required by path at run time, out of esbuild's sight: imported instead, they are compiled
+// with the rest and their code is in the cache.
+const GENERATED_LOAD = 'existsSync(file) ? require(file) : {}';
+function withGeneratedValidators(contents) {
+  if (!contents.includes(GENERATED_LOAD)) throw new Error(`runbook/schema-compile.js no longer loads its validators with \`${GENERATED_LOAD}\`: update tools/bundle-cli.mjs`);
+  return `import __runbookGeneratedValidators from './schema-validators.generated.cjs';\n${contents.replace(GENERATED_LOAD, '__runbookGeneratedValidators')}`;
 }
-await rm(staging, { recursive: true, force: true });
+
+// The bundle sits in dist/cli/: a module's URL is its path under dist/.
+const banner = "const __runbookModuleUrl = (path) => require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', path)).href;";
+
+// The entry tsc wrote, which this replaces: bundling the launcher would bundle nothing.
+if ((await readFile(entry, 'utf8')).includes('runbook.cjs')) {
+  throw new Error(`${entry} is already the launcher: run tsc first (npm run build does both)`);
+}
 const result = await build({
   // The metafile's paths below are relative to this, wherever the tool is run from.
   absWorkingDir: root,
-  entryPoints: { 'cli/main': entry },
-  outdir: staging,
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: [entry],
+  outfile: staged,
   bundle: true,
-  splitting: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   // Identifiers kept: a profile or a debugger of the bundle reads like the sources, for a few
   // percent of size. Not keepNames: it wraps every closure the code makes in a call that sets its
@@ -75,7 +83,9 @@ const result = await build({
   banner: { js: banner },
   plugins: [moduleUrl],
   metafile: true,
+  // A package reading import.meta in a CommonJS bundle would read nothing: that warning fails the build.
   logLevel: 'warning',
+  logOverride: { 'empty-import-meta': 'error' },
 });
 
 // The build-time tools must never end up in the command line: they write into dist/ when run.
@@ -83,9 +93,14 @@ const strays = Object.keys(result.metafile.inputs).filter((p) => p.startsWith('d
 if (strays.length > 0) throw new Error(`the CLI bundle pulled in build-time modules: ${strays.join(', ')}`);
 
 // Error classes name themselves after their class (contract/errors.ts: new.target.name), and that
-// name reaches reports. esbuild renames a top-level name only when two modules of one chunk declare
-// it; every class of ours must keep its name.
-const output = (await Promise.all(Object.keys(result.metafile.outputs).map((f) => readFile(join(root, f), 'utf8')))).join('\n');
+// name reaches reports. esbuild renames a top-level name only when two modules declare it; every
+// class of ours must keep its name.
+// The entry's hashbang would be a syntax error inside the launcher's function wrapper. esbuild
+// escapes non-ASCII characters in strings but not in regular expressions: escaped here too, the
+// bundle is ASCII, which the launcher reads as Latin-1, twice as fast as decoding UTF-8.
+const output = (await readFile(staged, 'utf8'))
+  .replace(/^#!.*\n/, '')
+  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 for (const input of Object.keys(result.metafile.inputs).filter((p) => p.startsWith('dist/'))) {
   for (const [, name] of (await readFile(join(root, input), 'utf8')).matchAll(/\bexport class (\w+)/g)) {
     // Bundled, `class X {}` becomes `var X = class {}`, whose name is still X.
@@ -93,9 +108,40 @@ for (const input of Object.keys(result.metafile.inputs).filter((p) => p.startsWi
   }
 }
 
+const buildId = createHash('sha256').update(output).digest('hex').slice(0, 16);
+await writeFile(bundle, output);
+await rm(staged, { force: true });
+await rm(cache, { force: true });
+// What an older build left: its chunks, and tsc's source map of the entry this replaces.
 await rm(join(dist, 'chunks'), { recursive: true, force: true });
-await rename(join(staging, 'chunks'), join(dist, 'chunks'));
-await rename(join(staging, 'cli', 'main.js'), entry);
-await rm(staging, { recursive: true, force: true });
-// tsc's source map describes the module, not the bundle.
 await rm(`${entry}.map`, { force: true });
+await writeFile(
+  entry,
+  [
+    '#!/usr/bin/env node',
+    '// The command line, built by tools/bundle-cli.mjs: its bundle, started with the code cache the build saved.',
+    "import { fileURLToPath } from 'node:url';",
+    "import { launch } from './launch.js';",
+    `launch(fileURLToPath(new URL('./runbook.cjs', import.meta.url)), { buildId: ${JSON.stringify(buildId)}, cacheFile: fileURLToPath(new URL('./runbook.cjs.cache', import.meta.url)) });`,
+    '',
+  ].join('\n'),
+);
+await chmod(entry, 0o755);
+
+// The code cache: one run of the bundle that saves what it compiled. The run must succeed, or the
+// cache would hold the code of a failure's path.
+// A script of its own, so that the command line reads its arguments as under the entry.
+const saver = join(dist, 'cli', 'save-code-cache.mjs');
+await writeFile(
+  saver,
+  [
+    "import { launch } from './launch.js';",
+    `launch(${JSON.stringify(bundle)}, { buildId: ${JSON.stringify(buildId)}, cacheFile: ${JSON.stringify(cache)}, saveCache: true });`,
+    '',
+  ].join('\n'),
+);
+const run = spawnSync(process.execPath, [saver, ...CACHE_RUN], { cwd: root, encoding: 'utf8' });
+await rm(saver, { force: true });
+if (run.status !== 0 || !(await stat(cache).catch(() => undefined))) {
+  throw new Error(`the run that fills the code cache failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
+}

@@ -1,10 +1,10 @@
 // One validator per JSON Schema of ours. The schemas runbook ships are compiled to code when it is
-// built (src/build/schema-validators.ts writes schema-validators.generated.js beside this file);
+// built (src/build/schema-validators.ts writes schema-validators.generated.cjs beside this file);
 // compiling them with ajv at every start cost a run about 0.1 s and a full `validate` 0.4 s.
 // A schema without generated code (a build without the step, or tests run from the sources) is
 // compiled here, loading ajv only then. Both come from the same ajv and the same options, so they
 // report the same errors.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -20,20 +20,31 @@ export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnion
 
 /** The name a schema's generated validator is exported under: a digest of its content. */
 export function schemaKey(schema: JsonSchema): string {
-  return `v${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24)}`;
+  return `v${hash('sha256', JSON.stringify(schema), 'hex').slice(0, 24)}`;
 }
 
-export const GENERATED_FILE = 'schema-validators.generated.js';
+export const GENERATED_FILE = 'schema-validators.generated.cjs';
 
 /** What the generated module exports (src/build/schema-validators.ts). */
 export type GeneratedValidators = (formats: typeof FORMATS, require: NodeJS.Require) => Record<string, ValidateFunction>;
 
-const generatedUrl = new URL(`./${GENERATED_FILE}`, import.meta.url);
-// A module from an older build (another shape) counts as none: the build step itself loads this
-// file before it writes the new one.
-const generatedModule = existsSync(fileURLToPath(generatedUrl)) ? ((await import(generatedUrl.href)) as { validators?: unknown }) : {};
-const generated: Record<string, ValidateFunction | undefined> =
-  typeof generatedModule.validators === 'function' ? (generatedModule.validators as GeneratedValidators)(FORMATS, createRequire(import.meta.url)) : {};
+let generated: Record<string, ValidateFunction | undefined> | undefined;
+
+/**
+ * The validators generated at build time, loaded on first use. The module is CommonJS, required
+ * synchronously: the command line is one CommonJS bundle (tools/bundle-cli.mjs), where a
+ * top-level await cannot be. A module of another shape (an older build) counts as none.
+ */
+function generatedValidators(): Record<string, ValidateFunction | undefined> {
+  if (!generated) {
+    const file = fileURLToPath(new URL(`./${GENERATED_FILE}`, import.meta.url));
+    const require = createRequire(import.meta.url);
+    // tools/bundle-cli.mjs puts the module into the bundle in place of this expression: keep it so.
+    const loaded = (existsSync(file) ? require(file) : {}) as { validators?: unknown };
+    generated = typeof loaded.validators === 'function' ? (loaded.validators as GeneratedValidators)(FORMATS, require) : {};
+  }
+  return generated;
+}
 
 let ajv: Ajv | undefined;
 
@@ -48,5 +59,5 @@ export function newAjv(code?: Options['code']): Ajv {
 
 /** The schema's validator: generated at build time when there is one, else compiled now. */
 export function compileSchema(schema: JsonSchema): ValidateFunction {
-  return generated[schemaKey(schema)] ?? (ajv ??= newAjv()).compile(schema);
+  return generatedValidators()[schemaKey(schema)] ?? (ajv ??= newAjv()).compile(schema);
 }
