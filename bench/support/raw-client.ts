@@ -1,0 +1,77 @@
+// The foreach bench's baseline as a program of its own: a raw client with no framework, one LIST
+// and then one JSON patch per Notebook over keep-alive HTTPS, PARALLEL at a time (with --read, a
+// GET before each PATCH). It runs as its own process, as runbook and the other peers do: it starts
+// Node, opens its connections and runs its code cold, and the bench times it from spawn to exit.
+// It imports only Node: the server, CA and token come from the bench in RUNBOOK_BENCH_SERVER.
+//
+//   RUNBOOK_BENCH_SERVER='{"server":…,"ca":…,"token":…}' node raw-client.js NAMESPACE [--read]
+import { Agent, request } from 'node:https';
+import { pathToFileURL } from 'node:url';
+
+const PARALLEL = 32;
+const NOTEBOOKS = '/apis/kubeflow.org/v1/namespaces';
+/** The migration as one JSON patch: the oauth-proxy container is second in the bench's Notebooks. */
+export const PATCH = [
+  { op: 'test', path: '/spec/template/spec/containers/1/name', value: 'oauth-proxy' },
+  { op: 'remove', path: '/spec/template/spec/containers/1' },
+  { op: 'remove', path: '/metadata/annotations/notebooks.opendatahub.io~1inject-oauth' },
+  { op: 'add', path: '/metadata/annotations/notebooks.opendatahub.io~1inject-auth', value: 'true' },
+];
+
+/** Where the server is and how to reach it: what the bench reads from the kubeconfig. */
+export interface ServerAccess {
+  server: string;
+  /** The CA certificate, base64 (as in a kubeconfig). */
+  ca: string;
+  token: string;
+}
+
+interface NotebookList {
+  items: Array<{ metadata: { name: string }; spec: { template: { spec: { containers: Array<{ name: string }> } } } }>;
+}
+
+async function main(): Promise<void> {
+  const [namespace, flag] = process.argv.slice(2);
+  const access = JSON.parse(process.env.RUNBOOK_BENCH_SERVER ?? 'null') as ServerAccess | null;
+  if (!namespace || !access) throw new Error('usage: RUNBOOK_BENCH_SERVER=… raw-client.js NAMESPACE [--read]');
+  const server = new URL(access.server);
+  const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL, ca: Buffer.from(access.ca, 'base64') });
+  const call = (method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const headers = { authorization: `Bearer ${access.token}`, accept: 'application/json', ...(data ? { 'content-type': type, 'content-length': Buffer.byteLength(data) } : {}) };
+      const req = request({ agent, host: server.hostname, port: server.port, method, path, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+
+  const list = await call('GET', `${NOTEBOOKS}/${namespace}/notebooks`);
+  if (list.status !== 200) throw new Error(`LIST: HTTP ${list.status}`);
+  const todo = (JSON.parse(list.body) as NotebookList).items.filter((i) => i.spec.template.spec.containers.some((c) => c.name === 'oauth-proxy'));
+  let failed = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL, todo.length) }, async () => {
+      while (next < todo.length) {
+        const name = todo[next++]!.metadata.name;
+        if (flag === '--read' && (await call('GET', `${NOTEBOOKS}/${namespace}/notebooks/${name}`)).status !== 200) failed++;
+        if ((await call('PATCH', `${NOTEBOOKS}/${namespace}/notebooks/${name}`, PATCH, 'application/json-patch+json')).status !== 200) failed++;
+      }
+    }),
+  );
+  agent.destroy();
+  process.stdout.write(`${JSON.stringify({ todo: todo.length, failed })}\n`);
+  if (failed) process.exitCode = 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
