@@ -64,7 +64,7 @@ function copiedAlong(document: unknown, pointer: string, copies: WeakSet<object>
   const keys = pointer.split('/').slice(1, -1);
   let container: Record<string, unknown> | unknown[] = root;
   for (const raw of keys) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = raw.includes('~') ? raw.replace(/~1/g, '/').replace(/~0/g, '~') : raw;
     const child: unknown = Array.isArray(container) ? container[Number(key)] : Object.hasOwn(container, key) ? container[key] : undefined;
     if (typeof child !== 'object' || child === null) break;
     const copy = copyOnce(child, copies);
