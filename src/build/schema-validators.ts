@@ -1,6 +1,6 @@
 // Build step: compiles every schema of ours (schema-catalog.ts) to one CommonJS module of
-// validators, dist/runbook/schema-validators.generated.cjs, each under a digest of its schema (src/runbook/
-// schema-compile.ts looks them up so). Run by `npm run build` after tsc.
+// validators, dist/runbook/schema-validators.generated.cjs, each under a digest of its schema
+// (src/runbook/schema-compile.ts looks them up so). Run by `npm run build` after tsc.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
