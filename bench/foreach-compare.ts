@@ -19,7 +19,6 @@
 //   npm run bench:foreach [-- --sizes 2000,10000 --rounds 3 --peers 200 --no-peers]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +27,7 @@ import { parse } from 'yaml';
 import { ensureControlPlaneBinaries } from '../src/sandbox/controlplane/build.js';
 import { startControlPlane, type ControlPlane } from '../src/sandbox/controlplane/launcher.js';
 import { installCrds, loadCrds } from '../src/sandbox/crds/index.js';
-import { PATCH, type ServerAccess } from './support/raw-client.js';
+import { httpsApi, inParallel, migrate, PARALLEL, PATCH, type Api, type NotebookList, type ServerAccess } from './support/raw-client.js';
 import { builtCli, fail, fromRoot, median, runBench, wholeNumber } from './support/outcome.js';
 
 const { values } = parseArgs({
@@ -50,16 +49,12 @@ const GOAL_RSS_MB = 250;
 const GOAL_IDLE_MS = 1000;
 const GOAL_VALIDATE_MS = 300;
 const GOAL_HELP_MS = 300;
-const PARALLEL = 32;
 /** Sizes above this run one trio: each takes minutes, and the fixed costs weigh little there. */
 const ROUNDS_UP_TO = 2000;
 const NOTEBOOKS = '/apis/kubeflow.org/v1/namespaces';
 /** The baseline's program, compiled beside this bench. */
 const RAW_CLIENT = fileURLToPath(new URL('./support/raw-client.js', import.meta.url));
 
-interface Api {
-  call(method: string, path: string, body?: unknown, type?: string): Promise<{ status: number; body: string }>;
-}
 
 /** The kubeconfig's server, CA and token. */
 function serverAccess(kubeconfigPath: string): ServerAccess {
@@ -70,38 +65,6 @@ function serverAccess(kubeconfigPath: string): ServerAccess {
   return { server: config.clusters[0]!.cluster.server, ca: config.clusters[0]!.cluster['certificate-authority-data'], token: config.users[0]!.user.token };
 }
 
-/** A bare HTTPS client on the kubeconfig's server, CA and token: keep-alive, PARALLEL sockets. */
-function rawApi(access: ServerAccess): Api {
-  const server = new URL(access.server);
-  const ca = Buffer.from(access.ca, 'base64');
-  const token = access.token;
-  const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL, ca });
-  return {
-    call(method, path, body, type = 'application/json') {
-      return new Promise((resolve, reject) => {
-        const data = body === undefined ? undefined : JSON.stringify(body);
-        const req = request(
-          { agent, host: server.hostname, port: server.port, method, path, headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(data ? { 'content-type': type, 'content-length': Buffer.byteLength(data) } : {}) } },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(data);
-      });
-    },
-  };
-}
-
-async function inParallel<T>(items: readonly T[], width: number, body: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await body(items[next++]!);
-  }));
-}
 
 function notebook(namespace: string, name: string): unknown {
   return {
@@ -132,9 +95,6 @@ async function seed(api: Api, namespace: string, n: number): Promise<void> {
   });
 }
 
-interface NotebookList {
-  items: Array<{ metadata: { name: string; annotations?: Record<string, string> }; spec: { template: { spec: { containers: Array<{ name: string }> } } } }>;
-}
 
 /** Notebooks of the namespace not migrated (still oauth-proxy, or no inject-auth), and how many there are. */
 async function unmigrated(api: Api, namespace: string): Promise<{ left: number; total: number }> {
@@ -191,15 +151,8 @@ async function baseline(access: ServerAccess, namespace: string, n: number, read
  */
 async function warmBaseline(api: Api, namespace: string, n: number): Promise<Figure> {
   const t0 = performance.now();
-  const list = await api.call('GET', `${NOTEBOOKS}/${namespace}/notebooks`);
-  if (list.status !== 200) fail(`warm baseline LIST: HTTP ${list.status}`);
-  const todo = (JSON.parse(list.body) as NotebookList).items.filter((i) => i.spec.template.spec.containers.some((c) => c.name === 'oauth-proxy'));
-  let failed = 0;
-  await inParallel(todo, PARALLEL, async (item) => {
-    const r = await api.call('PATCH', `${NOTEBOOKS}/${namespace}/notebooks/${item.metadata.name}`, PATCH, 'application/json-patch+json');
-    if (r.status !== 200) failed++;
-  });
-  if (failed || todo.length !== n) fail(`the warm baseline migrated ${todo.length - failed} of ${n} Notebooks`);
+  const { todo, failed } = await migrate(api, namespace);
+  if (failed || todo !== n) fail(`the warm baseline migrated ${todo - failed} of ${n} Notebooks`);
   return report({ label: 'raw client in the bench process (warm)', objects: n, ms: performance.now() - t0 });
 }
 
@@ -437,7 +390,7 @@ await runBench('bench:foreach', async () => {
     if (notebookCrd.length !== 1) fail('the sandbox CRDs have no kubeflow.org Notebook');
     await installCrds(controlPlane.kubeconfigPath, { crds: notebookCrd });
     const access = serverAccess(controlPlane.kubeconfigPath);
-    const api = rawApi(access);
+    const api = httpsApi(access);
     const kubeconfig = controlPlane.kubeconfigPath;
     console.log(`control plane ${version} (etcd + kube-apiserver), one namespace of Notebooks per contender\n`);
 
