@@ -353,7 +353,16 @@ describe('interrupted', () => {
 
     const resumed = await resume(dir);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resultsOf(resumed).get(firstItem)?.resumed).toBe(true);
+    // The item's end is written while the next item starts (not waited for): a kill that lands
+    // before that write leaves a resume to enter the item again, where each step finds its own
+    // record or finds its effect already there. Either way, nothing of it is done a second time.
+    const resumedResults = resultsOf(resumed);
+    if (resumedResults.get(firstItem)?.resumed !== true) {
+      const firstItemSteps = [...resumedResults].filter(([id]) => id !== firstItem && id.endsWith('[ml-kill/granite-chat]'));
+      expect(firstItemSteps.length).toBeGreaterThan(0);
+      const doneAgain = firstItemSteps.filter(([, r]) => r.status === 'changed' && r.resumed !== true).map(([id]) => id);
+      expect(doneAgain).toEqual([]);
+    }
 
     for (const name of ['granite-chat', 'granite-chat-b']) {
       expect(await get(ISVC, name, 'ml-kill')).toBeNull();
