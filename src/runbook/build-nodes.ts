@@ -1,7 +1,6 @@
 // Builds plan nodes from the steps a runbook writes: a step of a registered type, a group, a
 // forEach loop or an import. Shape, common fields and contents are each checked even when another
 // part is wrong, so one pass reports every problem; a node is built only when none was found.
-import { hash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { SourcePosition } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
@@ -15,6 +14,7 @@ import { checkExpression, collectExpressionsAndTemplates } from './pending-check
 import { checkAgainstSchema } from './schema-check.js';
 import { positionOf, type YamlPath } from './source.js';
 import { classifyStep, notAMapping, type Shape } from './step-shape.js';
+import { withDigest } from './digest.js';
 import { isTemplate } from './template.js';
 import type { CommonFields, PlanNode } from './types.js';
 import { helperNameProblem } from './var-specs.js';
@@ -41,14 +41,6 @@ type BuiltShape =
   | { kind: 'group'; children: PlanNode[] }
   | { kind: 'forEach'; forEach: ForEachSpec; children: PlanNode[] }
   | { kind: 'import'; sections: (base: NodeBase) => PlanNode[] };
-
-/**
- * A short digest of a value's JSON: tells which steps (and runbooks) changed between runs. The
- * one-shot `hash` gives createHash's bytes without a Hash object per step (a third of the cost).
- */
-export function digest(value: unknown): string {
-  return hash('sha256', JSON.stringify(value), 'hex').slice(0, 16);
-}
 
 /** The nodes of a list of steps written at `path`; the broken ones are left out (and reported). */
 export async function buildNodes(session: LoadSession, steps: unknown[], path: YamlPath, ctx: BuildContext): Promise<PlanNode[]> {
@@ -80,24 +72,15 @@ async function buildNode(session: LoadSession, raw: unknown, path: YamlPath, ctx
   if (!built || !common || session.problems.length > before) return undefined;
   const base = { ...common, id, at, scope: ctx.scope };
   if (built.kind === 'step') {
-    return { ...base, kind: 'step', type: built.type, input: built.input, digest: digest({ typeName: built.type, input: built.input, common }) };
+    return withDigest({ ...base, kind: 'step' as const, type: built.type, input: built.input }, () => ({ typeName: built.type, input: built.input, common }));
   }
   if (built.kind === 'forEach') {
     const { forEach: fe } = built;
-    const childDigests = built.children.map((c) => c.digest);
-    return {
-      ...base,
-      kind: 'forEach',
-      items: fe.items,
-      as: fe.as ?? 'item',
-      key: fe.key,
-      concurrency: fe.concurrency ?? 1,
-      children: built.children,
-      digest: digest({ common, forEach: fe, children: childDigests }),
-    };
+    const node = { ...base, kind: 'forEach' as const, items: fe.items, as: fe.as ?? 'item', key: fe.key, concurrency: fe.concurrency ?? 1, children: built.children };
+    return withDigest(node, () => ({ common, forEach: fe, children: built.children.map((c) => c.digest) }));
   }
   const children = built.kind === 'import' ? built.sections(base) : built.children;
-  return { ...base, kind: 'group', children, digest: digest({ common, children: children.map((c) => c.digest) }) };
+  return withDigest({ ...base, kind: 'group' as const, children }, () => ({ common, children: children.map((c) => c.digest) }));
 }
 
 /** Checks (and builds the parts of) a node of a known shape. */
@@ -204,16 +187,12 @@ async function buildImport(
     sections: (base) =>
       single
         ? perSection[0]!.nodes
-        : perSection.map(({ section, id: groupId, nodes }) => ({
-            ...base,
-            ...defaultsOf(section.name),
-            id: groupId,
-            kind: 'group' as const,
-            description: section.description,
-            children: nodes,
-            scope: imported.scope,
-            digest: digest(nodes.map((n) => n.digest)),
-          })),
+        : perSection.map(({ section, id: groupId, nodes }) =>
+            withDigest(
+              { ...base, ...defaultsOf(section.name), id: groupId, kind: 'group' as const, description: section.description, children: nodes, scope: imported.scope },
+              () => nodes.map((n) => n.digest),
+            ),
+          ),
   };
 }
 

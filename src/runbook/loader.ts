@@ -7,7 +7,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import type { Problem } from '../contract/errors.js';
 import { applyOverlays } from './apply-overlays.js';
 import { buildSections } from './build-sections.js';
-import { digest } from './build-nodes.js';
+import { withDigest } from './digest.js';
 import { readNotesOf } from './common-fields.js';
 import { checkExpressionNames } from './expression-check.js';
 import { checkRegisterFlow } from './flow-check.js';
@@ -22,7 +22,6 @@ import type { Plan } from './types.js';
 
 export type { LoadOptions } from './load-session.js';
 export { SHIPPED_PREFIX } from './imports.js';
-export { digest } from './build-nodes.js';
 
 export interface LoadResult {
   plan?: Plan;
@@ -58,18 +57,20 @@ async function assemble(session: LoadSession, file: string): Promise<LoadResult>
     const ids = session.sectionSources.get(section.name);
     if (ids?.length) section.source = [...new Set(ids)];
   }
-  const plan: Plan = {
-    name: raw.metadata?.name ?? basename(file, extname(file)),
-    description: raw.metadata?.description,
-    file,
-    digest: digest(sections.map((s) => ({ name: s.name, nodes: s.nodes.map((n) => n.digest) }))),
-    sections,
-    scopes: session.scopes,
-    followUps: session.followUps,
-    signOffs: session.signOffs,
-    ...(raw.guides?.length ? { guides: raw.guides } : {}),
-    ...(overlays.length ? { overlays } : {}),
-  };
+  const plan: Plan = withDigest(
+    {
+      name: raw.metadata?.name ?? basename(file, extname(file)),
+      description: raw.metadata?.description,
+      file,
+      sections,
+      scopes: session.scopes,
+      followUps: session.followUps,
+      signOffs: session.signOffs,
+      ...(raw.guides?.length ? { guides: raw.guides } : {}),
+      ...(overlays.length ? { overlays } : {}),
+    },
+    () => sections.map((s) => ({ name: s.name, nodes: s.nodes.map((n) => n.digest) })),
+  );
   const flow = checkRegisterFlow(plan, session.registry, names.varNames);
   if (flow.length) return { problems: inFileOrder(flow) };
   return { plan, problems: [] };
