@@ -1,6 +1,6 @@
 // Digests of a plan's nodes: they tell a resume (and a report) which steps, and whether the
-// runbook, changed between runs. Only a run reads them; `validate` and `plan` never do, so each is
-// computed when first read: hashing the JSON of 854 steps was 3% of a `validate` of the upgrade.
+// runbook, changed between runs. A run reads them; `validate` never does, so each is computed
+// when first read: hashing the JSON of 854 steps was 3% of a `validate` of the upgrade.
 import { hash } from 'node:crypto';
 
 /**
