@@ -4,10 +4,10 @@
 // A schema without generated code (a build without the step, or tests run from the sources) is
 // compiled here, loading ajv only then. Both come from the same ajv and the same options, so they
 // report the same errors.
-import { hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { digest } from './digest.js';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../contract/step-type.js';
 import { FORMATS } from './schema-formats.js';
@@ -20,7 +20,7 @@ export const AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnion
 
 /** The name a schema's generated validator is exported under: a digest of its content. */
 export function schemaKey(schema: JsonSchema): string {
-  return `v${hash('sha256', JSON.stringify(schema), 'hex').slice(0, 24)}`;
+  return `v${digest(schema, 24)}`;
 }
 
 export const GENERATED_FILE = 'schema-validators.generated.cjs';
