@@ -108,6 +108,13 @@ for (const input of Object.keys(result.metafile.inputs).filter((p) => p.startsWi
   }
 }
 
+// An import() esbuild leaves in (of a module it does not bundle, Node's own included) is run by the
+// launcher's vm.Script, whose dynamic imports Node 20 resolves only as an experiment, with a
+// warning, and not at all from code compiled after its cache was read: such a module is loaded by
+// require (createRequire) instead.
+const dynamicImport = /(?<![\w$.])import\(\s*["'`]([^"'`]+)/.exec(output);
+if (dynamicImport) throw new Error(`the CLI bundle loads ${dynamicImport[1]} with import(): load it with require (createRequire) instead`);
+
 const buildId = createHash('sha256').update(output).digest('hex').slice(0, 16);
 await writeFile(bundle, output);
 await rm(staged, { force: true });

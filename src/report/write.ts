@@ -1,7 +1,7 @@
 // Writes the report of a run next to its state (and, when asked, into another folder too).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { Redactor } from '../contract/redact.js';
 import { renderMarkdown } from './markdown.js';
 import type { RunReport } from './model.js';

@@ -2,7 +2,7 @@
 // curl's --connect-to rules (HOST1:PORT1:HOST2:PORT2, an empty HOST1 or PORT1 matching any), so an
 // endpoint can be probed before DNS points at it, or a sandbox can answer for every host; and extra
 // CA certificates (the sandbox's, or a site's private CA) added to the ones Node trusts.
-import { rootCertificates } from 'node:tls';
+import { createRequire } from 'node:module';
 import { InputError } from '../contract/errors.js';
 
 export interface ConnectRule {
@@ -46,5 +46,6 @@ export function routeFor(rules: readonly ConnectRule[], host: string, port: numb
 
 /** The CA list for a request: the system's plus the extra ones, or undefined to keep Node's default. */
 export function trustedCas(extra: readonly string[]): string[] | undefined {
-  return extra.length ? [...rootCertificates, ...extra] : undefined;
+  // node:tls is loaded here, by the first request that needs it, not by every start.
+  return extra.length ? [...(createRequire(import.meta.url)('node:tls') as typeof import('node:tls')).rootCertificates, ...extra] : undefined;
 }

@@ -1,8 +1,6 @@
 // `http`: probe an endpoint for the guides' verification steps (a model answers, a route serves).
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { StepFailure } from '../contract/errors.js';
 import type { JsonSchema, StepType } from '../contract/step-type.js';
@@ -88,17 +86,25 @@ export const httpStep: StepType<HttpInput> = {
   },
 };
 
-function send(
+function nodeModule<T>(name: string): T {
+  return createRequire(import.meta.url)(name) as T;
+}
+
+async function send(
   url: string,
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
   o: { signal: AbortSignal; timeoutMs: number; rejectUnauthorized: boolean; ca?: Buffer | string[]; connectTo: readonly ConnectRule[] },
 ): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  // Node's HTTP, TLS and net modules are loaded by the first request: a validate, or a run
+  // without http steps, never needs them (about 5 ms of every start). By require: an import() of
+  // Node's own modules would stay one in the command line's bundle, which a vm.Script runs.
+  const { request } = secure ? nodeModule<typeof import('node:https')>('node:https') : nodeModule<typeof import('node:http')>('node:http');
+  const { isIP } = nodeModule<typeof import('node:net')>('node:net');
   return new Promise((resolvePromise, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const request = secure ? httpsRequest : httpRequest;
     const port = Number(target.port) || (secure ? 443 : 80);
     const route = routeFor(o.connectTo, target.hostname, port);
     // Connected elsewhere, the request still names the URL's host: Host header and TLS server name.

@@ -3,7 +3,7 @@
 // re-run writes nothing and a resume does not touch what an earlier run wrote.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../atomic-write.js';
 import { stringify } from 'yaml';
 import { StepFailure } from '../contract/errors.js';
 import type { JsonSchema, StepType } from '../contract/step-type.js';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import Handlebars from 'handlebars';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { InputError } from '../../contract/errors.js';
 import type { StepRegistry } from '../../contract/registry.js';
 import { packageRoot } from '../../package-root.js';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { stringify } from 'yaml';
 import type { JsonSchema, StepContext, StepType } from '../../contract/step-type.js';
 import { withoutServerFields } from '../../kube/diff.js';

@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { StepFailure } from '../../contract/errors.js';
 import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import { COPY_MARKER, extractArchive } from './extract-archive.js';
