@@ -91,15 +91,33 @@ export type Evaluator = ((context: Record<string, unknown>) => unknown) & { ast:
 export type Parsed = { fn: Evaluator } | { error: unknown };
 const parses = new Map<string, Parsed>();
 
-/** An expression parsed once: the checks (syntax, calls) and the evaluator share it. */
+/**
+ * An expression parsed for the checks made before a run (syntax, calls, names), which keep what
+ * they find and not the tree: it is kept only until the next expression is parsed. Kept for every
+ * expression of the shipped upgrade, the trees outlived several garbage collections, each of which
+ * copied them (see docs/performance.md). One the evaluator has parsed is shared.
+ */
+export function parseForChecks(expression: string): Parsed {
+  const kept = parses.get(expression);
+  if (kept) return kept;
+  if (lastChecked?.expression !== expression) lastChecked = { expression, parsed: parseNow(expression) };
+  return lastChecked.parsed;
+}
+let lastChecked: { expression: string; parsed: Parsed } | undefined;
+
+function parseNow(expression: string): Parsed {
+  try {
+    return { fn: env.parse(expression) as unknown as Evaluator };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** An expression parsed once for the evaluator. */
 export function parse(expression: string): Parsed {
   let parsed = parses.get(expression);
   if (!parsed) {
-    try {
-      parsed = { fn: env.parse(expression) as unknown as Evaluator };
-    } catch (error) {
-      parsed = { error };
-    }
+    parsed = lastChecked?.expression === expression ? lastChecked.parsed : parseNow(expression);
     parses.set(expression, parsed);
   }
   return parsed;

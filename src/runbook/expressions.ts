@@ -1,7 +1,7 @@
 // CEL, the expression language Kubernetes uses in validation rules, for `when`, `until`, waits and
 // assertions. Expressions are parsed once and cached; results come back as plain JSON values.
-import { env, ExpressionError, parse, type Evaluator } from './cel-environment.js';
-import { freeNames } from './expression-names.js';
+import { env, ExpressionError, parse, parseForChecks, type Evaluator } from './cel-environment.js';
+import { callsIn, freeNames } from './expression-names.js';
 import { mapListOnChange, mapRecordOnChange } from '../contract/copy-on-change.js';
 export { ExpressionError } from './cel-environment.js';
 
@@ -36,7 +36,7 @@ export function checkSyntax(expression: string): string | undefined {
 export function syntaxError(expression: string): { message: string; offset: number } | undefined {
   // A third of a runbook's expressions repeat (the same guard on many steps): each is judged once.
   if (syntaxErrors.has(expression)) return syntaxErrors.get(expression);
-  const parsed = parse(expression);
+  const parsed = parseForChecks(expression);
   let error: { message: string; offset: number } | undefined;
   if ('error' in parsed) {
     const pos = (parsed.error as { node?: { pos?: unknown } }).node?.pos;
@@ -66,7 +66,7 @@ let knownFunctions: Set<string> | undefined;
  */
 export function unknownFunction(expression: string): { name: string; offset: number } | undefined {
   const known = functionNames();
-  const call = callsOf(expression).find((c) => !known.has(c.name));
+  const call = callsIn(expression).find((c) => !known.has(c.name));
   return call && { name: call.name, offset: call.offset };
 }
 
@@ -78,7 +78,7 @@ export function unknownFunction(expression: string): { name: string; offset: num
  * whose type only the run knows are left to the run.
  */
 export function callError(expression: string): { message: string; offset: number } | undefined {
-  for (const call of callsOf(expression)) {
+  for (const call of callsIn(expression)) {
     const all = overloadsByName().get(call.name);
     if (!all) continue; // Unknown names are unknownFunction's.
     const shaped = all.filter((o) => (o.receiverType !== null) === (call.receiver !== undefined) && o.params.length === call.args.length);
@@ -144,88 +144,6 @@ function fitsType(known: string | undefined, declared: string, overload: Overloa
   const base = declared.replace(/<.*$/, '');
   if (base === 'dyn' || /^[A-Z]$/.test(base)) return true;
   return base === known;
-}
-
-interface Call {
-  name: string;
-  /** The receiver's type when a literal shows it, `null` when unknown; undefined for a global call. */
-  receiver?: string | null;
-  /** Each argument's type when a literal shows it. */
-  args: (string | undefined)[];
-  /** Where the function's name is written. */
-  offset: number;
-}
-
-interface AstNode {
-  op: string;
-  args: unknown;
-  start?: number;
-  end?: number;
-  pos?: number;
-}
-
-function isNode(v: unknown): v is AstNode {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as AstNode).op === 'string';
-}
-
-/** Every function call in an expression, in the order written; none when it does not parse. */
-const callsMemo = new Map<string, readonly Call[]>();
-
-function callsOf(expression: string): readonly Call[] {
-  let calls = callsMemo.get(expression);
-  if (!calls) callsMemo.set(expression, (calls = findCalls(expression)));
-  return calls;
-}
-
-function findCalls(expression: string): Call[] {
-  const parsed = parse(expression);
-  if ('error' in parsed) return [];
-  const ast = parsed.fn.ast;
-  const calls: Call[] = [];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      value.forEach(walk);
-      return;
-    }
-    if (!isNode(value)) return;
-    if ((value.op === 'call' || value.op === 'rcall') && Array.isArray(value.args)) {
-      const receiverCall = value.op === 'rcall';
-      const name = value.args[0] as string;
-      const receiver = receiverCall ? value.args[1] : undefined;
-      const args = (receiverCall ? value.args[2] : value.args[1]) as unknown[];
-      const from = receiverCall && isNode(receiver) ? (receiver.end ?? 0) : (value.start ?? value.pos ?? 0);
-      const at = expression.indexOf(name, from);
-      calls.push({
-        name,
-        ...(receiverCall ? { receiver: literalType(receiver) ?? null } : {}),
-        args: Array.isArray(args) ? args.map(literalType) : [],
-        offset: at >= 0 ? at : (value.start ?? value.pos ?? 0),
-      });
-      if (receiverCall) walk(receiver);
-      walk(args);
-      return;
-    }
-    walk(value.args);
-  };
-  walk(ast);
-  return calls;
-}
-
-/** The CEL type of a literal (`"a"`, `1`, `[..]`, `{..}`), or of the cel/optional namespaces. */
-function literalType(node: unknown): string | undefined {
-  if (!isNode(node)) return undefined;
-  if (node.op === 'list') return 'list';
-  if (node.op === 'map') return 'map';
-  if (node.op === 'id') return node.args === 'cel' ? 'CelNamespace' : node.args === 'optional' ? 'OptionalNamespace' : undefined;
-  if (node.op !== 'value') return undefined;
-  const v = node.args;
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'bigint') return 'int';
-  if (typeof v === 'number') return 'double';
-  if (typeof v === 'boolean') return 'bool';
-  if (v === null) return 'null';
-  if (v instanceof Uint8Array) return 'bytes';
-  return undefined;
 }
 
 export function evaluate(expression: string, context: Record<string, unknown>): unknown {
