@@ -42,12 +42,9 @@ export function compileBundle(bundleFile: string, cachedData?: Buffer): vm.Scrip
   // Node's CommonJS wrapper: the bundle reads require, __filename and __dirname as a module does.
   // The bundle is ASCII (the build escapes the rest): read as Latin-1, it is the same text, sooner.
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundleFile, 'latin1')}\n})`;
-  return new vm.Script(source, {
-    filename: bundleFile,
-    ...(cachedData ? { cachedData } : {}),
-    // import() of a package the bundle leaves out resolves as it would in any module.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No import() runs in the bundle (tools/bundle-cli.mjs refuses one): Node 20 resolves a vm.Script's
+  // dynamic imports only as an experiment, and not from code compiled after its cache was read.
+  return new vm.Script(source, { filename: bundleFile, ...(cachedData ? { cachedData } : {}) });
 }
 
 /** Runs the compiled bundle as the module at `bundleFile`; returns what it exports. */
