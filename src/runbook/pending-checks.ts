@@ -1,7 +1,6 @@
 // The expressions and templates of a runbook as the loader meets them: an expression's syntax and
 // functions are checked at once; the names expressions and templates read are queued on the
 // session, to be checked once every file is read and every register is known.
-import { freeNames } from './expression-names.js';
 import { functionNames, syntaxError, unknownFunction } from './expressions.js';
 import type { BuildContext, LoadSession } from './load-session.js';
 import { positionOf, positionWithin, type SourceFile, type YamlPath } from './source.js';
@@ -45,8 +44,6 @@ export function checkExpression(
       at: positionWithin(source, path, unknown.offset),
     });
   } else if (names) {
-    // Its names are found now, from the tree the checks above parsed, which is not kept.
-    freeNames(expression);
     const { ctx, extra = [] } = names;
     session.expressions.push({ expression, scope: ctx.scope, loopVars: ctx.loopVars, extra, source, path, subject: label });
   }
