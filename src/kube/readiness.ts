@@ -111,6 +111,15 @@ export const deleted: ObjectPredicate = (obj) =>
           : 'still exists',
       );
 
+/**
+ * The object of `uid` gone: absent, or its name now held by a new object (another uid), as
+ * kubectl's delete --wait judges. A controller that recreates what was deleted would otherwise
+ * hold the wait until it timed out, though the object deleted was long gone.
+ */
+export function deletedObject(uid: string | undefined): ObjectPredicate {
+  return (obj) => (obj && uid && obj.metadata.uid && obj.metadata.uid !== uid ? done('deleted; a new object of the same name exists now') : deleted(obj));
+}
+
 /** `conditions[type] == status`; optional condition types/statuses that mean it failed. */
 export function conditionIs(
   type: string,

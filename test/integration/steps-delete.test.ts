@@ -1,6 +1,7 @@
 // The `delete` step against the real API server, through the executor: by name and by selector,
-// waiting until a finalizer is gone, skipping what is absent, the uid precondition that spares an
-// object recreated under the same name, and both dry-run modes.
+// waiting until a finalizer is gone (and not for a new object of the same name), skipping what is
+// absent, the uid precondition that spares an object recreated under the same name, and both
+// dry-run modes.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailure } from '../../src/contract/errors.js';
@@ -69,6 +70,30 @@ describe('delete step', () => {
     expect(run.logs).toContain(`Notebook ${ns}/finalized: being deleted, waiting for finalizers ${OAUTH_FINALIZER}`);
     expect(run.logs).toContain(`Notebook ${ns}/finalized: deleted`);
     expect(await kube.get(refTo(nb))).toBeNull();
+  });
+
+  it('the wait ends when the object deleted is gone, though a controller made a new one of its name at once', async () => {
+    const nb = await kube.create(notebook('recreated', ns));
+    const running = runStep('delete', { ...NOTEBOOK, name: 'recreated', namespace: ns, timeout: '30s' });
+    await eventually('the delete to start', async () => (await side.get(refTo(nb)))?.metadata.deletionTimestamp);
+    // Play a controller that finishes the cleanup and makes the object again, as fast as it can.
+    await dropFinalizers(side, refTo(nb));
+    const again = await eventually('the name to be free again', async () => {
+      try {
+        return await side.create(notebook('recreated', ns));
+      } catch {
+        return undefined;
+      }
+    }, { intervalMs: 10 });
+    const started = Date.now();
+    const run = await running;
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('changed');
+    // Not held until its timeout by the new object, which stays.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await live(kube, refTo(nb))).metadata.uid).toBe(again.metadata.uid);
+    expect(again.metadata.uid).not.toBe(nb.metadata.uid);
+    await dropFinalizers(kube, refTo(nb));
   });
 
   it('wait: false returns once the delete is accepted; the object being finalized then counts as done', async () => {

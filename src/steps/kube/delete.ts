@@ -2,7 +2,7 @@
 import { StepFailure } from '../../contract/errors.js';
 import type { JsonSchema, StepType } from '../../contract/step-type.js';
 import { isConflict } from '../../kube/errors.js';
-import { deleted } from '../../kube/readiness.js';
+import { deletedObject } from '../../kube/readiness.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
 import { changeDiff, renderWhenShown } from './change-diff.js';
@@ -86,7 +86,7 @@ export const deleteStep: StepType<DeleteInput, KubeObject[]> = {
       for (const obj of found) {
         await waitFor(kube, {
           target: refOfObject(obj),
-          predicate: deleted,
+          predicate: deletedObject(obj.metadata.uid),
           timeoutMs: parseDuration(input.timeout) ?? DEFAULT_WAIT_MS,
           signal: ctx.signal,
           onUpdate: (v) => ctx.log(`${describeObject(obj)}: ${v.description}`),

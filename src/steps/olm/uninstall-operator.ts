@@ -2,7 +2,7 @@
 // (operands) first, waited until gone; then the Subscription; then its CSV (which removes the
 // operator Deployment); optionally its OperatorGroup and namespace. Skipped when all are gone.
 import type { JsonSchema, StepContext, StepType } from '../../contract/step-type.js';
-import { deleted } from '../../kube/readiness.js';
+import { deletedObject } from '../../kube/readiness.js';
 import type { KubeObject } from '../../kube/types.js';
 import { waitFor } from '../../kube/wait.js';
 import { parseDuration } from '../../runbook/format.js';
@@ -80,7 +80,7 @@ export const uninstallOperatorStep: StepType<UninstallInput> = {
       }
       if (!wait || ctx.dryRun !== 'none') return;
       for (const o of objects) {
-        await waitFor(kube, { target: refOfObject(o), predicate: deleted, timeoutMs, signal: ctx.signal, onUpdate: (v) => ctx.log(`${describeObject(o)}: ${v.description}`) });
+        await waitFor(kube, { target: refOfObject(o), predicate: deletedObject(o.metadata.uid), timeoutMs, signal: ctx.signal, onUpdate: (v) => ctx.log(`${describeObject(o)}: ${v.description}`) });
       }
     };
     for (const t of input.operands ?? []) await remove(await resolveTargets(ctx, targetOf(t)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionIs, deleted, everyItem, exists, genericReady, phaseIs, readinessFor, READINESS, staleStatus } from '../../../src/kube/readiness.js';
+import { conditionIs, deleted, deletedObject, everyItem, exists, genericReady, phaseIs, readinessFor, READINESS, staleStatus } from '../../../src/kube/readiness.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 
 const obj = (apiVersion: string, kind: string, rest: Partial<KubeObject> & { status?: unknown; spec?: unknown } = {}): KubeObject => ({
@@ -54,6 +54,15 @@ describe('small predicates', () => {
     expect(exists(null).status).toBe('pending');
     expect(deleted(null).status).toBe('done');
     expect(deleted(obj('v1', 'ConfigMap', { metadata: { name: 'x', deletionTimestamp: 'now', finalizers: ['a/b'] } })).description).toMatch(/finalizers a\/b/);
+  });
+  it('deletedObject: the object deleted is gone once its name belongs to another uid, as kubectl judges', () => {
+    const p = deletedObject('uid-1');
+    expect(p(null).status).toBe('done');
+    expect(p(obj('v1', 'ConfigMap', { metadata: { name: 'x', uid: 'uid-1' } })).description).toBe('still exists');
+    expect(p(obj('v1', 'ConfigMap', { metadata: { name: 'x', uid: 'uid-1', deletionTimestamp: 'now', finalizers: ['a/b'] } })).status).toBe('pending');
+    expect(p(obj('v1', 'ConfigMap', { metadata: { name: 'x', uid: 'uid-2' } }))).toMatchObject({ status: 'done', description: 'deleted; a new object of the same name exists now' });
+    // Without a uid to tell them apart, any object of that name is the one deleted.
+    expect(deletedObject(undefined)(obj('v1', 'ConfigMap', { metadata: { name: 'x', uid: 'uid-2' } })).status).toBe('pending');
   });
   it('conditionIs with failure conditions', () => {
     const p = conditionIs('Available', 'True', [{ type: 'Degraded', status: 'True' }]);
