@@ -6,8 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailure } from '../../src/contract/errors.js';
 import type { KubeClient } from '../../src/kube/client.js';
+import type { KubeObject } from '../../src/kube/types.js';
 import { deleteStep } from '../../src/steps/kube/delete.js';
 import { eventually } from './support/cluster.js';
+import { intercept } from './support/intercept.js';
 import { NOTEBOOK, OAUTH_FINALIZER, configMap, createNamespace, deleteNamespace, dropFinalizers, live, notebook, refTo } from './support/objects.js';
 import { adminKube, runStep, sideKube, stepContext, viewerKube } from './support/run-step.js';
 
@@ -72,28 +74,27 @@ describe('delete step', () => {
     expect(await kube.get(refTo(nb))).toBeNull();
   });
 
-  it('the wait ends when the object deleted is gone, though a controller made a new one of its name at once', async () => {
-    const nb = await kube.create(notebook('recreated', ns));
-    const running = runStep('delete', { ...NOTEBOOK, name: 'recreated', namespace: ns, timeout: '30s' });
-    await eventually('the delete to start', async () => (await side.get(refTo(nb)))?.metadata.deletionTimestamp);
-    // Play a controller that finishes the cleanup and makes the object again, as fast as it can.
-    await dropFinalizers(side, refTo(nb));
-    const again = await eventually('the name to be free again', async () => {
-      try {
-        return await side.create(notebook('recreated', ns));
-      } catch {
-        return undefined;
-      }
-    }, { intervalMs: 10 });
-    const started = Date.now();
-    const run = await running;
+  it('the wait ends when the object deleted is gone, though a controller made a new one of its name before the wait looked', async () => {
+    const cm = await kube.create(configMap('made-again', ns, { generation: 'first' }));
+    let again: KubeObject | undefined;
+    // A controller that makes the object again as soon as it is gone: here, before the step's
+    // wait has looked once, which is the moment that held the wait until its timeout.
+    const racing = intercept(kube, {
+      delete: async (ref, options) => {
+        const answer = await kube.delete(ref, options);
+        again = await side.create(configMap('made-again', ns, { generation: 'second' }));
+        return answer;
+      },
+    });
+    const run = await runStep('delete', cmTarget('made-again', { timeout: '10s' }), { kube: racing });
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('changed');
-    // Not held until its timeout by the new object, which stays.
-    expect(Date.now() - started).toBeLessThan(20_000);
-    expect((await live(kube, refTo(nb))).metadata.uid).toBe(again.metadata.uid);
-    expect(again.metadata.uid).not.toBe(nb.metadata.uid);
-    await dropFinalizers(kube, refTo(nb));
+    expect(run.logs).toContain(`ConfigMap ${ns}/made-again: deleted; a new object of the same name exists now`);
+    // The new object stays: it is not the one the step read and deleted.
+    const now = await live(kube, refTo(cm));
+    expect(now.metadata.uid).toBe(again!.metadata.uid);
+    expect(now.metadata.uid).not.toBe(cm.metadata.uid);
+    expect(now.data).toEqual({ generation: 'second' });
   });
 
   it('wait: false returns once the delete is accepted; the object being finalized then counts as done', async () => {
