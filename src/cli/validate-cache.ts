@@ -14,6 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../atomic-write.js';
 import { inputsUnchanged, type InputRead } from '../runbook/input-log.js';
 
 /** What a valid run printed, to print again, and what it read. */
@@ -48,7 +49,7 @@ export class ValidateCache {
       try {
         key = readFileSync(keyFile);
       } catch {
-        (await writer()).sync(keyFile, randomBytes(32), { mode: 0o600 });
+        await writeFileAtomic(keyFile, randomBytes(32), { mode: 0o600 });
         key = readFileSync(keyFile);
       }
       return key.length === 32 ? new ValidateCache(dir, key) : undefined;
@@ -77,7 +78,7 @@ export class ValidateCache {
   /** Remembers a valid verdict; a cache that cannot be written is left as it is. */
   async store(name: string, verdict: CachedVerdict): Promise<void> {
     try {
-      (await writer()).sync(join(this.dir, `${name}.json`), JSON.stringify(verdict), { mode: 0o600 });
+      await writeFileAtomic(join(this.dir, `${name}.json`), JSON.stringify(verdict), { mode: 0o600 });
       this.prune();
     } catch {
       // A cache that cannot be written only costs the next validation its speed.
@@ -91,11 +92,6 @@ export class ValidateCache {
       .sort((a, b) => b.t - a.t);
     for (const { n } of entries.slice(KEEP)) unlinkSync(join(this.dir, n));
   }
-}
-
-/** write-file-atomic, loaded only to write: a verdict found in the cache writes nothing. */
-async function writer(): Promise<typeof import('write-file-atomic')> {
-  return (await import('write-file-atomic')).default;
 }
 
 let identity: string | undefined;
