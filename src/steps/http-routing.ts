@@ -46,6 +46,14 @@ export function routeFor(rules: readonly ConnectRule[], host: string, port: numb
 
 /** The CA list for a request: the system's plus the extra ones, or undefined to keep Node's default. */
 export function trustedCas(extra: readonly string[]): string[] | undefined {
-  // node:tls is loaded here, by the first request that needs it, not by every start.
-  return extra.length ? [...(createRequire(import.meta.url)('node:tls') as typeof import('node:tls')).rootCertificates, ...extra] : undefined;
+  return extra.length ? [...nodeModule<typeof import('node:tls')>('node:tls').rootCertificates, ...extra] : undefined;
+}
+
+/**
+ * One of Node's network modules, loaded by the first request that needs it: a validate, or a run
+ * without http steps, never does (about 5 ms of every start). By require: an import() of Node's
+ * own modules would stay one in the command line's bundle, which a vm.Script runs.
+ */
+export function nodeModule<T>(name: 'node:http' | 'node:https' | 'node:net' | 'node:tls'): T {
+  return createRequire(import.meta.url)(name) as T;
 }

@@ -1,11 +1,10 @@
 // `http`: probe an endpoint for the guides' verification steps (a model answers, a route serves).
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { StepFailure } from '../contract/errors.js';
 import type { JsonSchema, StepType } from '../contract/step-type.js';
 import { parseDuration } from '../runbook/format.js';
-import { routeFor, trustedCas, type ConnectRule } from './http-routing.js';
+import { nodeModule, routeFor, trustedCas, type ConnectRule } from './http-routing.js';
 import { DURATION, defaultsOf, type InputOf } from './schema.js';
 
 const INPUT = {
@@ -86,10 +85,6 @@ export const httpStep: StepType<HttpInput> = {
   },
 };
 
-function nodeModule<T>(name: string): T {
-  return createRequire(import.meta.url)(name) as T;
-}
-
 async function send(
   url: string,
   method: string,
@@ -99,9 +94,6 @@ async function send(
 ): Promise<{ status: number; body: string }> {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
-  // Node's HTTP, TLS and net modules are loaded by the first request: a validate, or a run
-  // without http steps, never needs them (about 5 ms of every start). By require: an import() of
-  // Node's own modules would stay one in the command line's bundle, which a vm.Script runs.
   const { request } = secure ? nodeModule<typeof import('node:https')>('node:https') : nodeModule<typeof import('node:http')>('node:http');
   const { isIP } = nodeModule<typeof import('node:net')>('node:net');
   return new Promise((resolvePromise, reject) => {
