@@ -1,14 +1,19 @@
 // Parses YAML while keeping where every value was written, so any problem found later (schema,
 // templates, expressions) can point at file:line:column. A well-formed file is read as plain data
-// first (plain-yaml.ts); where its values were written is parsed only once a position is read.
+// first (plain-yaml.ts), or taken from what the build saved of it (shipped-forms.ts); where its
+// values were written is parsed only once a position is read.
 import { isUtf8 } from 'node:buffer';
+import { debuglog } from 'node:util';
 import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, visit, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Problem, SourcePosition } from '../contract/errors.js';
 import { readInput } from './input-log.js';
 import { readPlainYaml } from './plain-yaml.js';
+import { shippedForm } from './shipped-forms.js';
 import { syntaxProblems, templateKeyProblem } from './yaml-problems.js';
 
 export type YamlPath = readonly (string | number)[];
+
+const log = debuglog('runbook');
 
 export interface SourceFile {
   file: string;
@@ -21,6 +26,16 @@ export interface SourceFile {
 }
 
 export function parseSource(file: string, text: string): { source?: SourceFile; problems: Problem[] } {
+  const saved = shippedForm(text);
+  if (saved) {
+    log('%s: its data is the form the build saved', file);
+    return { source: lazilyParsed(file, text, saved.value), problems: [] };
+  }
+  return parseYamlSource(file, text);
+}
+
+/** parseSource from the YAML text alone, never from a saved form: what the build saves. */
+export function parseYamlSource(file: string, text: string): { source?: SourceFile; problems: Problem[] } {
   const plain = readPlainYaml(text);
   if (plain) return { source: lazilyParsed(file, text, plain.value), problems: [] };
   const lines = new LineCounter();
