@@ -49,6 +49,20 @@ const moduleUrl = {
   },
 };
 
+// commander requires child_process as it loads, for executable subcommands (`git-foo`), which
+// runbook has none of; child_process loads net, dgram and the streams, about 3 ms of every start.
+// commander gets it on first use instead.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let loaded; module.exports = new Proxy({}, { get: (_, name) => (loaded ??= require('node:child_process'))[name] });",
+      loader: 'js',
+    }));
+  },
+};
+
 // The validators compiled at build time (dist/runbook/schema-validators.generated.cjs, 0.4 MB)
 // are required by path at run time, out of esbuild's sight: imported instead, they are compiled
 // with the rest and their code is in the cache.
@@ -81,7 +95,7 @@ const result = await build({
   minifySyntax: true,
   legalComments: 'eof',
   banner: { js: banner },
-  plugins: [moduleUrl],
+  plugins: [moduleUrl, lazyChildProcess],
   metafile: true,
   // A package reading import.meta in a CommonJS bundle would read nothing: that warning fails the build.
   logLevel: 'warning',

@@ -1,11 +1,11 @@
 // Runs a command: argv by default, a shell only when asked. Idempotent through `creates`,
 // `unless` or `check`; stdout can be parsed as JSON and registered. Secret values never reach the
 // output: everything printed passes through the run's redactor.
-import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StepFailure } from '../contract/errors.js';
 import type { JsonSchema, StepContext, StepType } from '../contract/step-type.js';
+import { nodeModule } from './node-modules.js';
 import { defaultsOf, type InputOf } from './schema.js';
 
 interface ExecOutput {
@@ -102,6 +102,7 @@ export const execStep: StepType<ExecInput> = {
 function run(ctx: StepContext, command: string[] | string, shell: boolean, input: ExecInput): Promise<ExecOutput> {
   const argv = shell ? ['/bin/sh', '-c', Array.isArray(command) ? command.join(' ') : command] : (command as string[]);
   return new Promise((resolvePromise, reject) => {
+    const { spawn } = nodeModule<typeof import('node:child_process')>('node:child_process');
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: input.cwd ? resolve(ctx.baseDir, input.cwd) : ctx.baseDir,
       env: { ...process.env, ...input.env },

@@ -2,8 +2,8 @@
 // curl's --connect-to rules (HOST1:PORT1:HOST2:PORT2, an empty HOST1 or PORT1 matching any), so an
 // endpoint can be probed before DNS points at it, or a sandbox can answer for every host; and extra
 // CA certificates (the sandbox's, or a site's private CA) added to the ones Node trusts.
-import { createRequire } from 'node:module';
 import { InputError } from '../contract/errors.js';
+import { nodeModule } from './node-modules.js';
 
 export interface ConnectRule {
   /** Host asked for; '' matches any. */
@@ -47,13 +47,4 @@ export function routeFor(rules: readonly ConnectRule[], host: string, port: numb
 /** The CA list for a request: the system's plus the extra ones, or undefined to keep Node's default. */
 export function trustedCas(extra: readonly string[]): string[] | undefined {
   return extra.length ? [...nodeModule<typeof import('node:tls')>('node:tls').rootCertificates, ...extra] : undefined;
-}
-
-/**
- * One of Node's network modules, loaded by the first request that needs it: a validate, or a run
- * without http steps, never does (about 5 ms of every start). By require: an import() of Node's
- * own modules would stay one in the command line's bundle, which a vm.Script runs.
- */
-export function nodeModule<T>(name: 'node:http' | 'node:https' | 'node:net' | 'node:tls'): T {
-  return createRequire(import.meta.url)(name) as T;
 }

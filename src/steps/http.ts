@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { StepFailure } from '../contract/errors.js';
 import type { JsonSchema, StepType } from '../contract/step-type.js';
 import { parseDuration } from '../runbook/format.js';
-import { nodeModule, routeFor, trustedCas, type ConnectRule } from './http-routing.js';
+import { routeFor, trustedCas, type ConnectRule } from './http-routing.js';
+import { nodeModule } from './node-modules.js';
 import { DURATION, defaultsOf, type InputOf } from './schema.js';
 
 const INPUT = {

@@ -3,7 +3,7 @@
 // and what the CommonJS packages inside it read must work as they did unbundled; these run the
 // built CLI as a user does.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,22 @@ describe('the bundled command line', () => {
     // The compiled validators require ajv's runtime helpers (ajv/dist/runtime/...), never ajv.
     expect(r.stderr).toMatch(/looking for "ajv\/dist\/runtime\//);
     expect(r.stderr).not.toMatch(/looking for "ajv" in/);
+  });
+
+  it('validates without loading the Node modules only some steps use', () => {
+    // Written at exit by a preload: which of Node's own modules the process loaded.
+    const preload = join(cacheDir, 'module-list.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nLOADED ' + JSON.stringify(process.moduleLoadList)));");
+    const r = spawnSync(process.execPath, ['-r', preload, cli, 'validate', 'runbooks/upgrade-2.25-to-3.3.yaml', '--no-cache'], {
+      cwd: root,
+      env: { ...process.env, RUNBOOK_CACHE_DIR: cacheDir },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = JSON.parse(/^LOADED (.*)$/m.exec(r.stderr)![1]!) as string[];
+    expect(loaded).toContain('NativeModule fs');
+    // net is not listed: Node loads it for a standard stream that is a pipe, as here.
+    for (const lazy of ['child_process', 'http', 'https', 'tls', 'worker_threads']) expect(loaded).not.toContain(`NativeModule ${lazy}`);
   });
 
   it('writes the validate cache with write-file-atomic, which reads __filename', () => {
