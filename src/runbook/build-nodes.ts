@@ -106,8 +106,7 @@ async function buildShape(
       }),
     );
     checkFileFields(session, input, type.fileFields ?? [], [...path, shape.type], subject, ctx);
-    const exprFields = new Set(type.expressionFields ?? []);
-    collectExpressionsAndTemplates(session, input, [...path, shape.type], exprFields, type.rawFields ?? [], subject, ctx, type.expressionNames);
+    collectExpressionsAndTemplates(session, input, [...path, shape.type], type, subject, ctx, type.expressionNames);
     return { kind: 'step', type: shape.type, input };
   }
 
@@ -136,7 +135,7 @@ async function buildShape(
     if (typeof fe.items === 'string' && !isTemplate(fe.items)) {
       checkExpression(session, fe.items, [...path, 'forEach', 'items'], label, source, { ctx });
     } else {
-      collectExpressionsAndTemplates(session, fe.items, [...path, 'forEach', 'items'], new Set(), [], label, ctx);
+      collectExpressionsAndTemplates(session, fe.items, [...path, 'forEach', 'items'], {}, label, ctx);
     }
     if (typeof fe.key === 'string') checkExpression(session, fe.key, [...path, 'forEach', 'key'], label, source, { ctx, extra: [as] });
     const children = await buildNodes(session, childSteps, [...path, 'steps'], { ...ctx, parentId: id, loopVars: [...ctx.loopVars, as] });

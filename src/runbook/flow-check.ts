@@ -5,6 +5,7 @@
 import type { Problem } from '../contract/errors.js';
 import type { StepRegistry } from '../contract/registry.js';
 import { freeNames } from './expression-names.js';
+import { walkInput, type InputFields } from './input-walk.js';
 import { inspectTemplate, isTemplate } from './template.js';
 import { walkPlan } from './plan-walk.js';
 import type { Plan, PlanNode } from './types.js';
@@ -36,7 +37,7 @@ export function checkRegisterFlow(plan: Plan, registry: StepRegistry, varNames: 
     const reads = [...expressionNames(node.when), ...(node.kind === 'forEach' ? [...valueNames(node.items), ...expressionNames(node.key)] : [])];
     if (node.kind === 'step') {
       const type = registry.get(node.type);
-      reads.push(...inputNames(node.input, new Set(type?.expressionFields ?? []), new Set(type?.rawFields ?? [])));
+      reads.push(...inputNames(node.input, type ?? {}));
     }
     check(node, reads, loopVars);
     if (node.kind === 'forEach') {
@@ -69,23 +70,14 @@ function valueNames(value: unknown): string[] {
 }
 
 /** Names a step input reads: its templates, and its expression fields (`for.expression`, `failWhen[].expression`). */
-function inputNames(input: unknown, exprFields: ReadonlySet<string>, rawFields: ReadonlySet<string>): string[] {
+function inputNames(input: unknown, fields: InputFields): string[] {
   const out: string[] = [];
-  const visit = (v: unknown, field: string): void => {
-    if (field && exprFields.has(field)) {
+  walkInput(input, fields, {
+    template: (text) => out.push(...templateNames(text)),
+    expression: (v) => {
       if (typeof v === 'string') out.push(...expressionNames(v));
       else if (Array.isArray(v)) v.forEach((e) => typeof e === 'string' && out.push(...expressionNames(e)));
-    } else if (typeof v === 'string') {
-      if (isTemplate(v)) out.push(...templateNames(v));
-    } else if (Array.isArray(v)) {
-      v.forEach((item) => visit(item, `${field}[]`));
-    } else if (v && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        if (!field && rawFields.has(k)) continue;
-        visit(child, field ? `${field}.${k}` : k);
-      }
-    }
-  };
-  visit(input, '');
+    },
+  });
   return out;
 }

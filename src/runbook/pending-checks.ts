@@ -2,6 +2,7 @@
 // functions are checked at once; the names expressions and templates read are queued on the
 // session, to be checked once every file is read and every register is known.
 import { functionNames, syntaxError, unknownFunction } from './expressions.js';
+import { walkInput, type InputFields } from './input-walk.js';
 import type { BuildContext, LoadSession } from './load-session.js';
 import { positionOf, positionWithin, type SourceFile, type YamlPath } from './source.js';
 import { didYouMean } from './suggest.js';
@@ -55,37 +56,22 @@ export function pendTemplate(session: LoadSession, text: string, path: YamlPath,
 }
 
 /**
- * Every expression and template in a step's input. `exprFields` are the fields the step type
- * declares as expressions; `rawFields`, top-level fields left as written (neither); `exprNames`,
- * the names the step adds when it evaluates each expression field (none for a field not listed).
+ * Every expression and template in a step's input, checked or queued. `exprNames`: the names the
+ * step adds when it evaluates each expression field (none for a field not listed).
  */
 export function collectExpressionsAndTemplates(
   session: LoadSession,
   value: unknown,
   path: YamlPath,
-  exprFields: ReadonlySet<string>,
-  rawFields: readonly string[],
+  fields: InputFields,
   subject: string,
   ctx: BuildContext,
   exprNames: Readonly<Record<string, readonly string[]>> = {},
 ): void {
-  // `field` names where a value sits in the input as the step type declares its expression
-  // fields: `for.expression`, `failWhen[].expression` (a list element is `[]`).
-  const visit = (v: unknown, p: YamlPath, field: string): void => {
-    if (field && exprFields.has(field)) {
-      collectExpressions(session, v, p, subject, { ctx, extra: exprNames[field] ?? [] });
-    } else if (isTemplate(v)) {
-      pendTemplate(session, v, p, subject, ctx);
-    } else if (Array.isArray(v)) {
-      v.forEach((item, i) => visit(item, [...p, i], `${field}[]`));
-    } else if (v && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        if (!field && rawFields.includes(k)) continue;
-        visit(child, [...p, k], field ? `${field}.${k}` : k);
-      }
-    }
-  };
-  visit(value, path, '');
+  walkInput(value, fields, {
+    template: (text, at) => pendTemplate(session, text, [...path, ...at], subject, ctx),
+    expression: (v, at, field) => collectExpressions(session, v, [...path, ...at], subject, { ctx, extra: exprNames[field] ?? [] }),
+  });
 }
 
 /**
