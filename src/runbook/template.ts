@@ -3,6 +3,7 @@
 import Handlebars from 'handlebars';
 import semver from 'semver';
 import { stringify as toYaml } from 'yaml';
+import { scanTemplate } from './template-scan.js';
 
 const hb = Handlebars.create();
 
@@ -194,10 +195,10 @@ export function inspectTemplate(template: string): Readonly<TemplateInspection> 
 const inspected = new Map<string, TemplateInspection>();
 
 function inspect(template: string): TemplateInspection {
-  return inspectPlainReferences(template) ?? inspectWithParser(template);
+  return scanTemplate(template, HELPER_NAMES) ?? inspectWithParser(template);
 }
 
-/** inspect, by handlebars' parser. Exported for the test of inspectPlainReferences. */
+/** inspect, by handlebars' parser (template-scan.ts reads most templates without it). Exported for the scan's test. */
 export function inspectWithParser(template: string): TemplateInspection {
   let ast: hbs.AST.Program;
   try {
@@ -245,40 +246,6 @@ export function inspectWithParser(template: string): TemplateInspection {
     }
   };
   visitProgram(ast);
-  return { refs, helpers };
-}
-
-// `{{ name }}` or `{{ a.b.c }}`: the mustache nearly every template is made of. Each segment is a
-// name handlebars reads as an identifier (a subset of what its lexer takes).
-const PLAIN_REFERENCE = /\{\{(\s*)([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*\}\}/y;
-// Words handlebars reads as something other than a path: literals and the inverse section.
-const NOT_PATHS: ReadonlySet<string> = new Set(['true', 'false', 'null', 'undefined', 'else']);
-
-/**
- * What inspect finds, for a template made only of text and plain references, without handlebars'
- * parser: a runbook has hundreds of templates, nearly all of that kind, and parsing them was a
- * tenth of a `validate`. Undefined for anything else (a helper call, a block, an escape, a triple
- * mustache), which the parser then reads. Exported for its test, which holds it to the parser.
- */
-export function inspectPlainReferences(template: string): TemplateInspection | undefined {
-  if (template.includes('\\{{')) return undefined;
-  const refs: TemplateReference[] = [];
-  const helpers: { name: string; offset: number }[] = [];
-  for (let open = template.indexOf('{{'); open >= 0; ) {
-    PLAIN_REFERENCE.lastIndex = open;
-    const m = PLAIN_REFERENCE.exec(template);
-    if (!m) return undefined;
-    const end = open + m[0].length;
-    // `}}}` closes a triple mustache, which this one did not open: the parser's error to report.
-    if (template[end] === '}') return undefined;
-    const path = m[2]!;
-    const name = path.split('.')[0]!;
-    if (NOT_PATHS.has(name)) return undefined;
-    const offset = open + 2 + m[1]!.length;
-    if (HELPER_NAMES.has(path)) helpers.push({ name: path, offset });
-    else if (!path.startsWith('this')) refs.push({ name, path, offset });
-    open = template.indexOf('{{', end);
-  }
   return { refs, helpers };
 }
 

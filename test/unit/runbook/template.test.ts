@@ -1,10 +1,7 @@
 // Handlebars templates as runbooks use them: strict about unknown names, a lone reference keeps
 // its type, the helpers, and the static inspection the validator relies on.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { load } from 'js-yaml';
-import { HELPER_NAMES, TemplateError, inspectPlainReferences, inspectTemplate, inspectWithParser, isTemplate, renderDeep, renderString, renderText } from '../../../src/runbook/template.js';
+import { HELPER_NAMES, TemplateError, inspectTemplate, isTemplate, renderDeep, renderString, renderText } from '../../../src/runbook/template.js';
 
 const ctx = {
   name: 'demo',
@@ -172,64 +169,4 @@ describe('inspectTemplate', () => {
       expect(t.slice(error!.offset)).toBe(from);
     });
   }
-});
-
-describe('inspectPlainReferences', () => {
-  it.each([
-    ['{{ name }}', true],
-    ['a-{{name}}-{{ obj.a.b }} }} {', true],
-    ['{{\n  vars.my-var\n}}', true],
-    ['{{ json }}', true],
-    ['{{ thisOne }} {{ this.x }}', true],
-    ['{{ lower name }}', false],
-    ['{{{ name }}}', false],
-    ['{{ name }}}', false],
-    ['\\{{ name }}', false],
-    ['{{ true }}', false],
-    ['{{ else }}', false],
-    ['{{ 1 }}', false],
-    ['{{ a.0 }}', false],
-    ['{{~ name ~}}', false],
-    ['{{#if a}}{{ b }}{{/if}}', false],
-    ['{{ @root.x }}', false],
-    ['{{ ../x }}', false],
-    ['{{! note }}', false],
-    ['{{ name', false],
-  ])('%j: read without the parser: %s, and as the parser reads it', (template, plain) => {
-    const found = inspectPlainReferences(template);
-    expect(found !== undefined).toBe(plain);
-    if (found) expect(found).toEqual(inspectWithParser(template));
-  });
-
-  it('reads every template of the project as the parser does', () => {
-    const templates = new Set<string>();
-    const collect = (v: unknown): void => {
-      if (typeof v === 'string' && v.includes('{{')) templates.add(v);
-      else if (Array.isArray(v)) v.forEach(collect);
-      else if (v && typeof v === 'object') Object.values(v).forEach(collect);
-    };
-    const walk = (dir: string): void => {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        if (statSync(path).isDirectory()) walk(path);
-        else if (/\.ya?ml$/.test(name)) {
-          try {
-            collect(load(readFileSync(path, 'utf8')));
-          } catch {
-            // Not one YAML document (a multi-document manifest, a fixture of a mistake).
-          }
-        }
-      }
-    };
-    ['runbooks', 'templates', 'test/fixtures'].forEach(walk);
-    let plain = 0;
-    for (const t of templates) {
-      const found = inspectPlainReferences(t);
-      if (!found) continue;
-      plain++;
-      expect(found, t).toEqual(inspectWithParser(t));
-    }
-    expect(templates.size).toBeGreaterThan(300);
-    expect(plain).toBeGreaterThan(templates.size / 2);
-  });
 });
