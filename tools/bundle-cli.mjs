@@ -161,10 +161,12 @@ await writeFile(
     '',
   ].join('\n'),
 );
-// It parses the YAML itself: the forms an earlier build saved of the shipped runbooks
-// (src/build/shipped-forms.ts, run after this) would spare it that, and the parser a site's own
-// files need would be missing from the cache. They are saved again after.
+// It parses the YAML and the expressions itself: what an earlier build saved of the shipped
+// runbooks (src/build/shipped-forms.ts and shipped-expressions.ts, run after this) would spare it
+// that, and the parsers a site's own files need would be missing from the cache. Both are saved
+// again after.
 await rm(join(dist, 'runbook', 'shipped-forms'), { recursive: true, force: true });
+await rm(join(dist, 'runbook', 'shipped-expressions.json'), { force: true });
 const run = spawnSync(process.execPath, [saver, ...CACHE_RUN], { cwd: root, encoding: 'utf8' });
 await rm(saver, { force: true });
 if (run.status !== 0 || !(await stat(cache).catch(() => undefined))) {

@@ -2,6 +2,7 @@
 // calls, with where they are written, so a misspelt name in `when` or a call no function takes is
 // found before a run instead of failing in the middle.
 import { parseForChecks } from './cel-environment.js';
+import { savedUses, type Uses } from './shipped-expressions.js';
 
 interface AstNode {
   op: string;
@@ -28,11 +29,6 @@ export const CEL_NAMES: ReadonlySet<string> = new Set(['cel', 'int', 'uint', 'do
 // syntax, names and flow checks): each is parsed and walked once per process.
 const found = new Map<string, Uses | undefined>();
 
-interface Uses {
-  names: NameUse[];
-  calls: Call[];
-}
-
 /** The free names of an expression; undefined when it does not parse (reported elsewhere). */
 export function freeNames(expression: string): readonly NameUse[] | undefined {
   return usesOf(expression)?.names;
@@ -45,13 +41,18 @@ export function callsIn(expression: string): readonly Call[] {
 
 function usesOf(expression: string): Uses | undefined {
   if (found.has(expression)) return found.get(expression);
-  const uses = findUses(expression);
+  const uses = savedUses(expression) ?? findUses(expression);
   found.set(expression, uses);
   return uses;
 }
 
+/** Every expression asked about so far that parses, with what parsing found: what the build saves. */
+export function parsedExpressions(): [string, Uses][] {
+  return [...found].filter((e): e is [string, Uses] => e[1] !== undefined);
+}
+
 /** Names and calls, in one walk of the tree: each walk of the upgrade's 600 expressions took ~5 ms. */
-function findUses(expression: string): Uses | undefined {
+export function findUses(expression: string): Uses | undefined {
   const parsed = parseForChecks(expression);
   if ('error' in parsed) return undefined;
   const ast = parsed.fn.ast as AstNode;

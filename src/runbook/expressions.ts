@@ -2,6 +2,7 @@
 // assertions. Expressions are parsed once and cached; results come back as plain JSON values.
 import { env, ExpressionError, parse, parseForChecks, type Evaluator } from './cel-environment.js';
 import { callsIn, freeNames } from './expression-names.js';
+import { savedUses } from './shipped-expressions.js';
 import { mapListOnChange, mapRecordOnChange } from '../contract/copy-on-change.js';
 export { ExpressionError } from './cel-environment.js';
 
@@ -36,9 +37,10 @@ export function checkSyntax(expression: string): string | undefined {
 export function syntaxError(expression: string): { message: string; offset: number } | undefined {
   // A third of a runbook's expressions repeat (the same guard on many steps): each is judged once.
   if (syntaxErrors.has(expression)) return syntaxErrors.get(expression);
-  const parsed = parseForChecks(expression);
+  // One the build parsed (shipped-expressions.ts) parses: its calls are still checked.
+  const parsed = savedUses(expression) ? undefined : parseForChecks(expression);
   let error: { message: string; offset: number } | undefined;
-  if ('error' in parsed) {
+  if (parsed && 'error' in parsed) {
     const pos = (parsed.error as { node?: { pos?: unknown } }).node?.pos;
     error = { message: describe(parsed.error), offset: typeof pos === 'number' ? pos : 0 };
   } else {
