@@ -66,7 +66,7 @@ async function buildNode(session: LoadSession, raw: unknown, path: YamlPath, ctx
   const { shape, problems: shapeProblems } = classifyStep(step, path, label, source, session.registry);
   session.problems.push(...shapeProblems);
   const common = readCommon(session, step, path, label, ctx);
-  const id = allocateId(session, step, common?.name, path, ctx);
+  const id = allocateId(session, step, common?.name, path, ctx, at);
   if (!shape) return undefined;
   const built = await buildShape(session, shape, step, path, label, ctx, id);
   if (!built || !common || session.problems.length > before) return undefined;
@@ -130,7 +130,7 @@ async function buildShape(
     session.problems.push(...structural);
     const fe = (step.forEach ?? {}) as ForEachSpec;
     const as = typeof fe.as === 'string' ? fe.as : 'item';
-    const taken = helperNameProblem(as, 'forEach.as', positionOf(source, [...path, 'forEach', 'as']));
+    const taken = helperNameProblem(as, 'forEach.as', () => positionOf(source, [...path, 'forEach', 'as']));
     if (taken) session.problems.push(taken);
     if (typeof fe.items === 'string' && !isTemplate(fe.items)) {
       checkExpression(session, fe.items, [...path, 'forEach', 'items'], label, source, { ctx });

@@ -2,6 +2,7 @@
 // its id: read and checked in place, so messages name the fields as written. Also the `source:`
 // guide references of sections and of each file's follow-ups and sign-offs, which are read the
 // same way and checked against the guide items once the plan is built.
+import type { SourcePosition } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
 import { COMMON_STEP_FIELDS, DEFAULT_BACKOFF, parseDuration } from './format.js';
 import { readNotes, sourceIds } from './guide-refs.js';
@@ -33,7 +34,7 @@ export function readCommon(session: LoadSession, step: Record<string, unknown>, 
   if (typeof common.register === 'string') session.registers.add(common.register);
   if (session.problems.length > before) return undefined;
   // Reported without dropping the step: the rest of it is still checked.
-  const taken = typeof common.register === 'string' && helperNameProblem(common.register, 'register', positionOf(source, [...path, 'register']));
+  const taken = typeof common.register === 'string' && helperNameProblem(common.register, 'register', () => positionOf(source, [...path, 'register']));
   if (taken) session.problems.push(taken);
   const backoff = common.backoff as { delay?: unknown; factor?: number; max?: unknown } | undefined;
   return {
@@ -61,9 +62,11 @@ export function defaultsOf(name: string): CommonFields {
   return { name, retries: 0, backoff: { ...DEFAULT_BACKOFF }, tags: [], continueOnError: false };
 }
 
-/** An explicit id is claimed (even on an otherwise broken step, to find duplicates); else derived. */
-export function allocateId(session: LoadSession, step: Record<string, unknown>, name: string | undefined, path: YamlPath, ctx: BuildContext): string {
-  const at = positionOf(ctx.source, path);
+/**
+ * An explicit id is claimed (even on an otherwise broken step, to find duplicates); else derived.
+ * `at` is where the step is written (`path`).
+ */
+export function allocateId(session: LoadSession, step: Record<string, unknown>, name: string | undefined, path: YamlPath, ctx: BuildContext, at: SourcePosition): string {
   const stepName = typeof step.name === 'string' ? step.name : '(unnamed)';
   if (typeof step.id === 'string') {
     const idAt = positionOf(ctx.source, [...path, 'id']);

@@ -24,6 +24,7 @@ export function readVarSpecs(
   const defaults: TemplatedDefault[] = [];
   for (const [name, spec] of Object.entries(vars)) {
     const type = (spec?.type as VarType | undefined) ?? 'string';
+    const at = positionOf(source, ['vars', name], true);
     const v: VarSpec = {
       name,
       type,
@@ -31,9 +32,9 @@ export function readVarSpecs(
       description: spec?.description as string | undefined,
       required: spec?.required === true,
       secret: spec?.secret === true,
-      at: positionOf(source, ['vars', name], true),
+      at,
     };
-    const taken = helperNameProblem(name, 'var', positionOf(source, ['vars', name], true));
+    const taken = helperNameProblem(name, 'var', () => at);
     if (taken) problems.push(taken);
     // An unknown type is reported by the schema check; judging the default by it would repeat that.
     const judged = VAR_TYPES.includes(type) && v.default !== undefined && v.default !== null && !isTemplate(v.default);
@@ -63,12 +64,13 @@ export function readVarSpecs(
  * A name that templates cannot read because a helper of that name is called instead (`{{ log }}`
  * renders empty): refused wherever a runbook names a value (`what`: var, register, forEach.as).
  */
-export function helperNameProblem(name: string, what: string, at: SourcePosition): Problem | undefined {
+/** The problem of a name a template helper has; `at` is asked only then. */
+export function helperNameProblem(name: string, what: string, at: () => SourcePosition): Problem | undefined {
   if (!RESERVED_HELPER_NAMES.has(name)) return undefined;
   return {
     message: `${what} "${name}" has the name of a template helper: "{{ ${name} }}" would call the helper, not read the value`,
     hint: `rename it, e.g. "${name}Value"; these names are taken by helpers: ${[...RESERVED_HELPER_NAMES].join(', ')}`,
-    at,
+    at: at(),
   };
 }
 
