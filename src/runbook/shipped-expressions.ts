@@ -23,9 +23,19 @@ export const SAVED_EXPRESSIONS = 'shipped-expressions.json';
 
 const log = debuglog('runbook');
 let saved: Map<string, Uses> | undefined;
+let shippedRead = false;
+
+/**
+ * Says that a shipped runbook file was read (source.ts, when it takes a file's saved form): only
+ * then is the table read, so a load of a runbook of a site's own never pays for it.
+ */
+export function shippedFileRead(): void {
+  shippedRead = true;
+}
 
 /** What the build found parsing `expression`, or undefined when it is not an expression it parsed. */
 export function savedUses(expression: string): Uses | undefined {
+  if (!shippedRead) return undefined;
   saved ??= readSaved(new URL(`./${SAVED_EXPRESSIONS}`, import.meta.url));
   return saved.get(expression);
 }

@@ -8,6 +8,7 @@ import { LineCounter, Scalar, isMap, isSeq, isScalar, parseDocument, visit, type
 import type { Problem, SourcePosition } from '../contract/errors.js';
 import { readInput } from './input-log.js';
 import { readPlainYaml } from './plain-yaml.js';
+import { shippedFileRead } from './shipped-expressions.js';
 import { shippedForm } from './shipped-forms.js';
 import { syntaxProblems, templateKeyProblem } from './yaml-problems.js';
 
@@ -29,6 +30,7 @@ export function parseSource(file: string, text: string): { source?: SourceFile; 
   const saved = shippedForm(text);
   if (saved) {
     log('%s: its data is the form the build saved', file);
+    shippedFileRead();
     return { source: lazilyParsed(file, text, saved.value), problems: [] };
   }
   return parseYamlSource(file, text);

@@ -31,22 +31,33 @@ describe('a run of the built command line', () => {
   const work = mkdtempSync(join(tmpdir(), 'runbook-expressions-cli-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('takes a shipped expression from the table, and still checks its names where it is used', () => {
-    // The upgrade's own test of Kueue's state, in a runbook that never registers what it reads.
-    const file = join(work, 'site.yaml');
-    writeFileSync(
-      file,
-      'apiVersion: runbook.dev/v1\nkind: Runbook\nmetadata: { name: site }\nsections:\n  - name: one\n    steps:\n      - name: Out of place\n        id: one/a\n        when: kueueStateBefore == "Managed"\n        set: { value: "1" }\n',
-    );
-    expect(built.has('kueueStateBefore == "Managed"')).toBe(true);
+  const cli = join(root, 'dist', 'cli', 'main.js');
+  const validate = (file: string) =>
+    spawnSync(process.execPath, [cli, 'validate', '--no-cache', file], { cwd: work, env: { ...process.env, NODE_DEBUG: 'runbook', RUNBOOK_CACHE_DIR: work }, encoding: 'utf8' });
+  // The upgrade's own test of Kueue's state, in a step of a site's.
+  const step = '  - name: one\n    steps:\n      - name: Out of place\n        id: one/a\n        when: kueueStateBefore == "Managed"\n        set: { value: "1" }\n';
 
-    const r = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'validate', '--no-cache', file], {
-      cwd: work,
-      env: { ...process.env, NODE_DEBUG: 'runbook', RUNBOOK_CACHE_DIR: work },
-      encoding: 'utf8',
-    });
+  it('takes a shipped expression from the table, and still checks what it reads where it is used', () => {
+    expect(built.has('kueueStateBefore == "Managed"')).toBe(true);
+    const file = join(work, 'site.yaml');
+    writeFileSync(file, `apiVersion: runbook.dev/v1\nkind: Runbook\nmetadata: { name: site }\nimports:\n  - file: runbook:upgrade-2.25-to-3.3.yaml\nsections:\n${step}`);
+
+    const r = validate(file);
 
     expect(r.stderr).toMatch(/^RUNBOOK \d+: \d+ expressions parsed by the build$/m);
+    // The upgrade registers the name, in a section that runs after the site's.
+    expect(r.stderr).toContain(`${file}:9:9: step "Out of place" reads "kueueStateBefore" before any step registers it`);
+    expect(r.stderr).toContain('1 problem found');
+    expect(r.status).toBe(2);
+  });
+
+  it('is not read for a runbook that reads no shipped file, whose expressions are parsed', () => {
+    const file = join(work, 'own.yaml');
+    writeFileSync(file, `apiVersion: runbook.dev/v1\nkind: Runbook\nmetadata: { name: own }\nsections:\n${step}`);
+
+    const r = validate(file);
+
+    expect(r.stderr).not.toMatch(/expressions parsed by the build/);
     expect(r.stderr).toContain(`${file}:9:15: step "Out of place": unknown name "kueueStateBefore" in expression`);
     expect(r.stderr).toContain('1 problem found');
     expect(r.status).toBe(2);
