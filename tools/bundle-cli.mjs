@@ -130,9 +130,7 @@ const dynamicImport = /(?<![\w$.])import\(\s*["'`]([^"'`]+)/.exec(output);
 if (dynamicImport) throw new Error(`the CLI bundle loads ${dynamicImport[1]} with import(): load it with require (createRequire) instead`);
 
 const buildId = createHash('sha256').update(output).digest('hex').slice(0, 16);
-// Written inside Node's CommonJS wrapper, which the launcher compiles as it is: wrapped at every
-// start instead, V8 would copy the 3.8 MB of text once more to compile the joined string.
-await writeFile(bundle, `(function (exports, require, module, __filename, __dirname) {${output}\n})`);
+await writeFile(bundle, output);
 await rm(staged, { force: true });
 await rm(cache, { force: true });
 // What an older build left: its chunks, and tsc's source map of the entry this replaces.

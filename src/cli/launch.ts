@@ -39,10 +39,9 @@ export function launch(bundleFile: string, options: LaunchOptions): void {
 
 /** The bundle compiled, with `cachedData` offered to V8. */
 export function compileBundle(bundleFile: string, cachedData?: Buffer): vm.Script {
-  // The build wrote the bundle inside Node's CommonJS wrapper: it reads require, __filename and
-  // __dirname as a module does. It is ASCII (the build escapes the rest): read as Latin-1, it is
-  // the same text, sooner.
-  const source = readFileSync(bundleFile, 'latin1');
+  // Node's CommonJS wrapper: the bundle reads require, __filename and __dirname as a module does.
+  // The bundle is ASCII (the build escapes the rest): read as Latin-1, it is the same text, sooner.
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundleFile, 'latin1')}\n})`;
   // No import() runs in the bundle (tools/bundle-cli.mjs refuses one): Node 20 resolves a vm.Script's
   // dynamic imports only as an experiment, and not from code compiled after its cache was read.
   return new vm.Script(source, { filename: bundleFile, ...(cachedData ? { cachedData } : {}) });

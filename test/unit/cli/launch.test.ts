@@ -9,15 +9,15 @@ import { compileBundle, readCache, runBundle, saveCache } from '../../../src/cli
 const work = mkdtempSync(join(tmpdir(), 'runbook-launch-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// As the build writes a bundle: inside Node's CommonJS wrapper (tools/bundle-cli.mjs).
-const wrapped = (code: string): string => `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
-const code = [
-  "const { basename } = require('node:path');",
-  'function square(n) { return n * n; }',
-  'module.exports = { file: basename(__filename), dir: __dirname, squares: [1, 2, 3].map(square), self: this === exports };',
-].join('\n');
 const bundle = join(work, 'bundle.cjs');
-writeFileSync(bundle, wrapped(code));
+writeFileSync(
+  bundle,
+  [
+    "const { basename } = require('node:path');",
+    'function square(n) { return n * n; }',
+    'module.exports = { file: basename(__filename), dir: __dirname, squares: [1, 2, 3].map(square), self: this === exports };',
+  ].join('\n'),
+);
 
 describe('runBundle', () => {
   it('gives the bundle require, module, exports, __filename and __dirname as Node does', () => {
@@ -55,7 +55,7 @@ describe('the code cache', () => {
   it('when V8 refuses it, the bundle is compiled and runs as without one', () => {
     // Another source than above, which V8 has not compiled in this process yet.
     const other = join(work, 'other.cjs');
-    writeFileSync(other, wrapped(`${code}\n// another build`));
+    writeFileSync(other, `${readFileSync(bundle, 'utf8')}\n// another build`);
     const damaged = join(work, 'damaged.cache');
     writeFileSync(damaged, Buffer.concat([Buffer.from('build-1\n'), Buffer.alloc(64, 7)]));
     const script = compileBundle(other, readCache(damaged, 'build-1'));
