@@ -41,9 +41,8 @@ export function launch(bundleFile: string, options: LaunchOptions): void {
 export function compileBundle(bundleFile: string, cachedData?: Buffer): vm.Script {
   // Node's CommonJS wrapper: the bundle reads require, __filename and __dirname as a module does.
   // The bundle is ASCII (the build escapes the rest): read as Latin-1, it is the same text, sooner.
-  // Joined here, not written wrapped by the build: V8 then copies the text into its own heap,
-  // where a file's text as Node reads it stays outside, and a run of 10,000 objects peaked 37 MB
-  // higher with that (docs/performance.md, eleventh round).
+  // Joined here, not written wrapped by the build: compiling the file's text as Node read it, a
+  // run of 10,000 objects peaked 37 MB higher in RSS (docs/performance.md, eleventh round).
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundleFile, 'latin1')}\n})`;
   // No import() runs in the bundle (tools/bundle-cli.mjs refuses one): Node 20 resolves a vm.Script's
   // dynamic imports only as an experiment, and not from code compiled after its cache was read.
