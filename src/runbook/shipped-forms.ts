@@ -23,9 +23,9 @@ export function formName(text: string): string {
 }
 
 /**
- * The data of `text` when the build saved it in `dir` (a folder's URL, ending in /), else undefined (a file of the site's, an edited
- * file, or no saved forms: tests run from src/, where there are none). The data is new on each
- * call: callers may change it.
+ * The data of `text` when the build saved it in `dir` (a folder's URL, ending in /), else
+ * undefined: a file of the site's, an edited file, or no saved forms (tests run from src/, where
+ * there are none). The data is new on each call: callers may change it.
  */
 export function shippedForm(text: string, dir: URL = DEFAULT_DIR): { value: unknown } | undefined {
   let json: string;
