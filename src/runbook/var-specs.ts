@@ -63,8 +63,8 @@ export function readVarSpecs(
 /**
  * A name that templates cannot read because a helper of that name is called instead (`{{ log }}`
  * renders empty): refused wherever a runbook names a value (`what`: var, register, forEach.as).
+ * `at` is asked for only when there is a problem: a position costs more than the check.
  */
-/** The problem of a name a template helper has; `at` is asked only then. */
 export function helperNameProblem(name: string, what: string, at: () => SourcePosition): Problem | undefined {
   if (!RESERVED_HELPER_NAMES.has(name)) return undefined;
   return {
