@@ -8,9 +8,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../package-root.js';
 import { parsedExpressions } from '../runbook/expression-names.js';
 import { loadRunbook } from '../runbook/loader.js';
-import { SAVED_EXPRESSIONS, savedText, type Uses } from '../runbook/shipped-expressions.js';
+import { SAVED_EXPRESSIONS, type Uses } from '../runbook/shipped-expressions.js';
 import { builtinRegistry } from '../steps/index.js';
+import { asciiJson } from './ascii-json.js';
 import { yamlFiles } from './shipped-forms.js';
+
+/** The table's text: each expression with what parsing found. */
+export function savedText(entries: Iterable<[string, Uses]>): string {
+  return asciiJson(Object.fromEntries(entries));
+}
 
 /**
  * Every expression the runbooks under `dir` hold that parses, with what parsing found. Each file

@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { packageRoot } from '../package-root.js';
 import { FORMS_DIR, formName } from '../runbook/shipped-forms.js';
 import { parseYamlSource } from '../runbook/source.js';
+import { asciiJson } from './ascii-json.js';
 
 export interface SavedForm {
   name: string;
@@ -22,10 +23,9 @@ export interface SavedForm {
 export function formOf(file: string, text: string): SavedForm | { skipped: string } {
   const { source, problems } = parseYamlSource(file, text);
   if (!source || problems.length > 0) return { skipped: `it has problems (${problems[0]?.message ?? 'unreadable'})` };
-  const json = JSON.stringify(source.value);
+  const json = asciiJson(source.value);
   if (!isDeepStrictEqual(JSON.parse(json), source.value)) return { skipped: 'its data does not survive JSON (NaN, an infinity or -0)' };
-  // Escaped to ASCII, so the loader may read it as Latin-1.
-  return { name: formName(text), json: json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) };
+  return { name: formName(text), json };
 }
 
 /** Every YAML file under `dir`, sorted. */

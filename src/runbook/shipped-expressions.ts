@@ -57,8 +57,3 @@ export function readSaved(file: URL): Map<string, Uses> {
   log('%d expressions parsed by the build', map.size);
   return map;
 }
-
-/** The table's text for `entries`: JSON, escaped to ASCII so it reads as Latin-1. */
-export function savedText(entries: Iterable<[string, Uses]>): string {
-  return JSON.stringify(Object.fromEntries(entries)).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

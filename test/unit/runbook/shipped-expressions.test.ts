@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findUses } from '../../../src/runbook/expression-names.js';
-import { readSaved, savedText, type Uses } from '../../../src/runbook/shipped-expressions.js';
+import { savedText } from '../../../src/build/shipped-expressions.js';
+import { readSaved, type Uses } from '../../../src/runbook/shipped-expressions.js';
 
 const work = mkdtempSync(join(tmpdir(), 'runbook-saved-expressions-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
