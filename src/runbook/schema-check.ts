@@ -5,7 +5,7 @@ import type { Problem } from '../contract/errors.js';
 import type { JsonSchema } from '../contract/step-type.js';
 import { compileSchema } from './schema-compile.js';
 import { FORMATS } from './schema-formats.js';
-import { parseSource, positionOf, type SourceFile, type YamlPath } from './source.js';
+import { parseYamlSource, positionOf, type SourceFile, type YamlPath } from './source.js';
 import { didYouMean, suggestion } from './suggest.js';
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
@@ -39,7 +39,8 @@ interface Reported {
  */
 export function checkRendered(value: unknown, schema: JsonSchema, subject: string): Problem[] {
   if (validatorFor(schema)(value)) return [];
-  const { source } = parseSource('(rendered input)', JSON.stringify(value ?? null));
+  // A value the run computed, never a shipped file: no saved form is looked for.
+  const { source } = parseYamlSource('(rendered input)', JSON.stringify(value ?? null));
   if (!source) return [{ message: `${subject}: the rendered input is not valid` }];
   return checkAgainstSchema(value, schema, source, [], { subject }).map(({ message, hint }) => ({ message, ...(hint ? { hint } : {}) }));
 }
